@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Sets up everything Theater needs on a fresh Debian 12 machine. Idempotent: each step
+# checks first and does nothing when its part is already there.
+#   1. Debian packages: the C++ toolchain and libraries, and the guest toolchain
+#      (clang-22, lld-22, wasi-libc, libclang-rt-22-dev-wasm32).
+#   2. wasm-tools and wit-bindgen (pinned, from crates.io) for building C/C++ actors.
+#   3. The wasmtime C API, built once into ~/.cache/theater (scripts/build-wasmtime.sh).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+APT_PACKAGES=(
+  build-essential cmake ninja-build pkg-config git
+  libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libssl-dev libsqlite3-dev
+  libspdlog-dev libfmt-dev libasio-dev uuid-dev libgtest-dev libgmock-dev libbenchmark-dev
+  clang-22 lld-22 wasi-libc libclang-rt-22-dev-wasm32 libc++-22-dev-wasm32 libc++abi-22-dev-wasm32
+)
+WASM_TOOLS_VERSION=1.263.0
+WIT_BINDGEN_VERSION=0.63.0
+
+as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+export PATH="$HOME/.cargo/bin:$PATH"
+command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust 1.95 with rustup" >&2; exit 1; }
+install_crate() { # crate binary version
+  if ! "$2" --version 2>/dev/null | grep -q "$3"; then
+    echo "setup: cargo install $1@$3"
+    cargo install --locked --quiet "$1@$3"
+  fi
+}
+install_crate wasm-tools wasm-tools "$WASM_TOOLS_VERSION"
+install_crate wit-bindgen-cli wit-bindgen "$WIT_BINDGEN_VERSION"
+
+bash "$here/scripts/build-wasmtime.sh" >/dev/null
+echo "setup: ready"

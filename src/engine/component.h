@@ -1,0 +1,35 @@
+// A compiled component, shared by every actor that runs it.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/sha256.h"
+
+namespace theater {
+
+class Component {
+ public:
+  struct Impl;
+  explicit Component(std::unique_ptr<Impl> impl);
+  ~Component();
+
+  // SHA-256 of the bytes it was loaded from (.wasm or .wat).
+  const Hash& sha256() const;
+  // How it was first obtained in this process: "compiled" or "disk-cache".
+  const std::string& origin() const;
+  // Milliseconds spent compiling or deserializing it.
+  double load_ms() const;
+  // Names of the instances it imports ("theater:simple/runtime", ...).
+  const std::vector<std::string>& imports() const;
+  // Names of the instances it exports ("theater:simple/actor", ...).
+  const std::vector<std::string>& exports() const;
+
+  Impl& impl() const { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace theater

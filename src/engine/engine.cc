@@ -1,0 +1,224 @@
+#include "engine/engine.h"
+
+#include <chrono>
+#include <cstring>
+
+#include "common/files.h"
+#include "engine/engine_impl.h"
+#include "engine/value_convert.h"
+
+namespace theater {
+namespace {
+
+constexpr char kWasmtimeVersion[] = "48.0.8";
+
+}  // namespace
+
+// Called by wasmtime for every host function; `env` is the HostEntry.
+extern "C" wasmtime_error_t* TheaterHostTrampoline(void* env, wasmtime_context_t* ctx,
+                                                   const wasmtime_component_func_type_t* ty,
+                                                   wasmtime_component_val_t* args, size_t nargs,
+                                                   wasmtime_component_val_t* results, size_t nresults);
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Engine::~Engine() = default;
+
+Result<std::shared_ptr<Engine>> Engine::Create(const EngineOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  wasm_config_t* config = wasm_config_new();
+  wasmtime_config_consume_fuel_set(config, true);
+  wasmtime_config_epoch_interruption_set(config, true);
+  wasmtime_config_max_wasm_stack_set(config, options.max_wasm_stack);
+  // Fibers for async calls need room for the wasm stack plus host frames.
+  wasmtime_config_async_stack_size_set(config, options.max_wasm_stack + (1 << 20));
+  // Determinism: the same inputs give the same results (needed for replay).
+  wasmtime_config_cranelift_nan_canonicalization_set(config, true);
+  wasmtime_config_wasm_relaxed_simd_deterministic_set(config, true);
+  // Threads: the `threads` feature is not compiled into our wasmtime build at all.
+  wasmtime_config_wasm_component_model_set(config, true);
+  impl->engine.reset(wasm_engine_new_with_config(config));  // takes `config`
+  if (!impl->engine) return Status::Error("wasmtime engine could not be created");
+
+  std::string settings = std::string("wasmtime ") + kWasmtimeVersion +
+                         "; fuel; epoch; nan-canonical; relaxed-simd-deterministic; stack " +
+                         std::to_string(options.max_wasm_stack);
+  impl->fingerprint = ToHex(Sha256(settings)).substr(0, 16);
+
+  wasm_engine_t* raw = impl->engine.get();
+  auto tick = options.epoch_tick;
+  impl->epoch_ticker = std::jthread([raw, tick](std::stop_token stop) {
+    while (!stop.stop_requested()) {
+      std::this_thread::sleep_for(tick);
+      wasmtime_engine_increment_epoch(raw);
+    }
+  });
+  return std::shared_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+uint64_t Engine::Impl::DeadlineTicks(uint64_t timeout_ms) const {
+  if (timeout_ms == 0) return UINT64_MAX / 2;
+  uint64_t tick = static_cast<uint64_t>(options.epoch_tick.count());
+  // +1: the current tick is already partly over.
+  return (timeout_ms + tick - 1) / tick + 1;
+}
+
+namespace {
+
+std::vector<std::string> ItemNames(const wasmtime_component_type_t* ty, const wasm_engine_t* engine,
+                                   bool imports) {
+  std::vector<std::string> names;
+  size_t n = imports ? wasmtime_component_type_import_count(ty, engine)
+                     : wasmtime_component_type_export_count(ty, engine);
+  for (size_t i = 0; i < n; ++i) {
+    const char* name;
+    size_t len;
+    wt::OwnedItem item;
+    bool ok = imports ? wasmtime_component_type_import_nth(ty, engine, i, &name, &len, &item.item)
+                      : wasmtime_component_type_export_nth(ty, engine, i, &name, &len, &item.item);
+    item.valid = ok;
+    if (ok) names.emplace_back(name, len);
+  }
+  return names;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const Component>> Engine::LoadComponent(std::span<const uint8_t> bytes) {
+  Hash hash = Sha256(bytes);
+  std::lock_guard lock(impl_->mu);
+  if (auto it = impl_->loaded.find(hash); it != impl_->loaded.end()) {
+    if (auto existing = it->second.lock()) {
+      ++impl_->stats.reused_in_memory;
+      return existing;
+    }
+  }
+
+  auto start = std::chrono::steady_clock::now();
+  auto ci = std::make_unique<Component::Impl>();
+  ci->sha256 = hash;
+  wasmtime_component_t* raw = nullptr;
+  std::filesystem::path cached;
+  if (!impl_->options.cache_dir.empty())
+    cached = impl_->options.cache_dir / (ToHex(hash) + "-" + impl_->fingerprint + ".cwasm");
+
+  std::error_code ec;
+  if (!cached.empty() && std::filesystem::exists(cached, ec)) {
+    // A cache file that does not deserialize (truncated, other engine) is recompiled below.
+    wasmtime_error_t* err = wasmtime_component_deserialize_file(impl_->engine.get(), cached.c_str(), &raw);
+    if (err) {
+      wt::TakeErrorMessage(err);
+      raw = nullptr;
+    } else {
+      ci->origin = "disk-cache";
+      ++impl_->stats.loaded_from_disk;
+    }
+  }
+  if (!raw) {
+    wasm_byte_vec_t binary;
+    bool is_text = bytes.size() < 4 || std::memcmp(bytes.data(), "\0asm", 4) != 0;
+    if (is_text) {
+      wasmtime_error_t* err =
+          wasmtime_wat2wasm(reinterpret_cast<const char*>(bytes.data()), bytes.size(), &binary);
+      if (err) return Status::Error("not a component (neither wasm binary nor valid WAT text): " +
+                                    wt::TakeErrorMessage(err));
+    } else {
+      wasm_byte_vec_new(&binary, bytes.size(), reinterpret_cast<const wasm_byte_t*>(bytes.data()));
+    }
+    wasmtime_error_t* err = wasmtime_component_new(impl_->engine.get(),
+                                                   reinterpret_cast<const uint8_t*>(binary.data),
+                                                   binary.size, &raw);
+    wasm_byte_vec_delete(&binary);
+    if (err) return Status::Error("component does not compile: " + wt::TakeErrorMessage(err));
+    ci->origin = "compiled";
+    ++impl_->stats.compiled;
+    if (!cached.empty()) {
+      // Failing to cache only costs the next start a compile: not an error.
+      wasm_byte_vec_t artifact;
+      if (wasmtime_error_t* serr = wasmtime_component_serialize(raw, &artifact)) {
+        wt::TakeErrorMessage(serr);
+      } else {
+        WriteFileAtomic(cached, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(artifact.data),
+                                                         artifact.size));
+        wasm_byte_vec_delete(&artifact);
+      }
+    }
+  }
+  ci->component.reset(raw);
+  wt::ComponentTypePtr type(wasmtime_component_type(raw));
+  ci->imports = ItemNames(type.get(), impl_->engine.get(), true);
+  ci->exports = ItemNames(type.get(), impl_->engine.get(), false);
+  ci->load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+
+  auto component = std::make_shared<const Component>(std::move(ci));
+  impl_->loaded[hash] = component;
+  return std::shared_ptr<const Component>(component);
+}
+
+Result<std::shared_ptr<const Component>> Engine::LoadComponentFile(const std::filesystem::path& path) {
+  auto bytes = ReadFile(path);
+  if (!bytes.ok()) return bytes.status();
+  auto component = LoadComponent(*bytes);
+  if (!component.ok()) return Status::Error(path.string() + ": " + component.error());
+  return component;
+}
+
+Status Engine::DefineFunction(const std::string& interface, const std::string& name, HostFunction fn) {
+  std::lock_guard lock(impl_->mu);
+  if (impl_->linker) return Status::Error("host functions must be defined before the first instance");
+  impl_->host_functions.push_back(HostEntry{interface, name, interface + "#" + name, std::move(fn)});
+  impl_->interfaces.insert(interface);
+  return Status::Ok();
+}
+
+Status Engine::DefineTypesOnlyInterface(const std::string& interface) {
+  std::lock_guard lock(impl_->mu);
+  if (impl_->linker) return Status::Error("interfaces must be defined before the first instance");
+  impl_->interfaces.insert(interface);
+  return Status::Ok();
+}
+
+bool Engine::Provides(const std::string& interface) const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->interfaces.count(interface) > 0;
+}
+
+Engine::Stats Engine::stats() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->stats;
+}
+
+Result<const wasmtime_component_linker_t*> Engine::Impl::Linker() {
+  std::lock_guard lock(mu);
+  if (linker) return static_cast<const wasmtime_component_linker_t*>(linker.get());
+  wt::LinkerPtr built(wasmtime_component_linker_new(engine.get()));
+  {
+    wt::LinkerInstancePtr root(wasmtime_component_linker_root(built.get()));
+    for (const std::string& interface : interfaces) {
+      wasmtime_component_linker_instance_t* raw = nullptr;
+      wasmtime_error_t* err =
+          wasmtime_component_linker_instance_add_instance(root.get(), interface.data(), interface.size(), &raw);
+      if (err) return Status::Error("linking " + interface + ": " + wt::TakeErrorMessage(err));
+      wt::LinkerInstancePtr instance(raw);
+      for (HostEntry& entry : host_functions) {
+        if (entry.interface != interface) continue;
+        err = wasmtime_component_linker_instance_add_func(instance.get(), entry.name.data(), entry.name.size(),
+                                                          TheaterHostTrampoline, &entry, nullptr);
+        if (err) return Status::Error("linking " + entry.qualified + ": " + wt::TakeErrorMessage(err));
+      }
+    }
+  }
+  linker = std::move(built);
+  return static_cast<const wasmtime_component_linker_t*>(linker.get());
+}
+
+Component::Component(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Component::~Component() = default;
+const Hash& Component::sha256() const { return impl_->sha256; }
+const std::string& Component::origin() const { return impl_->origin; }
+double Component::load_ms() const { return impl_->load_ms; }
+const std::vector<std::string>& Component::imports() const { return impl_->imports; }
+const std::vector<std::string>& Component::exports() const { return impl_->exports; }
+
+}  // namespace theater

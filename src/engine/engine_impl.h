@@ -1,0 +1,51 @@
+// engine-internal: the state behind Engine, Component and Instance.
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "engine/engine.h"
+#include "engine/wasmtime_handles.h"
+
+namespace theater {
+
+struct HostEntry {
+  std::string interface;
+  std::string name;
+  std::string qualified;  // "interface#name"
+  HostFunction fn;
+};
+
+struct Engine::Impl {
+  EngineOptions options;
+  wt::EnginePtr engine;
+  std::string fingerprint;  // engine version + settings that change compiled code
+
+  std::jthread epoch_ticker;
+
+  mutable std::mutex mu;  // guards everything below
+  std::map<Hash, std::weak_ptr<const Component>> loaded;
+  Stats stats;
+  std::deque<HostEntry> host_functions;  // stable addresses: the linker points into it
+  std::set<std::string> interfaces;      // every defined interface (with functions or types only)
+  wt::LinkerPtr linker;                  // built on first use, then frozen
+
+  // The linker with every defined host function; built once.
+  Result<const wasmtime_component_linker_t*> Linker();
+  uint64_t DeadlineTicks(uint64_t timeout_ms) const;
+};
+
+struct Component::Impl {
+  wt::ComponentPtr component;
+  Hash sha256{};
+  std::string origin;
+  double load_ms = 0;
+  std::vector<std::string> imports;
+  std::vector<std::string> exports;
+};
+
+}  // namespace theater

@@ -1,0 +1,73 @@
+// An instance of a component in its own store: one per actor. Calls are sequential.
+// After any failed call the store is poisoned (wasmtime refuses re-entry): the owner
+// creates a new Instance to go on.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "common/status.h"
+#include "engine/component.h"
+#include "engine/engine.h"
+#include "engine/failure.h"
+#include "engine/value.h"
+
+namespace theater {
+
+struct InstanceLimits {
+  uint64_t fuel_per_call = 0;       // 0 = unlimited
+  uint64_t call_timeout_ms = 0;     // 0 = no deadline
+  uint64_t max_memory_bytes = 0;    // 0 = unlimited
+  uint64_t max_table_elements = 0;  // 0 = unlimited
+  uint64_t max_instances = 0;       // 0 = wasmtime's default
+};
+
+// The value of a call, or why it failed.
+class CallOutcome {
+ public:
+  CallOutcome(std::optional<Value> v) : v_(std::move(v)) {}  // NOLINT
+  CallOutcome(Failure f) : v_(std::move(f)) {}                // NOLINT
+  bool ok() const { return v_.index() == 0; }
+  std::optional<Value>& value() { return std::get<0>(v_); }
+  const Failure& failure() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<std::optional<Value>, Failure> v_;
+};
+
+class Instance {
+ public:
+  // Instantiates `component` in a new store. `host_data` is handed to every host function
+  // this instance calls. Start functions run under the same limits as calls.
+  static std::variant<std::unique_ptr<Instance>, Failure> Create(std::shared_ptr<Engine> engine,
+                                                                 std::shared_ptr<const Component> component,
+                                                                 const InstanceLimits& limits, void* host_data);
+  ~Instance();
+
+  // True when `interface#function` is exported.
+  bool HasExport(std::string_view interface, std::string_view function);
+  // The export's signature rendered as WIT-like text (without parameter names), or nullopt.
+  std::optional<std::string> ExportSignature(std::string_view interface, std::string_view function);
+
+  // Calls an export. When `expected_signature` is given, a different signature fails as
+  // type-mismatch before anything runs.
+  CallOutcome Call(std::string_view interface, std::string_view function, std::span<const Value> args,
+                   std::string_view expected_signature = {});
+
+  bool poisoned() const;
+  uint64_t fuel_used_last_call() const;
+
+  struct Impl;
+
+ private:
+  explicit Instance(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace theater

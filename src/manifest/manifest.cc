@@ -1,0 +1,312 @@
+#include "manifest/manifest.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <toml++/toml.h>
+
+#include "common/files.h"
+
+namespace theater {
+namespace {
+
+// The settings each handler type accepts, with the TOML type each must have.
+enum class SettingType { kString, kBool, kInteger, kStringArray };
+
+const std::map<std::string, std::map<std::string, SettingType>>& HandlerSettings() {
+  static const std::map<std::string, std::map<std::string, SettingType>> kSettings = {
+      {"runtime", {}},
+      {"message-server", {}},
+      {"supervisor", {}},
+      {"store", {{"max_total_size", SettingType::kInteger}}},
+      {"timing",
+       {{"max_sleep_duration", SettingType::kInteger}, {"min_sleep_duration", SettingType::kInteger}}},
+      {"random",
+       {{"seed", SettingType::kInteger}, {"max_bytes", SettingType::kInteger}, {"max_int", SettingType::kInteger}}},
+      {"environment",
+       {{"allowed_vars", SettingType::kStringArray}, {"denied_vars", SettingType::kStringArray},
+        {"allowed_prefixes", SettingType::kStringArray}, {"allow_list_all", SettingType::kBool}}},
+      {"filesystem",
+       {{"path", SettingType::kString}, {"new_dir", SettingType::kBool},
+        {"allowed_commands", SettingType::kStringArray}}},
+      {"http-client",
+       {{"allowed_hosts", SettingType::kStringArray}, {"allowed_methods", SettingType::kStringArray},
+        {"max_response_bytes", SettingType::kInteger}, {"timeout_ms", SettingType::kInteger},
+        {"max_redirects", SettingType::kInteger}}},
+      {"http-framework",
+       {{"max_request_bytes", SettingType::kInteger}, {"max_connections", SettingType::kInteger}}},
+      {"process",
+       {{"max_processes", SettingType::kInteger}, {"max_output_buffer", SettingType::kInteger},
+        {"allowed_programs", SettingType::kStringArray}, {"allowed_paths", SettingType::kStringArray}}},
+  };
+  return kSettings;
+}
+
+const char* TypeName(SettingType t) {
+  switch (t) {
+    case SettingType::kString: return "a string";
+    case SettingType::kBool: return "true or false";
+    case SettingType::kInteger: return "an integer";
+    case SettingType::kStringArray: return "an array of strings";
+  }
+  return "?";
+}
+
+// Builds error messages of the form "<origin>:<line>: <field>: <what>".
+class Errors {
+ public:
+  explicit Errors(std::string origin) : origin_(std::move(origin)) {}
+  Status At(const toml::node* node, const std::string& field, const std::string& what) const {
+    std::string where = origin_;
+    if (node && node->source().begin.line > 0) where += ":" + std::to_string(node->source().begin.line);
+    return Status::Error(where + ": " + (field.empty() ? "" : "field `" + field + "`: ") + what);
+  }
+
+ private:
+  std::string origin_;
+};
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+Result<nlohmann::json> ConvertSetting(const toml::node& node, SettingType type, const Errors& err,
+                                      const std::string& field) {
+  switch (type) {
+    case SettingType::kString:
+      if (auto v = node.value<std::string>(); v && node.is_string()) return nlohmann::json(*v);
+      break;
+    case SettingType::kBool:
+      if (node.is_boolean()) return nlohmann::json(*node.value<bool>());
+      break;
+    case SettingType::kInteger:
+      if (node.is_integer()) {
+        int64_t v = *node.value<int64_t>();
+        if (v < 0) return err.At(&node, field, "must not be negative, got " + std::to_string(v));
+        return nlohmann::json(v);
+      }
+      break;
+    case SettingType::kStringArray:
+      if (const toml::array* arr = node.as_array()) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& item : *arr) {
+          if (!item.is_string()) return err.At(&item, field, "every element must be a string");
+          out.push_back(*item.value<std::string>());
+        }
+        return out;
+      }
+      break;
+  }
+  return err.At(&node, field, std::string("must be ") + TypeName(type));
+}
+
+Status ParseHandler(const toml::table& table, size_t index, const Errors& err, HandlerConfig& out) {
+  std::string prefix = "handler[" + std::to_string(index) + "]";
+  const toml::node* type_node = table.get("type");
+  if (!type_node) return err.At(&table, prefix + ".type", "is missing (every [[handler]] needs a type)");
+  if (!type_node->is_string()) return err.At(type_node, prefix + ".type", "must be a string");
+  out.type = *type_node->value<std::string>();
+  auto known = HandlerSettings().find(out.type);
+  if (known == HandlerSettings().end())
+    return err.At(type_node, prefix + ".type",
+                  "unknown handler type `" + out.type + "` (known: " + Join(KnownHandlerTypes()) + ")");
+  for (const auto& [key, node] : table) {
+    std::string k(key.str());
+    if (k == "type") continue;
+    auto setting = known->second.find(k);
+    if (setting == known->second.end()) {
+      std::vector<std::string> allowed;
+      for (const auto& [name, _] : known->second) allowed.push_back(name);
+      return err.At(&node, prefix + "." + k,
+                    "unknown setting for handler `" + out.type + "`" +
+                        (allowed.empty() ? " (it takes none)" : " (allowed: " + Join(allowed) + ")"));
+    }
+    auto value = ConvertSetting(node, setting->second, err, prefix + "." + k);
+    if (!value.ok()) return value.status();
+    out.settings[k] = std::move(*value);
+  }
+  return Status::Ok();
+}
+
+Status ParseLimits(const toml::table& table, const Errors& err, ActorLimits& limits) {
+  const std::map<std::string, uint64_t*> fields = {
+      {"fuel_per_call", &limits.fuel_per_call},
+      {"call_timeout_ms", &limits.call_timeout_ms},
+      {"max_memory_bytes", &limits.max_memory_bytes},
+      {"max_table_elements", &limits.max_table_elements},
+      {"max_instances", &limits.max_instances},
+  };
+  for (const auto& [key, node] : table) {
+    std::string k(key.str());
+    auto it = fields.find(k);
+    if (it == fields.end()) {
+      std::vector<std::string> allowed;
+      for (const auto& [name, _] : fields) allowed.push_back(name);
+      return err.At(&node, "limits." + k, "unknown limit (allowed: " + Join(allowed) + ")");
+    }
+    if (!node.is_integer() || *node.value<int64_t>() < 0)
+      return err.At(&node, "limits." + k, "must be a non-negative integer");
+    *it->second = static_cast<uint64_t>(*node.value<int64_t>());
+  }
+  return Status::Ok();
+}
+
+Status ParsePermissionPolicies(const toml::table& table, const Errors& err, std::vector<PermissionPolicy>& out) {
+  for (const auto& [key, node] : table) {
+    std::string handler(key.str());
+    std::string field = "permission_policy." + handler;
+    if (!HandlerSettings().count(handler))
+      return err.At(&node, field, "unknown handler type `" + handler + "` (known: " + Join(KnownHandlerTypes()) + ")");
+    const toml::table* t = node.as_table();
+    if (!t) return err.At(&node, field, "must be a table with a `type`");
+    PermissionPolicy policy;
+    policy.handler = handler;
+    const toml::node* type = t->get("type");
+    if (!type || !type->is_string())
+      return err.At(type ? type : &node, field + ".type", "is missing or not a string (inherit, disallow or restrict)");
+    policy.type = *type->value<std::string>();
+    if (policy.type != "inherit" && policy.type != "disallow" && policy.type != "restrict")
+      return err.At(type, field + ".type", "must be inherit, disallow or restrict, not `" + policy.type + "`");
+    for (const auto& [k, v] : *t) {
+      if (k.str() == "type") continue;
+      auto setting = HandlerSettings().at(handler).find(std::string(k.str()));
+      if (setting == HandlerSettings().at(handler).end())
+        return err.At(&v, field + "." + std::string(k.str()), "unknown setting for handler `" + handler + "`");
+      auto value = ConvertSetting(v, setting->second, err, field + "." + std::string(k.str()));
+      if (!value.ok()) return value.status();
+      policy.settings[std::string(k.str())] = std::move(*value);
+    }
+    out.push_back(std::move(policy));
+  }
+  return Status::Ok();
+}
+
+Result<std::string> RequiredString(const toml::table& root, const char* key, const Errors& err) {
+  const toml::node* node = root.get(key);
+  if (!node) return err.At(nullptr, key, "is missing (required)");
+  if (!node->is_string()) return err.At(node, key, "must be a string");
+  std::string v = *node->value<std::string>();
+  if (v.empty()) return err.At(node, key, "must not be empty");
+  return v;
+}
+
+}  // namespace
+
+const std::vector<std::string>& KnownHandlerTypes() {
+  static const std::vector<std::string> kTypes = {
+      "runtime", "message-server", "supervisor", "store", "timing", "random",
+      "environment", "filesystem", "http-client", "http-framework", "process"};
+  return kTypes;
+}
+
+bool Manifest::Grants(std::string_view type) const { return Handler(type) != nullptr; }
+
+const HandlerConfig* Manifest::Handler(std::string_view type) const {
+  for (const auto& h : handlers)
+    if (h.type == type) return &h;
+  return nullptr;
+}
+
+Result<Manifest> ParseManifest(std::string_view text, const std::filesystem::path& base_dir,
+                               const std::string& origin) {
+  Errors err(origin);
+  toml::table root;
+  try {
+    root = toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    return Status::Error(origin + ":" + std::to_string(e.source().begin.line) + ":" +
+                         std::to_string(e.source().begin.column) + ": invalid TOML: " +
+                         std::string(e.description()));
+  }
+
+  Manifest m;
+  m.file = origin;
+  static const std::set<std::string> kTopLevel = {"name", "version", "component", "description",
+                                                  "init_state", "save_chain", "handler",
+                                                  "permission_policy", "limits"};
+  for (const auto& [key, node] : root) {
+    if (!kTopLevel.count(std::string(key.str())))
+      return err.At(&node, std::string(key.str()),
+                    "unknown field (known: name, version, component, description, init_state, "
+                    "save_chain, handler, permission_policy, limits)");
+  }
+
+  auto name = RequiredString(root, "name", err);
+  if (!name.ok()) return name.status();
+  m.name = *name;
+  auto version = RequiredString(root, "version", err);
+  if (!version.ok()) return version.status();
+  m.version = *version;
+  auto component = RequiredString(root, "component", err);
+  if (!component.ok()) return component.status();
+  m.component = *component;
+  if (m.component.rfind("store://", 0) != 0) {
+    m.component_path = std::filesystem::path(m.component).is_absolute()
+                           ? std::filesystem::path(m.component)
+                           : base_dir / m.component;
+    m.component_path = m.component_path.lexically_normal();
+    std::error_code ec;
+    if (!std::filesystem::exists(m.component_path, ec))
+      return err.At(root.get("component"), "component", "file not found: " + m.component_path.string());
+    if (std::filesystem::is_directory(m.component_path, ec))
+      return err.At(root.get("component"), "component", "is a directory, not a component: " + m.component_path.string());
+    auto readable = ReadFile(m.component_path);
+    if (!readable.ok()) return err.At(root.get("component"), "component", "cannot be read: " + readable.error());
+  }
+
+  if (const toml::node* d = root.get("description")) {
+    if (!d->is_string()) return err.At(d, "description", "must be a string");
+    m.description = *d->value<std::string>();
+  }
+  if (const toml::node* s = root.get("save_chain")) {
+    if (!s->is_boolean()) return err.At(s, "save_chain", "must be true or false");
+    m.save_chain = *s->value<bool>();
+  }
+  if (const toml::node* s = root.get("init_state")) {
+    if (!s->is_string()) return err.At(s, "init_state", "must be a string (path of a JSON file)");
+    std::filesystem::path p = *s->value<std::string>();
+    if (p.is_relative()) p = base_dir / p;
+    auto bytes = ReadFile(p);
+    if (!bytes.ok()) return err.At(s, "init_state", "cannot be read: " + bytes.error());
+    if (!nlohmann::json::accept(bytes->begin(), bytes->end()))
+      return err.At(s, "init_state", p.string() + " is not a valid JSON document");
+    m.init_state = std::move(*bytes);
+  }
+
+  if (const toml::node* h = root.get("handler")) {
+    const toml::array* arr = h->as_array();
+    if (!arr || !arr->is_array_of_tables())
+      return err.At(h, "handler", "must be an array of tables ([[handler]])");
+    std::set<std::string> seen;
+    for (size_t i = 0; i < arr->size(); ++i) {
+      HandlerConfig cfg;
+      THEATER_RETURN_IF_ERROR(ParseHandler(*arr->get(i)->as_table(), i, err, cfg));
+      if (!seen.insert(cfg.type).second)
+        return err.At(arr->get(i), "handler[" + std::to_string(i) + "].type",
+                      "handler `" + cfg.type + "` is granted twice");
+      m.handlers.push_back(std::move(cfg));
+    }
+  }
+  if (const toml::node* l = root.get("limits")) {
+    if (!l->is_table()) return err.At(l, "limits", "must be a table ([limits])");
+    THEATER_RETURN_IF_ERROR(ParseLimits(*l->as_table(), err, m.limits));
+  }
+  if (const toml::node* p = root.get("permission_policy")) {
+    if (!p->is_table()) return err.At(p, "permission_policy", "must be a table ([permission_policy.<handler>])");
+    THEATER_RETURN_IF_ERROR(ParsePermissionPolicies(*p->as_table(), err, m.permission_policies));
+  }
+  return m;
+}
+
+Result<Manifest> LoadManifest(const std::filesystem::path& path) {
+  auto text = ReadFile(path);
+  if (!text.ok()) return Status::Error("cannot read manifest " + text.error());
+  std::filesystem::path base = std::filesystem::absolute(path).parent_path();
+  return ParseManifest(std::string_view(reinterpret_cast<const char*>(text->data()), text->size()), base,
+                       path.string());
+}
+
+}  // namespace theater
