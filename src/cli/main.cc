@@ -1,1 +1,38 @@
-int main() { return 0; }
+// theater: the command-line interface.
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "common/files.h"
+
+namespace theater::cli {
+
+std::filesystem::path GlobalOptions::DataDir() const {
+  return data_dir.empty() ? DefaultDataDir() : std::filesystem::path(data_dir);
+}
+
+}  // namespace theater::cli
+
+int main(int argc, char** argv) {
+  using namespace theater::cli;
+  CLI::App app{
+      "Theater runs WebAssembly components as sandboxed actors and records everything that\n"
+      "crosses the sandbox in a hash-linked chain that can be verified.\n\n"
+      "Data (chains, compiled components) lives in --data-dir, $THEATER_HOME or ~/.theater.\n"
+      "Exit status: 0 ok, 1 the actor failed or a chain did not verify, 2 bad input.",
+      "theater"};
+  app.set_version_flag("--version", "theater 0.1.0 (wasmtime 48.0.8)");
+  app.require_subcommand(1);
+  app.fallthrough();
+  GlobalOptions global;
+  app.add_option("--data-dir", global.data_dir, "Data directory (default: $THEATER_HOME or ~/.theater)");
+  int exit_code = kExitOk;
+  AddRunCommand(app, global, exit_code);
+  AddChainCommand(app, global, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : kExitUsage;
+  }
+  return exit_code;
+}

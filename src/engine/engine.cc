@@ -164,10 +164,11 @@ Result<std::shared_ptr<const Component>> Engine::LoadComponentFile(const std::fi
   return component;
 }
 
-Status Engine::DefineFunction(const std::string& interface, const std::string& name, HostFunction fn) {
+Status Engine::DefineFunction(const std::string& interface, const std::string& name, const std::string& signature,
+                              HostFunction fn) {
   std::lock_guard lock(impl_->mu);
   if (impl_->linker) return Status::Error("host functions must be defined before the first instance");
-  impl_->host_functions.push_back(HostEntry{interface, name, interface + "#" + name, std::move(fn)});
+  impl_->host_functions.push_back(HostEntry{interface, name, interface + "#" + name, signature, std::move(fn)});
   impl_->interfaces.insert(interface);
   return Status::Ok();
 }
@@ -211,6 +212,48 @@ Result<const wasmtime_component_linker_t*> Engine::Impl::Linker() {
   }
   linker = std::move(built);
   return static_cast<const wasmtime_component_linker_t*>(linker.get());
+}
+
+Status Engine::Impl::CheckImports(const Component& component) {
+  Component::Impl& ci = component.impl();
+  std::call_once(ci.import_check_once, [&] {
+    wt::ComponentTypePtr type(wasmtime_component_type(ci.component.get()));
+    for (const std::string& interface : ci.imports) {
+      if (!interfaces.count(interface)) continue;  // the linker reports what is missing
+      wt::OwnedItem item;
+      item.valid = wasmtime_component_type_import_get(type.get(), engine.get(), interface.data(), interface.size(),
+                                                      &item.item);
+      if (!item.valid || item.item.kind != WASMTIME_COMPONENT_ITEM_COMPONENT_INSTANCE) {
+        ci.import_check = Status::Error("the component imports `" + interface + "` as something other than an instance");
+        return;
+      }
+      const wasmtime_component_instance_type_t* instance = item.item.of.component_instance;
+      size_t n = wasmtime_component_instance_type_export_count(instance, engine.get());
+      for (size_t i = 0; i < n; ++i) {
+        const char* name;
+        size_t len;
+        wt::OwnedItem func;
+        func.valid = wasmtime_component_instance_type_export_nth(instance, engine.get(), i, &name, &len, &func.item);
+        if (!func.valid || func.item.kind != WASMTIME_COMPONENT_ITEM_COMPONENT_FUNC) continue;  // types
+        std::string fname(name, len);
+        std::string actual = wt::RenderFuncType(func.item.of.component_func);
+        const HostEntry* entry = nullptr;
+        for (const HostEntry& e : host_functions)
+          if (e.interface == interface && e.name == fname) entry = &e;
+        if (!entry) {
+          ci.import_check = Status::Error("the component imports `" + interface + "#" + fname +
+                                          "`, which that interface does not have");
+          return;
+        }
+        if (entry->signature != actual) {
+          ci.import_check = Status::Error("the component imports `" + entry->qualified + "` as " + actual +
+                                          ", but the contract says " + entry->signature);
+          return;
+        }
+      }
+    }
+  });
+  return ci.import_check;
 }
 
 Component::Component(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

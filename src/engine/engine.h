@@ -47,9 +47,12 @@ class Engine {
   Result<std::shared_ptr<const Component>> LoadComponent(std::span<const uint8_t> bytes);
   Result<std::shared_ptr<const Component>> LoadComponentFile(const std::filesystem::path& path);
 
-  // Registers `interface#name` (e.g. "theater:simple/runtime", "log"). All definitions
-  // must happen before the first instance is created.
-  Status DefineFunction(const std::string& interface, const std::string& name, HostFunction fn);
+  // Registers `interface#name` (e.g. "theater:simple/runtime", "log") with its signature
+  // as RenderFuncType writes it ("func(string)"). A component that imports the function
+  // with another signature is refused before it runs. All definitions must happen before
+  // the first instance is created.
+  Status DefineFunction(const std::string& interface, const std::string& name, const std::string& signature,
+                        HostFunction fn);
   // An interface that only carries types (theater:simple/types): linked as an empty instance.
   Status DefineTypesOnlyInterface(const std::string& interface);
   // True when `interface` was defined (functions or types only).

@@ -17,6 +17,7 @@ struct HostEntry {
   std::string interface;
   std::string name;
   std::string qualified;  // "interface#name"
+  std::string signature;  // "func(string)"
   HostFunction fn;
 };
 
@@ -37,6 +38,9 @@ struct Engine::Impl {
   // The linker with every defined host function; built once.
   Result<const wasmtime_component_linker_t*> Linker();
   uint64_t DeadlineTicks(uint64_t timeout_ms) const;
+  // Every function the component imports from a defined interface must exist here with the
+  // same signature.
+  Status CheckImports(const Component& component);
 };
 
 struct Component::Impl {
@@ -46,6 +50,8 @@ struct Component::Impl {
   double load_ms = 0;
   std::vector<std::string> imports;
   std::vector<std::string> exports;
+  std::once_flag import_check_once;
+  Status import_check;  // CheckImports' verdict, computed once per component
 };
 
 }  // namespace theater

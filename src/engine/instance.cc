@@ -49,19 +49,17 @@ std::string Trim(std::string s) {
 }
 
 // The most telling line of a wasmtime error: the trap message when there is one, else
-// the innermost cause.
+// the innermost cause ("Caused by:" lists them as "    0: message" or just "    message").
 std::string ShortMessage(const std::string& full) {
-  std::string rest;
+  std::string rest = full;
   if (size_t trap = full.find("wasm trap: "); trap != std::string::npos) {
     rest = full.substr(trap + 11);
   } else if (size_t caused = full.rfind("Caused by:"); caused != std::string::npos) {
-    rest = full.substr(caused + 10);
-    // Causes are listed as "    0: msg"; keep the message.
-    size_t colon = rest.find(": ");
-    if (colon != std::string::npos && colon < 8) rest = rest.substr(colon + 2);
-  } else {
-    rest = full;
+    rest = Trim(full.substr(caused + 10));
+    size_t digits = rest.find_first_not_of("0123456789");
+    if (digits != std::string::npos && digits > 0 && rest.compare(digits, 2, ": ") == 0) rest = rest.substr(digits + 2);
   }
+  rest = Trim(rest);
   return Trim(rest.substr(0, rest.find('\n')));
 }
 
@@ -69,7 +67,8 @@ std::vector<std::string> Backtrace(const wasmtime_error_t* err) {
   std::vector<std::string> frames;
   wasm_frame_vec_t trace;
   wasmtime_error_wasm_trace(err, &trace);
-  for (size_t i = 0; i < trace.size; ++i) {
+  constexpr size_t kMaxFrames = 16;  // deep recursion would otherwise list thousands
+  for (size_t i = 0; i < trace.size && i < kMaxFrames; ++i) {
     const wasm_frame_t* frame = trace.data[i];
     std::string module, func;
     if (const wasm_name_t* m = wasmtime_frame_module_name(frame)) module.assign(m->data, m->size);
@@ -77,6 +76,7 @@ std::vector<std::string> Backtrace(const wasmtime_error_t* err) {
     if (func.empty()) func = "func[" + std::to_string(wasm_frame_func_index(frame)) + "]";
     frames.push_back((module.empty() ? "" : module + "!") + func);
   }
+  if (trace.size > kMaxFrames) frames.push_back("... " + std::to_string(trace.size - kMaxFrames) + " more frames");
   wasm_frame_vec_delete(&trace);
   return frames;
 }
@@ -155,7 +155,9 @@ std::variant<std::unique_ptr<Instance>, Failure> Instance::Create(std::shared_pt
                                                                   std::shared_ptr<const Component> component,
                                                                   const InstanceLimits& limits, void* host_data) {
   auto linker = engine->impl().Linker();
-  if (!linker.ok()) return Failure{FailureKind::kInstantiation, "", linker.error(), {}};
+  if (!linker.ok()) return Failure{FailureKind::kInstantiation, "instantiate", linker.error(), {}};
+  if (Status s = engine->impl().CheckImports(*component); !s.ok())
+    return Failure{FailureKind::kTypeMismatch, "instantiate", s.message(), {}};
 
   auto impl = std::make_unique<Impl>();
   impl->engine = std::move(engine);

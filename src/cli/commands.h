@@ -1,0 +1,26 @@
+// The CLI's commands. Each adds its subcommand to the app; the CLI stays a thin layer
+// over the library (runtime/, chain/, manifest/).
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace theater::cli {
+
+// Exit statuses shared by all commands.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitActorFailed = 1;   // the actor failed (run) / the chain is invalid (verify)
+inline constexpr int kExitUsage = 2;         // bad arguments, manifest, component or data directory
+
+struct GlobalOptions {
+  std::string data_dir;  // --data-dir, else $THEATER_HOME, else ~/.theater
+  std::filesystem::path DataDir() const;
+};
+
+// Each returns the subcommand it added; its callback sets `exit_code`.
+CLI::App* AddRunCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+CLI::App* AddChainCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+
+}  // namespace theater::cli

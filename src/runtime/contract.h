@@ -1,0 +1,34 @@
+// Facts of the theater:simple contract the runtime relies on: export signatures (as the
+// engine renders them) and which manifest handler grants which imported interface.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace theater::contract {
+
+inline constexpr std::string_view kActor = "theater:simple/actor";
+inline constexpr std::string_view kMessageClient = "theater:simple/message-server-client";
+
+// actor.init, both accepted shapes.
+inline constexpr std::string_view kInitWithParams =
+    "func(option<list<u8>>, tuple<string>) -> result<tuple<option<list<u8>>>, string>";
+inline constexpr std::string_view kInitStateOnly =
+    "func(option<list<u8>>) -> result<tuple<option<list<u8>>>, string>";
+
+inline constexpr std::string_view kHandleSend =
+    "func(option<list<u8>>, tuple<list<u8>>) -> result<tuple<option<list<u8>>>, string>";
+inline constexpr std::string_view kHandleRequest =
+    "func(option<list<u8>>, tuple<string, list<u8>>) -> "
+    "result<tuple<option<list<u8>>, tuple<option<list<u8>>>>, string>";
+
+// The handler type that grants an imported interface: "runtime" for
+// theater:simple/runtime, ... ; "" for types-only interfaces every actor may import;
+// nullopt for interfaces that are not part of theater:simple.
+std::optional<std::string> HandlerForInterface(std::string_view interface);
+
+// Interfaces that only carry types.
+bool IsTypesOnly(std::string_view interface);
+
+}  // namespace theater::contract

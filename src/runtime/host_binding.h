@@ -1,0 +1,25 @@
+// Binds host functions to the engine so that every call is recorded in the calling actor's
+// chain: an event "<interface>/<function>" with {"args": [...], "result": ...} (or
+// {"args": [...], "error": "..."} when the host function failed).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "engine/engine.h"
+#include "runtime/actor_context.h"
+
+namespace theater {
+
+using ActorFunction = std::function<Result<std::optional<Value>>(ActorContext& actor, std::vector<Value>& args)>;
+// Turns a result into what the chain keeps, where the full value would be wasteful
+// (get-chain returns the chain itself).
+using ResultSummary = std::function<ordered_json(const std::optional<Value>& result)>;
+
+Status DefineActorFunction(Engine& engine, const std::string& interface, const std::string& function,
+                           const std::string& signature, ActorFunction fn, ResultSummary summary = nullptr);
+
+}  // namespace theater

@@ -1,0 +1,81 @@
+#include "runtime/value_json.h"
+
+#include <cmath>
+
+namespace theater {
+
+ordered_json BytesToJson(const Bytes& b) { return ordered_json::binary(b); }
+
+ordered_json OptionalBytesToJson(const std::optional<Bytes>& b) {
+  return b ? BytesToJson(*b) : ordered_json(nullptr);
+}
+
+static ordered_json FloatToJson(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
+  return d;
+}
+
+ordered_json ValuesToJson(const ValueList& values) {
+  ordered_json out = ordered_json::array();
+  for (const Value& v : values) out.push_back(ValueToJson(v));
+  return out;
+}
+
+ordered_json ValueToJson(const Value& v) {
+  using K = Value::Kind;
+  auto payload = [&]() { return v.has_payload() ? ValueToJson(v.payload()) : ordered_json(nullptr); };
+  switch (v.kind()) {
+    case K::kBool: return v.as_bool();
+    case K::kS8: case K::kS16: case K::kS32: case K::kS64: return v.as_signed();
+    case K::kU8: case K::kU16: case K::kU32: case K::kU64: return v.as_unsigned();
+    case K::kF32: return FloatToJson(v.as_f32());
+    case K::kF64: return FloatToJson(v.as_f64());
+    case K::kChar: {
+      // Encode the code point as UTF-8.
+      uint32_t c = static_cast<uint32_t>(v.as_unsigned());
+      std::string s;
+      if (c < 0x80) s += static_cast<char>(c);
+      else if (c < 0x800) { s += static_cast<char>(0xc0 | c >> 6); s += static_cast<char>(0x80 | (c & 0x3f)); }
+      else if (c < 0x10000) { s += static_cast<char>(0xe0 | c >> 12); s += static_cast<char>(0x80 | (c >> 6 & 0x3f)); s += static_cast<char>(0x80 | (c & 0x3f)); }
+      else { s += static_cast<char>(0xf0 | c >> 18); s += static_cast<char>(0x80 | (c >> 12 & 0x3f)); s += static_cast<char>(0x80 | (c >> 6 & 0x3f)); s += static_cast<char>(0x80 | (c & 0x3f)); }
+      return ordered_json{{"char", s}};
+    }
+    case K::kString: return v.as_string();
+    case K::kEnum: return v.case_name();
+    case K::kBytes: return BytesToJson(v.as_bytes());
+    case K::kList: case K::kTuple: return ValuesToJson(v.items());
+    case K::kRecord: {
+      ordered_json out = ordered_json::object();
+      for (const auto& f : v.fields()) out[f.name] = ValueToJson(f.value);
+      return out;
+    }
+    case K::kOption: return v.has_payload() ? ordered_json{{"some", payload()}} : ordered_json(nullptr);
+    case K::kResult: return ordered_json{{v.is_ok() ? "ok" : "err", payload()}};
+    case K::kVariant: return ordered_json{{"case", v.case_name()}, {"value", payload()}};
+    case K::kFlags: return ordered_json{{"flags", v.flag_names()}};
+  }
+  return nullptr;
+}
+
+ordered_json ReadableJson(const ordered_json& j) {
+  if (j.is_binary()) {
+    const auto& b = j.get_binary();
+    Bytes bytes(b.begin(), b.end());
+    if (IsValidUtf8(bytes)) return ordered_json{{"utf8", ToString(bytes)}};
+    return ordered_json{{"hex", ToHex(bytes)}};
+  }
+  if (j.is_array()) {
+    ordered_json out = ordered_json::array();
+    for (const auto& item : j) out.push_back(ReadableJson(item));
+    return out;
+  }
+  if (j.is_object()) {
+    ordered_json out = ordered_json::object();
+    for (auto it = j.begin(); it != j.end(); ++it) out[it.key()] = ReadableJson(it.value());
+    return out;
+  }
+  return j;
+}
+
+}  // namespace theater

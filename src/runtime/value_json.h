@@ -1,0 +1,27 @@
+// How component values are written into chain events (as JSON, stored as CBOR):
+//   bool, integers, floats -> JSON scalars (NaN/inf as the strings "NaN", "inf", "-inf")
+//   string, enum case      -> JSON string           char -> {"char": "x"}
+//   list<u8>               -> byte string (CBOR major type 2)
+//   list, tuple            -> array                 record -> object (field order kept)
+//   option                 -> null | {"some": v}    result -> {"ok": v|null} | {"err": v|null}
+//   variant                -> {"case": name, "value": v|null}    flags -> {"flags": [names]}
+// Types are not recorded: a reader that needs them (replay) has the function's signature.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "engine/value.h"
+
+namespace theater {
+
+using ordered_json = nlohmann::ordered_json;
+
+ordered_json ValueToJson(const Value& v);
+ordered_json ValuesToJson(const ValueList& values);
+ordered_json BytesToJson(const Bytes& b);
+ordered_json OptionalBytesToJson(const std::optional<Bytes>& b);
+
+// For people: byte strings become {"utf8": ...} when valid UTF-8, else {"hex": ...}.
+nlohmann::ordered_json ReadableJson(const nlohmann::ordered_json& j);
+
+}  // namespace theater
