@@ -29,9 +29,9 @@ class Output {
   bool json_;
 };
 
-// Bytes for people: the text when it is UTF-8, else 0x<hex>.
+// Bytes for people: the text as a quoted, escaped string when it is UTF-8, else 0x<hex>.
 inline std::string Printable(const Bytes& b) {
-  return IsValidUtf8(b) ? "\"" + ToString(b) + "\"" : "0x" + ToHex(b);
+  return IsValidUtf8(b) ? nlohmann::json(ToString(b)).dump() : "0x" + ToHex(b);
 }
 
 // Bytes for scripts: {"text": ... (when UTF-8), "hex": ...}.
