@@ -48,19 +48,32 @@ std::string Trim(std::string s) {
   return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
 }
 
-// The most telling line of a wasmtime error: the trap message when there is one, else
-// the innermost cause ("Caused by:" lists them as "    0: message" or just "    message").
+// One line for people. A trap: its message ("wasm `unreachable` instruction executed").
+// Anything else: the message and its causes, joined ("component imports instance `x`, but
+// ...: instance export `f` has the wrong type: function implementation is missing").
 std::string ShortMessage(const std::string& full) {
-  std::string rest = full;
   if (size_t trap = full.find("wasm trap: "); trap != std::string::npos) {
-    rest = full.substr(trap + 11);
-  } else if (size_t caused = full.rfind("Caused by:"); caused != std::string::npos) {
-    rest = Trim(full.substr(caused + 10));
-    size_t digits = rest.find_first_not_of("0123456789");
-    if (digits != std::string::npos && digits > 0 && rest.compare(digits, 2, ": ") == 0) rest = rest.substr(digits + 2);
+    std::string rest = Trim(full.substr(trap + 11));
+    return Trim(rest.substr(0, rest.find('\n')));
   }
-  rest = Trim(rest);
-  return Trim(rest.substr(0, rest.find('\n')));
+  size_t caused = full.find("Caused by:");
+  std::string head = Trim(full.substr(0, caused));
+  // Errors raised while wasm runs start with a backtrace: it is reported on its own.
+  if (head.rfind("error while executing at wasm backtrace", 0) == 0) head.clear();
+  std::string out = head.substr(0, head.find('\n'));
+  if (caused == std::string::npos) return out;
+  std::string causes = full.substr(caused + 10);
+  size_t pos = 0;
+  while (pos < causes.size()) {
+    size_t nl = causes.find('\n', pos);
+    std::string line = Trim(causes.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
+    pos = nl == std::string::npos ? causes.size() : nl + 1;
+    // Causes are listed as "0: message" when there are several.
+    size_t digits = line.find_first_not_of("0123456789");
+    if (digits != std::string::npos && digits > 0 && line.compare(digits, 2, ": ") == 0) line = line.substr(digits + 2);
+    if (!line.empty()) out += (out.empty() ? "" : ": ") + line;
+  }
+  return out;
 }
 
 std::vector<std::string> Backtrace(const wasmtime_error_t* err) {

@@ -1,0 +1,62 @@
+// Helpers shared by the tests: temporary directories, fixture paths, running the CLI.
+#pragma once
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/bytes.h"
+#include "common/files.h"
+
+namespace theater::testing {
+
+// A fresh directory, removed with everything in it at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "theater-test-XXXXXX").string();
+    path_ = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline std::filesystem::path Fixture(const std::string& name) { return std::filesystem::path(THEATER_FIXTURES) / name; }
+inline std::filesystem::path Guest(const std::string& name) { return std::filesystem::path(THEATER_GUESTS) / name; }
+inline std::filesystem::path Example(const std::string& name) { return std::filesystem::path(THEATER_EXAMPLES) / name; }
+
+inline void WriteText(const std::filesystem::path& path, const std::string& text) {
+  Status s = WriteFileAtomic(path, ToBytes(text));
+  if (!s.ok()) std::abort();
+}
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout and stderr together
+};
+
+// Runs `args` with the theater binary (sh -c) and captures its output.
+inline CommandResult RunTheater(const std::string& args, const std::filesystem::path& data_dir) {
+  std::string command = "THEATER_HOME='" + data_dir.string() + "' '" + std::string(THEATER_BINARY) + "' " + args + " 2>&1";
+  CommandResult r;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
+  int status = ::pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+}  // namespace theater::testing
