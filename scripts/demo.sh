@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The main job: sets everything up, builds Theater and its example actors, runs the C
+# example actor with a few messages, and verifies the chain it left behind.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bash "$here/scripts/setup.sh"
+bash "$here/scripts/build.sh"
+cd "$here"
+echo
+echo "$ build/theater run examples/greeter-c/manifest.toml --send 'hello from the demo' --request Ada --request Grace"
+out="$(build/theater run examples/greeter-c/manifest.toml --send 'hello from the demo' --request Ada --request Grace)"
+echo "$out"
+id="$(echo "$out" | awk '$1 == "stopped" {print $2}')"
+echo
+echo "$ build/theater chain verify $id"
+build/theater chain verify "$id"
