@@ -30,6 +30,10 @@ function(theater_guest_actor)
 
   set(objects)
   set(all_sources ${ARG_SOURCES} ${bindings}/${stem}.c ${PROJECT_SOURCE_DIR}/sdk/c/theater_wasi_stubs.c)
+  # Weak default handlers for the world, when the SDK has them (sdk/c/<world>_defaults.c).
+  if(EXISTS ${PROJECT_SOURCE_DIR}/sdk/c/${stem}_defaults.c)
+    list(APPEND all_sources ${PROJECT_SOURCE_DIR}/sdk/c/${stem}_defaults.c)
+  endif()
   set(linker ${THEATER_GUEST_CC})
   foreach(src ${all_sources})
     get_filename_component(base ${src} NAME)

@@ -2,7 +2,8 @@
 //   init            state {"greetings":N} (0 when it starts without one)
 //   handle-request  "NAME" -> "Hello, NAME! You are visitor number N."
 //   handle-send     "TEXT" -> logs it, no answer
-// Bindings come from `wit-bindgen c` for the message-actor world of ../../wit.
+// Bindings come from `wit-bindgen c` for the message-actor world of ../../wit; the
+// channel handlers are the SDK defaults (sdk/c/message_actor_defaults.c).
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,39 +85,5 @@ bool exports_theater_simple_message_server_client_handle_request(
   ret->f1.f0.val = bytes_of(answer);
   if (state) message_actor_list_u8_free(state);
   message_actor_tuple2_string_list_u8_free(params);
-  return true;
-}
-
-// Channels are not used by this actor: refuse them.
-bool exports_theater_simple_message_server_client_handle_channel_open(
-    message_actor_list_u8_t *state, message_actor_tuple2_string_list_u8_t *params,
-    exports_theater_simple_message_server_client_tuple2_option_list_u8_tuple1_channel_accept_t *ret,
-    message_actor_string_t *err) {
-  ret->f0.is_some = false;
-  if (state) {
-    ret->f0.is_some = true;
-    ret->f0.val = *state;  // keep the state: hand the buffer back
-  }
-  ret->f1.f0.accepted = false;
-  ret->f1.f0.message.is_some = false;
-  message_actor_tuple2_string_list_u8_free(params);
-  return true;
-}
-
-bool exports_theater_simple_message_server_client_handle_channel_message(
-    message_actor_list_u8_t *state, exports_theater_simple_message_server_client_tuple2_channel_id_list_u8_t *params,
-    message_actor_tuple1_option_list_u8_t *ret, message_actor_string_t *err) {
-  ret->f0.is_some = state != NULL;
-  if (state) ret->f0.val = *state;
-  exports_theater_simple_message_server_client_tuple2_channel_id_list_u8_free(params);
-  return true;
-}
-
-bool exports_theater_simple_message_server_client_handle_channel_close(
-    message_actor_list_u8_t *state, exports_theater_simple_message_server_client_tuple1_channel_id_t *params,
-    message_actor_tuple1_option_list_u8_t *ret, message_actor_string_t *err) {
-  ret->f0.is_some = state != NULL;
-  if (state) ret->f0.val = *state;
-  exports_theater_simple_message_server_client_tuple1_channel_id_free(params);
   return true;
 }

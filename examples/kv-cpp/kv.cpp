@@ -3,7 +3,8 @@
 //                   "del KEY" -> "deleted"          "keys" -> the keys, comma separated
 //   handle-send     the same commands, without an answer
 // The state is the map as text, one "key=value" line per entry, so it reads well in the chain.
-// Bindings come from `wit-bindgen c` for the message-actor world of ../../wit.
+// Bindings come from `wit-bindgen c` for the message-actor world of ../../wit; the
+// channel handlers are the SDK defaults (sdk/c/message_actor_defaults.c).
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -114,33 +115,6 @@ bool exports_theater_simple_message_server_client_handle_request(
   ret->f1.f0 = {true, Bytes(answer)};
   if (state) message_actor_list_u8_free(state);
   message_actor_tuple2_string_list_u8_free(params);
-  return true;
-}
-
-bool exports_theater_simple_message_server_client_handle_channel_open(
-    message_actor_list_u8_t* state, message_actor_tuple2_string_list_u8_t* params,
-    exports_theater_simple_message_server_client_tuple2_option_list_u8_tuple1_channel_accept_t* ret,
-    message_actor_string_t* err) {
-  ret->f0 = state ? message_actor_option_list_u8_t{true, *state} : message_actor_option_list_u8_t{false, {}};
-  ret->f1.f0.accepted = false;
-  ret->f1.f0.message.is_some = false;
-  message_actor_tuple2_string_list_u8_free(params);
-  return true;
-}
-
-bool exports_theater_simple_message_server_client_handle_channel_message(
-    message_actor_list_u8_t* state, exports_theater_simple_message_server_client_tuple2_channel_id_list_u8_t* params,
-    message_actor_tuple1_option_list_u8_t* ret, message_actor_string_t* err) {
-  ret->f0 = state ? message_actor_option_list_u8_t{true, *state} : message_actor_option_list_u8_t{false, {}};
-  exports_theater_simple_message_server_client_tuple2_channel_id_list_u8_free(params);
-  return true;
-}
-
-bool exports_theater_simple_message_server_client_handle_channel_close(
-    message_actor_list_u8_t* state, exports_theater_simple_message_server_client_tuple1_channel_id_t* params,
-    message_actor_tuple1_option_list_u8_t* ret, message_actor_string_t* err) {
-  ret->f0 = state ? message_actor_option_list_u8_t{true, *state} : message_actor_option_list_u8_t{false, {}};
-  exports_theater_simple_message_server_client_tuple1_channel_id_free(params);
   return true;
 }
 

@@ -4,6 +4,7 @@
 //   "chain"    -> "events=N last=<type of the last event> linked=yes|no"
 //   "shutdown" -> calls shutdown(some("bye")), answers "ok" or the error
 //   other      -> echoed back; the state becomes the request
+// The other handlers are the SDK defaults.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,46 +80,5 @@ bool exports_theater_simple_message_server_client_handle_request(
   ret->f1.f0.val = answer;
   if (state) message_actor_list_u8_free(state);
   message_actor_tuple2_string_list_u8_free(params);
-  return true;
-}
-
-// Not used by the tests: keep the state, refuse channels.
-bool exports_theater_simple_message_server_client_handle_send(message_actor_list_u8_t *state,
-                                                              message_actor_tuple1_list_u8_t *params,
-                                                              message_actor_tuple1_option_list_u8_t *ret,
-                                                              message_actor_string_t *err) {
-  ret->f0.is_some = state != NULL;
-  if (state) ret->f0.val = *state;
-  message_actor_tuple1_list_u8_free(params);
-  return true;
-}
-
-bool exports_theater_simple_message_server_client_handle_channel_open(
-    message_actor_list_u8_t *state, message_actor_tuple2_string_list_u8_t *params,
-    exports_theater_simple_message_server_client_tuple2_option_list_u8_tuple1_channel_accept_t *ret,
-    message_actor_string_t *err) {
-  ret->f0.is_some = state != NULL;
-  if (state) ret->f0.val = *state;
-  ret->f1.f0.accepted = false;
-  ret->f1.f0.message.is_some = false;
-  message_actor_tuple2_string_list_u8_free(params);
-  return true;
-}
-
-bool exports_theater_simple_message_server_client_handle_channel_message(
-    message_actor_list_u8_t *state, exports_theater_simple_message_server_client_tuple2_channel_id_list_u8_t *params,
-    message_actor_tuple1_option_list_u8_t *ret, message_actor_string_t *err) {
-  ret->f0.is_some = state != NULL;
-  if (state) ret->f0.val = *state;
-  exports_theater_simple_message_server_client_tuple2_channel_id_list_u8_free(params);
-  return true;
-}
-
-bool exports_theater_simple_message_server_client_handle_channel_close(
-    message_actor_list_u8_t *state, exports_theater_simple_message_server_client_tuple1_channel_id_t *params,
-    message_actor_tuple1_option_list_u8_t *ret, message_actor_string_t *err) {
-  ret->f0.is_some = state != NULL;
-  if (state) ret->f0.val = *state;
-  exports_theater_simple_message_server_client_tuple1_channel_id_free(params);
   return true;
 }
