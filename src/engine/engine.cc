@@ -19,6 +19,10 @@ extern "C" wasmtime_error_t* TheaterHostTrampoline(void* env, wasmtime_context_t
                                                    const wasmtime_component_func_type_t* ty,
                                                    wasmtime_component_val_t* args, size_t nargs,
                                                    wasmtime_component_val_t* results, size_t nresults);
+extern "C" void TheaterAsyncHostTrampoline(void* env, wasmtime_context_t* ctx,
+                                           const wasmtime_component_func_type_t* ty, wasmtime_component_val_t* args,
+                                           size_t nargs, wasmtime_component_val_t* results, size_t nresults,
+                                           wasmtime_error_t** error_ret, wasmtime_async_continuation_t* continuation);
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
@@ -168,7 +172,16 @@ Status Engine::DefineFunction(const std::string& interface, const std::string& n
                               HostFunction fn) {
   std::lock_guard lock(impl_->mu);
   if (impl_->linker) return Status::Error("host functions must be defined before the first instance");
-  impl_->host_functions.push_back(HostEntry{interface, name, interface + "#" + name, signature, std::move(fn)});
+  impl_->host_functions.push_back(HostEntry{interface, name, interface + "#" + name, signature, std::move(fn), nullptr});
+  impl_->interfaces.insert(interface);
+  return Status::Ok();
+}
+
+Status Engine::DefineAsyncFunction(const std::string& interface, const std::string& name,
+                                   const std::string& signature, AsyncHostFunction fn) {
+  std::lock_guard lock(impl_->mu);
+  if (impl_->linker) return Status::Error("host functions must be defined before the first instance");
+  impl_->host_functions.push_back(HostEntry{interface, name, interface + "#" + name, signature, nullptr, std::move(fn)});
   impl_->interfaces.insert(interface);
   return Status::Ok();
 }
@@ -204,8 +217,12 @@ Result<const wasmtime_component_linker_t*> Engine::Impl::Linker() {
       wt::LinkerInstancePtr instance(raw);
       for (HostEntry& entry : host_functions) {
         if (entry.interface != interface) continue;
-        err = wasmtime_component_linker_instance_add_func(instance.get(), entry.name.data(), entry.name.size(),
-                                                          TheaterHostTrampoline, &entry, nullptr);
+        err = entry.async_fn ? wasmtime_component_linker_instance_add_func_async(
+                                   instance.get(), entry.name.data(), entry.name.size(), TheaterAsyncHostTrampoline,
+                                   &entry, nullptr)
+                             : wasmtime_component_linker_instance_add_func(instance.get(), entry.name.data(),
+                                                                           entry.name.size(), TheaterHostTrampoline,
+                                                                           &entry, nullptr);
         if (err) return Status::Error("linking " + entry.qualified + ": " + wt::TakeErrorMessage(err));
       }
     }

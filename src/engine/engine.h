@@ -15,6 +15,7 @@
 
 #include "common/status.h"
 #include "engine/component.h"
+#include "engine/host_op.h"
 #include "engine/value.h"
 
 namespace theater {
@@ -25,7 +26,8 @@ struct EngineOptions {
   std::filesystem::path cache_dir;
   // Wasm stack for one call; deeper recursion fails as stack-overflow.
   size_t max_wasm_stack = 1 << 20;
-  // Resolution of wall-clock deadlines.
+  // Resolution of wall-clock deadlines, and the time slice after which a running call
+  // yields its worker thread to other actors.
   std::chrono::milliseconds epoch_tick{5};
 };
 
@@ -34,6 +36,9 @@ struct EngineOptions {
 // and is reported as a host-error failure.
 using HostFunction =
     std::function<Result<std::optional<Value>>(void* host_data, std::vector<Value>& args)>;
+// A host function that may return its result later (HostReturn::Later): the calling
+// actor waits without holding a thread.
+using AsyncHostFunction = std::function<Result<HostReturn>(void* host_data, std::vector<Value>& args)>;
 
 class Engine {
  public:
@@ -53,6 +58,8 @@ class Engine {
   // the first instance is created.
   Status DefineFunction(const std::string& interface, const std::string& name, const std::string& signature,
                         HostFunction fn);
+  Status DefineAsyncFunction(const std::string& interface, const std::string& name, const std::string& signature,
+                             AsyncHostFunction fn);
   // An interface that only carries types (theater:simple/types): linked as an empty instance.
   Status DefineTypesOnlyInterface(const std::string& interface);
   // True when `interface` was defined (functions or types only).

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "engine/engine.h"
+#include "engine/host_op.h"
 #include "engine/wasmtime_handles.h"
 
 namespace theater {
@@ -18,7 +19,8 @@ struct HostEntry {
   std::string name;
   std::string qualified;  // "interface#name"
   std::string signature;  // "func(string)"
-  HostFunction fn;
+  HostFunction fn;          // exactly one of fn and async_fn is set
+  AsyncHostFunction async_fn;
 };
 
 struct Engine::Impl {

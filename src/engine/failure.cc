@@ -14,6 +14,7 @@ std::string_view FailureKindName(FailureKind kind) {
     case FailureKind::kTypeMismatch: return "type-mismatch";
     case FailureKind::kHostError: return "host-error";
     case FailureKind::kInstantiation: return "instantiation-failed";
+    case FailureKind::kTerminated: return "terminated";
   }
   return "unknown";
 }

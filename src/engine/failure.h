@@ -18,6 +18,7 @@ enum class FailureKind {
   kTypeMismatch,      // the export's signature is not the contract's
   kHostError,         // a host function failed (the call was aborted)
   kInstantiation,     // the component could not be instantiated
+  kTerminated,        // stopped from outside while it ran
 };
 
 // "out-of-fuel", "deadline-exceeded", ... (stable names, used in JSON and the chain).

@@ -1,5 +1,7 @@
 #include "engine/instance.h"
 
+#include <chrono>
+#include <condition_variable>
 #include <map>
 
 #include "engine/engine_impl.h"
@@ -8,11 +10,39 @@
 
 namespace theater {
 
-// What a store carries: the owner's host data, and the error of the last failed host call
-// (a component call's error has no structured cause, so the host remembers it here).
+using Clock = std::chrono::steady_clock;
+
+// How a call waiting on a HostOp is woken: shared with every HostOp the instance hands out,
+// so that a late completion after the instance is gone touches nothing that was freed.
+struct Wakeup {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool woken = false;
+  std::function<void()> waker;  // the owner's, set with Instance::SetWaker
+
+  void Wake() {
+    std::function<void()> w;
+    {
+      std::lock_guard lock(mu);
+      woken = true;
+      w = waker;
+    }
+    cv.notify_all();
+    if (w) w();
+  }
+};
+
+// What a store carries. Only the thread polling the instance's call touches it, except
+// `terminate` and `wakeup`.
 struct StoreData {
   void* host_data = nullptr;
-  std::string host_error;
+  std::string host_error;  // the last failed host call (component errors carry no cause)
+  Clock::time_point deadline = Clock::time_point::max();
+  bool deadline_hit = false;
+  std::atomic<bool> terminate{false};
+  bool terminated = false;
+  int pending_ops = 0;  // async host results the running call waits for
+  std::shared_ptr<Wakeup> wakeup = std::make_shared<Wakeup>();
 };
 
 struct ExportEntry {
@@ -30,12 +60,29 @@ struct Instance::Impl {
   wasmtime_component_instance_t instance{};
   std::map<std::string, std::unique_ptr<ExportEntry>, std::less<>> exports;  // "iface#func"; null = missing
   bool poisoned = false;
+  bool call_active = false;
   uint64_t fuel_used = 0;
 
   wasmtime_context_t* ctx() { return wasmtime_store_context(store.get()); }
   ExportEntry* Lookup(std::string_view interface, std::string_view function);
   uint64_t ArmLimits();
   Failure Classify(wasmtime_error_t* err, std::string function);
+  // Polls `future` to the end, sleeping while it waits on host results.
+  void Drive(wasmtime_call_future_t* future);
+};
+
+struct PendingCall::State {
+  Instance::Impl* instance = nullptr;
+  ExportEntry* entry = nullptr;
+  std::vector<wasmtime_component_val_t> args;  // read by the future: must outlive it
+  wasmtime_component_val_t result;
+  std::unique_ptr<wt::OwnedValType> result_type;
+  bool has_result = false;
+  wasmtime_error_t* error = nullptr;
+  wasmtime_call_future_t* future = nullptr;
+  uint64_t fuel_given = 0;
+  bool done = false;
+  bool taken = false;
 };
 
 namespace {
@@ -99,6 +146,23 @@ void DeleteValues(std::vector<wasmtime_component_val_t>& values) {
   values.clear();
 }
 
+// Called every epoch tick while wasm runs: ends the call when it is terminated or past its
+// deadline, and otherwise yields the thread (the call goes on at the next poll).
+wasmtime_error_t* OnEpoch(wasmtime_context_t*, void* raw, uint64_t* delta, wasmtime_update_deadline_kind_t* kind) {
+  auto* data = static_cast<StoreData*>(raw);
+  if (data->terminate.load(std::memory_order_relaxed)) {
+    data->terminated = true;
+    return wasmtime_error_new("terminated by the runtime");
+  }
+  if (Clock::now() >= data->deadline) {
+    data->deadline_hit = true;
+    return wasmtime_error_new("call deadline exceeded");
+  }
+  *delta = 1;
+  *kind = WASMTIME_UPDATE_DEADLINE_YIELD;
+  return nullptr;
+}
+
 }  // namespace
 
 Failure Instance::Impl::Classify(wasmtime_error_t* err, std::string function) {
@@ -107,18 +171,19 @@ Failure Instance::Impl::Classify(wasmtime_error_t* err, std::string function) {
   Failure f;
   f.function = std::move(function);
   f.backtrace = Backtrace(err);
+  f.message = ShortMessage(full);
   if (!data.host_error.empty()) {
     f.kind = FailureKind::kHostError;
     f.message = data.host_error;
-    return f;
-  }
-  f.message = ShortMessage(full);
-  if (Contains(full, "all fuel consumed")) {
-    f.kind = FailureKind::kOutOfFuel;
-    f.message = "all fuel consumed (limit " + std::to_string(limits.fuel_per_call) + " per call)";
-  } else if (Contains(full, "wasm trap: interrupt")) {
+  } else if (data.terminated) {
+    f.kind = FailureKind::kTerminated;
+    f.message = "terminated while running";
+  } else if (data.deadline_hit) {
     f.kind = FailureKind::kDeadlineExceeded;
     f.message = "call ran longer than " + std::to_string(limits.call_timeout_ms) + " ms";
+  } else if (Contains(full, "all fuel consumed")) {
+    f.kind = FailureKind::kOutOfFuel;
+    f.message = "all fuel consumed (limit " + std::to_string(limits.fuel_per_call) + " per call)";
   } else if (Contains(full, "forcing trap when growing memory") || Contains(full, "forcing trap when growing table")) {
     f.kind = FailureKind::kOutOfMemory;
     f.message += " (limit " + std::to_string(limits.max_memory_bytes) + " bytes)";
@@ -130,13 +195,32 @@ Failure Instance::Impl::Classify(wasmtime_error_t* err, std::string function) {
   return f;
 }
 
-// Sets the fuel and deadline for the next call; returns the fuel given.
+// Sets the fuel and the deadline for the next call; returns the fuel given.
 uint64_t Instance::Impl::ArmLimits() {
   uint64_t fuel = limits.fuel_per_call ? limits.fuel_per_call : UINT64_MAX;
   wt::TakeErrorMessage(wasmtime_context_set_fuel(ctx(), fuel));
-  wasmtime_context_set_epoch_deadline(ctx(), engine->impl().DeadlineTicks(limits.call_timeout_ms));
+  data.deadline = limits.call_timeout_ms ? Clock::now() + std::chrono::milliseconds(limits.call_timeout_ms)
+                                         : Clock::time_point::max();
+  data.deadline_hit = false;
   data.host_error.clear();
+  data.pending_ops = 0;
+  wasmtime_context_set_epoch_deadline(ctx(), 1);
   return fuel;
+}
+
+void Instance::Impl::Drive(wasmtime_call_future_t* future) {
+  Wakeup& w = *data.wakeup;
+  for (;;) {
+    {
+      std::lock_guard lock(w.mu);
+      w.woken = false;
+    }
+    if (wasmtime_call_future_poll(future)) return;
+    if (data.pending_ops > 0) {
+      std::unique_lock lock(w.mu);
+      w.cv.wait(lock, [&] { return w.woken; });
+    }
+  }
 }
 
 ExportEntry* Instance::Impl::Lookup(std::string_view interface, std::string_view function) {
@@ -183,11 +267,15 @@ std::variant<std::unique_ptr<Instance>, Failure> Instance::Create(std::shared_pt
                          limit(limits.max_instances), -1, -1);
   theater_context_set_limits(impl->ctx(), limit(limits.max_memory_bytes), limit(limits.max_table_elements),
                              limit(limits.max_instances), -1, -1);
+  wasmtime_store_epoch_deadline_callback(impl->store.get(), OnEpoch, &impl->data, nullptr);
 
   // Start functions (C/C++ constructors) run during instantiation, under the call limits.
   impl->ArmLimits();
-  wasmtime_error_t* err = wasmtime_component_linker_instantiate(
-      *linker, impl->ctx(), impl->component->impl().component.get(), &impl->instance);
+  wasmtime_error_t* err = nullptr;
+  wasmtime_call_future_t* future = wasmtime_component_linker_instantiate_async(
+      *linker, impl->ctx(), impl->component->impl().component.get(), &impl->instance, &err);
+  impl->Drive(future);
+  wasmtime_call_future_delete(future);
   if (err) {
     Failure f = impl->Classify(err, "instantiate");
     if (f.kind == FailureKind::kTrap) f.kind = FailureKind::kInstantiation;
@@ -195,6 +283,13 @@ std::variant<std::unique_ptr<Instance>, Failure> Instance::Create(std::shared_pt
   }
   return std::unique_ptr<Instance>(new Instance(std::move(impl)));
 }
+
+void Instance::SetWaker(std::function<void()> waker) {
+  std::lock_guard lock(impl_->data.wakeup->mu);
+  impl_->data.wakeup->waker = std::move(waker);
+}
+
+void Instance::RequestTermination() { impl_->data.terminate.store(true); }
 
 bool Instance::HasExport(std::string_view interface, std::string_view function) {
   return impl_->Lookup(interface, function) != nullptr;
@@ -205,56 +300,117 @@ std::optional<std::string> Instance::ExportSignature(std::string_view interface,
   return e ? std::optional<std::string>(e->signature) : std::nullopt;
 }
 
-CallOutcome Instance::Call(std::string_view interface, std::string_view function, std::span<const Value> args,
-                           std::string_view expected_signature) {
+std::variant<std::unique_ptr<PendingCall>, Failure> Instance::StartCall(std::string_view interface,
+                                                                        std::string_view function,
+                                                                        std::span<const Value> args,
+                                                                        std::string_view expected_signature) {
   std::string name = std::string(interface) + "#" + std::string(function);
-  if (impl_->poisoned)
-    return Failure{FailureKind::kTrap, name, "instance is unusable after an earlier failure", {}};
+  if (impl_->poisoned) return Failure{FailureKind::kTrap, name, "instance is unusable after an earlier failure", {}};
+  if (impl_->call_active) return Failure{FailureKind::kHostError, name, "another call is still running", {}};
   ExportEntry* e = impl_->Lookup(interface, function);
   if (!e) return Failure{FailureKind::kMissingExport, name, "the component does not export " + name, {}};
   if (!expected_signature.empty() && e->signature != expected_signature)
     return Failure{FailureKind::kTypeMismatch, name,
                    "expected " + std::string(expected_signature) + ", the component has " + e->signature, {}};
   if (args.size() != wasmtime_component_func_type_param_count(e->type.get()))
-    return Failure{FailureKind::kTypeMismatch, name,
-                   std::to_string(args.size()) + " arguments given to " + e->signature, {}};
+    return Failure{FailureKind::kTypeMismatch, name, std::to_string(args.size()) + " arguments given to " + e->signature, {}};
 
-  std::vector<wasmtime_component_val_t> cargs(args.size());
+  auto state = std::make_unique<PendingCall::State>();
+  state->instance = impl_.get();
+  state->entry = e;
+  state->args.resize(args.size());
   for (size_t i = 0; i < args.size(); ++i) {
-    Status s = wt::ToWasmtime(args[i], cargs[i]);
+    Status s = wt::ToWasmtime(args[i], state->args[i]);
     if (!s.ok()) {
-      cargs.resize(i + 1);
-      DeleteValues(cargs);
+      state->args.resize(i + 1);
+      DeleteValues(state->args);
       return Failure{FailureKind::kTypeMismatch, name, "argument " + std::to_string(i) + ": " + s.message(), {}};
     }
   }
-  wt::OwnedValType result_type;
-  bool has_result = wasmtime_component_func_type_result(e->type.get(), &result_type.ty);
-  wasmtime_component_val_t result;
-  result.kind = WASMTIME_COMPONENT_BOOL;
-  result.of.boolean = false;
+  state->result_type = std::make_unique<wt::OwnedValType>();
+  state->has_result = wasmtime_component_func_type_result(e->type.get(), &state->result_type->ty);
+  state->result.kind = WASMTIME_COMPONENT_BOOL;
+  state->result.of.boolean = false;
+  state->fuel_given = impl_->ArmLimits();
+  state->future = wasmtime_component_func_call_async(&e->func, impl_->ctx(), state->args.data(), state->args.size(),
+                                                     &state->result, state->has_result ? 1 : 0, &state->error);
+  impl_->call_active = true;
+  return std::unique_ptr<PendingCall>(new PendingCall(std::move(state), std::move(name)));
+}
 
-  uint64_t fuel = impl_->ArmLimits();
-  wasmtime_error_t* err = wasmtime_component_func_call(&e->func, impl_->ctx(), cargs.data(), cargs.size(),
-                                                       &result, has_result ? 1 : 0);
-  DeleteValues(cargs);
-  uint64_t left = 0;
-  wt::TakeErrorMessage(wasmtime_context_get_fuel(impl_->ctx(), &left));
-  impl_->fuel_used = fuel - left;
-  if (err) {
-    impl_->poisoned = true;
-    return impl_->Classify(err, name);
+CallOutcome Instance::Call(std::string_view interface, std::string_view function, std::span<const Value> args,
+                           std::string_view expected_signature) {
+  auto started = StartCall(interface, function, args, expected_signature);
+  if (auto* f = std::get_if<Failure>(&started)) return *f;
+  PendingCall& call = *std::get<std::unique_ptr<PendingCall>>(started);
+  Wakeup& w = *impl_->data.wakeup;
+  for (;;) {
+    {
+      std::lock_guard lock(w.mu);
+      w.woken = false;
+    }
+    PendingCall::Progress p = call.Poll();
+    if (p == PendingCall::Progress::kDone) break;
+    if (p == PendingCall::Progress::kBlocked) {
+      std::unique_lock lock(w.mu);
+      w.cv.wait(lock, [&] { return w.woken; });
+    }
   }
-  if (!has_result) return std::optional<Value>();
-  Value v = wt::FromWasmtime(result, result_type.ty);
-  wasmtime_component_val_delete(&result);
-  return std::optional<Value>(std::move(v));
+  return call.TakeOutcome();
 }
 
 bool Instance::poisoned() const { return impl_->poisoned; }
 uint64_t Instance::fuel_used_last_call() const { return impl_->fuel_used; }
 
-// Called by wasmtime for every host function; `env` is the HostEntry it was linked with.
+PendingCall::PendingCall(std::unique_ptr<State> state, std::string function)
+    : state_(std::move(state)), function_(std::move(function)) {}
+
+PendingCall::~PendingCall() {
+  State& s = *state_;
+  if (s.future) {
+    // Dropping an unfinished call unwinds its fiber; the store cannot be trusted after it.
+    wasmtime_call_future_delete(s.future);
+    s.instance->poisoned = true;
+  }
+  if (s.error) wasmtime_error_delete(s.error);
+  if (s.done && s.has_result && !s.taken && !s.error) wasmtime_component_val_delete(&s.result);
+  DeleteValues(s.args);
+  s.instance->call_active = false;
+}
+
+PendingCall::Progress PendingCall::Poll() {
+  State& s = *state_;
+  if (s.done) return Progress::kDone;
+  if (!wasmtime_call_future_poll(s.future)) {
+    return s.instance->data.pending_ops > 0 ? Progress::kBlocked : Progress::kYielded;
+  }
+  wasmtime_call_future_delete(s.future);
+  s.future = nullptr;
+  s.done = true;
+  uint64_t left = 0;
+  wt::TakeErrorMessage(wasmtime_context_get_fuel(s.instance->ctx(), &left));
+  s.instance->fuel_used = s.fuel_given - left;
+  return Progress::kDone;
+}
+
+CallOutcome PendingCall::TakeOutcome() {
+  State& s = *state_;
+  if (!s.done || s.taken) return Failure{FailureKind::kHostError, function_, "call outcome is not available", {}};
+  s.taken = true;
+  DeleteValues(s.args);
+  if (s.error) {
+    wasmtime_error_t* err = s.error;
+    s.error = nullptr;
+    s.instance->poisoned = true;
+    return s.instance->Classify(err, function_);
+  }
+  if (!s.has_result) return std::optional<Value>();
+  Value v = wt::FromWasmtime(s.result, s.result_type->ty);
+  wasmtime_component_val_delete(&s.result);
+  return std::optional<Value>(std::move(v));
+}
+
+// Called by wasmtime for every synchronous host function; `env` is its HostEntry.
 extern "C" wasmtime_error_t* TheaterHostTrampoline(void* env, wasmtime_context_t* ctx,
                                                    const wasmtime_component_func_type_t* ty,
                                                    wasmtime_component_val_t* args, size_t nargs,
@@ -288,6 +444,88 @@ extern "C" wasmtime_error_t* TheaterHostTrampoline(void* env, wasmtime_context_t
     return fail(std::string("internal error: ") + e.what());
   } catch (...) {
     return fail("internal error");
+  }
+}
+
+namespace {
+
+// The continuation of an async host function whose result came at once.
+bool AlwaysReady(void*) { return true; }
+
+// The continuation of an async host function waiting on a HostOp.
+struct Waiting {
+  std::shared_ptr<HostOp> op;
+  StoreData* data;
+  wasmtime_component_val_t* results;
+  size_t nresults;
+  bool counted = true;
+};
+
+bool WaitingReady(void* raw) {
+  auto* w = static_cast<Waiting*>(raw);
+  if (!w->op->done()) return false;
+  std::optional<Value> v = w->op->TakeResult();
+  if (w->nresults == 1 && v) {
+    // A value that does not convert is left as is: wasmtime then fails the call with a type error.
+    wasmtime_component_val_t converted;
+    if (wt::ToWasmtime(*v, converted).ok()) w->results[0] = converted;
+    else wasmtime_component_val_delete(&converted);
+  }
+  if (w->counted) {
+    --w->data->pending_ops;
+    w->counted = false;
+  }
+  return true;
+}
+
+void DeleteWaiting(void* raw) { delete static_cast<Waiting*>(raw); }
+
+}  // namespace
+
+// Called by wasmtime for every async host function; `env` is its HostEntry.
+extern "C" void TheaterAsyncHostTrampoline(void* env, wasmtime_context_t* ctx,
+                                           const wasmtime_component_func_type_t* ty, wasmtime_component_val_t* args,
+                                           size_t nargs, wasmtime_component_val_t* results, size_t nresults,
+                                           wasmtime_error_t** error_ret, wasmtime_async_continuation_t* continuation) {
+  auto* entry = static_cast<HostEntry*>(env);
+  auto* data = static_cast<StoreData*>(wasmtime_context_get_data(ctx));
+  auto fail = [&](std::string why) {
+    data->host_error = entry->qualified + ": " + why;
+    *error_ret = wasmtime_error_new(data->host_error.c_str());
+  };
+  try {
+    std::vector<Value> values;
+    values.reserve(nargs);
+    for (size_t i = 0; i < nargs; ++i) {
+      const char* pname;
+      size_t plen;
+      wt::OwnedValType t;
+      wasmtime_component_func_type_param_nth(ty, i, &pname, &plen, &t.ty);
+      values.push_back(wt::FromWasmtime(args[i], t.ty));
+    }
+    auto r = entry->async_fn(data->host_data, values);
+    if (!r.ok()) return fail(r.error());
+    if (!r->later) {
+      if (nresults == 1) {
+        if (!r->value) return fail("returned no value");
+        Status s = wt::ToWasmtime(*r->value, results[0]);
+        if (!s.ok()) return fail("result: " + s.message());
+      }
+      continuation->callback = AlwaysReady;
+      continuation->env = nullptr;
+      continuation->finalizer = nullptr;
+      return;
+    }
+    std::shared_ptr<Wakeup> wakeup = data->wakeup;
+    r->later->SetWaker([wakeup] { wakeup->Wake(); });
+    ++data->pending_ops;
+    continuation->callback = WaitingReady;
+    continuation->env = new Waiting{r->later, data, results, nresults};
+    continuation->finalizer = DeleteWaiting;
+  } catch (const std::exception& e) {
+    fail(std::string("internal error: ") + e.what());
+  } catch (...) {
+    fail("internal error");
   }
 }
 

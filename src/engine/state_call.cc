@@ -2,16 +2,23 @@
 
 namespace theater {
 
-StateCallOutcome CallWithState(Instance& instance, std::string_view interface, std::string_view function,
-                               std::string_view expected_signature, const std::optional<Bytes>& state,
-                               std::optional<ValueList> params) {
+ValueList StateCallArgs(const std::optional<Bytes>& state, std::optional<ValueList> params) {
   ValueList args;
   args.push_back(Value::OptionalBytes(state));
   if (params) args.push_back(Value::Tuple(std::move(*params)));
-  CallOutcome out = instance.Call(interface, function, args, expected_signature);
-  if (!out.ok()) return out.failure();
+  return args;
+}
 
-  std::string name = std::string(interface) + "#" + std::string(function);
+StateCallOutcome CallWithState(Instance& instance, std::string_view interface, std::string_view function,
+                               std::string_view expected_signature, const std::optional<Bytes>& state,
+                               std::optional<ValueList> params) {
+  ValueList args = StateCallArgs(state, std::move(params));
+  return UnpackStateResult(std::string(interface) + "#" + std::string(function),
+                           instance.Call(interface, function, args, expected_signature));
+}
+
+StateCallOutcome UnpackStateResult(const std::string& name, CallOutcome out) {
+  if (!out.ok()) return out.failure();
   auto malformed = [&](const char* what) {
     return Failure{FailureKind::kTypeMismatch, name, std::string("unexpected return value: ") + what, {}};
   };

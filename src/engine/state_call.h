@@ -30,8 +30,13 @@ class StateCallOutcome {
   std::variant<StateCallResult, Failure> v_;
 };
 
-// `params` are the items of the params tuple. When `params` is nullopt the export takes the
-// state only (the later shape of `actor.init`).
+// The arguments of such a call. `params` are the items of the params tuple; nullopt when
+// the export takes the state only (the later shape of `actor.init`).
+ValueList StateCallArgs(const std::optional<Bytes>& state, std::optional<ValueList> params);
+// Unpacks the return value of `function` (or passes its failure on).
+StateCallOutcome UnpackStateResult(const std::string& function, CallOutcome out);
+
+// StateCallArgs + a blocking Instance::Call + UnpackStateResult.
 StateCallOutcome CallWithState(Instance& instance, std::string_view interface, std::string_view function,
                                std::string_view expected_signature, const std::optional<Bytes>& state,
                                std::optional<ValueList> params);

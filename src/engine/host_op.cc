@@ -1,0 +1,33 @@
+#include "engine/host_op.h"
+
+namespace theater {
+
+bool HostOp::Complete(Value result) {
+  std::function<void()> wake;
+  {
+    std::lock_guard lock(mu_);
+    if (done_) return false;
+    done_ = true;
+    result_ = std::move(result);
+    wake = waker_;
+  }
+  if (wake) wake();
+  return true;
+}
+
+bool HostOp::done() const {
+  std::lock_guard lock(mu_);
+  return done_;
+}
+
+void HostOp::SetWaker(std::function<void()> waker) {
+  std::lock_guard lock(mu_);
+  waker_ = std::move(waker);
+}
+
+std::optional<Value> HostOp::TakeResult() {
+  std::lock_guard lock(mu_);
+  return std::move(result_);
+}
+
+}  // namespace theater
