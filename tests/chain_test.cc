@@ -16,7 +16,7 @@ Chain MakeChain(const std::filesystem::path& path, int n) {
   EXPECT_TRUE(writer.ok());
   Chain chain;
   ChainFileWriter* w = writer->get();
-  chain.set_sink([w](const ChainEvent& e) { return w->Append(e); });
+  chain.set_sink([w](const ChainEvent& e, std::span<const uint8_t> encoding) { return w->Append(e, encoding); });
   for (int i = 0; i < n; ++i)
     EXPECT_TRUE(chain.Append("test/event", ToBytes("payload " + std::to_string(i)), 1000 + i).ok());
   return chain;

@@ -9,10 +9,11 @@ Result<const ChainEvent*> Chain::Append(std::string type, Bytes data, uint64_t t
   e.timestamp_ms = timestamp_ms;
   e.type = std::move(type);
   e.data = std::move(data);
-  e.hash = ComputeEventHash(e);
+  Bytes encoding = CanonicalEncoding(e);
+  e.hash = Sha256(encoding);
   events_.push_back(std::move(e));
   const ChainEvent* added = &events_.back();
-  if (sink_) THEATER_RETURN_IF_ERROR(sink_(*added));
+  if (sink_) THEATER_RETURN_IF_ERROR(sink_(*added, encoding));
   return added;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <span>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,8 +15,8 @@ namespace theater {
 
 class Chain {
  public:
-  // Called with every new event; an error is returned from Append.
-  using Sink = std::function<Status(const ChainEvent&)>;
+  // Called with every new event and its canonical encoding; an error is returned from Append.
+  using Sink = std::function<Status(const ChainEvent&, std::span<const uint8_t> encoding)>;
 
   void set_sink(Sink sink) { sink_ = std::move(sink); }
 

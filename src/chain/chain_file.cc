@@ -21,8 +21,10 @@ Result<std::unique_ptr<ChainFileWriter>> ChainFileWriter::Create(const std::file
 
 ChainFileWriter::~ChainFileWriter() { std::fclose(file_); }
 
-Status ChainFileWriter::Append(const ChainEvent& event) {
-  Bytes record = CanonicalEncoding(event);
+Status ChainFileWriter::Append(const ChainEvent& event) { return Append(event, CanonicalEncoding(event)); }
+
+Status ChainFileWriter::Append(const ChainEvent& event, std::span<const uint8_t> encoding) {
+  Bytes record(encoding.begin(), encoding.end());
   uint32_t len = static_cast<uint32_t>(record.size() + event.hash.size());
   uint8_t prefix[4] = {static_cast<uint8_t>(len >> 24), static_cast<uint8_t>(len >> 16),
                        static_cast<uint8_t>(len >> 8), static_cast<uint8_t>(len)};

@@ -24,6 +24,7 @@ class ChainFileWriter {
   static Result<std::unique_ptr<ChainFileWriter>> Create(const std::filesystem::path& path);
   ~ChainFileWriter();
   Status Append(const ChainEvent& event);
+  Status Append(const ChainEvent& event, std::span<const uint8_t> encoding);
   const std::filesystem::path& path() const { return path_; }
 
  private:

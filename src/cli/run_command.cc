@@ -1,4 +1,4 @@
-// theater run MANIFEST [--state JSON] [--send TEXT]... [--request TEXT]... [--json]
+// theater run MANIFEST[@NAME]... [--state JSON] [--to NAME] [--send TEXT]... [--request TEXT]... [--json]
 #include <map>
 
 #include "cli/commands.h"
@@ -6,40 +6,59 @@
 #include "engine/engine.h"
 #include "host/host_interfaces.h"
 #include "manifest/manifest.h"
-#include "runtime/actor.h"
+#include "runtime/actor_system.h"
 
 namespace theater::cli {
 namespace {
 
 struct RunOptions {
-  std::string manifest;
+  std::vector<std::string> manifests;
   std::string state;
-  std::vector<std::string> sends;
-  std::vector<std::string> requests;
-  bool json = false;
   bool has_state = false;
+  std::vector<std::string> sends, requests, targets;
+  bool json = false;
+  uint64_t wait_ms = 10000;
+  uint64_t timeout_ms = 5000;
+  size_t workers = 0;
 };
 
-// One message to deliver, in command-line order.
-struct Delivery {
-  bool is_request;
+// One step of the command line, in the order written.
+struct Step {
+  enum Kind { kTarget, kSend, kRequest } kind;
   std::string text;
 };
 
-void PrintFailure(const Output& out, const Failure& f) {
+// A started actor and the name messages use for it.
+struct Started {
+  std::string name;
+  std::string id;
+};
+
+// Replaces {{NAME}} with the id of the actor called NAME.
+std::string Expand(std::string text, const std::vector<Started>& actors) {
+  for (const Started& a : actors) {
+    std::string placeholder = "{{" + a.name + "}}";
+    for (size_t pos = text.find(placeholder); pos != std::string::npos; pos = text.find(placeholder, pos + a.id.size()))
+      text.replace(pos, placeholder.size(), a.id);
+  }
+  return text;
+}
+
+void PrintFailure(const Output& out, const std::string& who, const Failure& f) {
   if (out.json()) {
     out.Json({{"event", "failure"},
+              {"actor", who},
               {"kind", FailureKindName(f.kind)},
               {"function", f.function},
               {"message", f.message},
               {"backtrace", f.backtrace}});
     return;
   }
-  out.Line("failed", f.Describe());
+  out.Line("failed", who + ": " + f.Describe());
   for (const std::string& frame : f.backtrace) out.Line("", (frame.rfind("...", 0) == 0 ? "  " : "  at ") + frame);
 }
 
-int Run(const RunOptions& opts, const std::vector<Delivery>& deliveries, const GlobalOptions& global) {
+int Run(const RunOptions& opts, const std::vector<Step>& steps, const GlobalOptions& global) {
   Output out(opts.json);
   auto usage_error = [&](const std::string& message) {
     if (out.json()) out.Json({{"event", "error"}, {"message", message}});
@@ -47,19 +66,35 @@ int Run(const RunOptions& opts, const std::vector<Delivery>& deliveries, const G
     return kExitUsage;
   };
 
-  auto manifest = LoadManifest(opts.manifest);
-  if (!manifest.ok()) return usage_error(manifest.error());
-
-  ActorOptions actor_options;
-  actor_options.chain_dir = global.DataDir() / "chains";
-  actor_options.log_sink = [&out](const std::string&, const std::string& line) {
-    if (out.json()) out.Json({{"event", "log"}, {"text", line}});
-    else out.Line("log", line);
-  };
-  if (opts.has_state) {
-    if (!nlohmann::json::accept(opts.state)) return usage_error("--state: not a valid JSON document: " + opts.state);
-    actor_options.initial_state = ToBytes(opts.state);
+  // Manifests first: every error in them is reported before anything runs.
+  std::vector<std::pair<std::string, Manifest>> manifests;
+  for (const std::string& arg : opts.manifests) {
+    std::string path = arg, alias;
+    if (size_t at = arg.rfind('@'); at != std::string::npos && arg.find('/', at) == std::string::npos) {
+      path = arg.substr(0, at);
+      alias = arg.substr(at + 1);
+    }
+    auto manifest = LoadManifest(path);
+    if (!manifest.ok()) return usage_error(manifest.error());
+    std::string name = alias.empty() ? manifest->name : alias;
+    for (const auto& [other, _] : manifests)
+      if (other == name) return usage_error("two actors are named `" + name + "`: give one a name with MANIFEST@NAME");
+    manifests.emplace_back(name, std::move(*manifest));
   }
+  if (opts.has_state && !nlohmann::json::accept(opts.state))
+    return usage_error("--state: not a valid JSON document: " + opts.state);
+
+  std::vector<Started> started;
+  std::string spawning;  // the name of the actor being spawned (its id is not known yet)
+  std::mutex names_mu;
+  auto name_of = [&](const std::string& id) {
+    std::lock_guard lock(names_mu);
+    for (const auto& a : started)
+      if (a.id == id) return a.name;
+    return spawning;
+  };
+  bool failed = false;
+  std::mutex print_mu;
 
   EngineOptions engine_options;
   engine_options.cache_dir = global.DataDir() / "cache" / "components";
@@ -67,70 +102,138 @@ int Run(const RunOptions& opts, const std::vector<Delivery>& deliveries, const G
   if (!engine.ok()) return usage_error(engine.error());
   if (Status s = host::DefineAllInterfaces(**engine); !s.ok()) return usage_error(s.message());
 
-  auto created = Actor::Create(*engine, std::move(*manifest), std::move(actor_options));
-  if (!created.ok()) return usage_error(created.error());
-  Actor& actor = **created;
-  const Component& component = *actor.component();
-  if (out.json()) {
-    out.Json({{"event", "started"},
-              {"actor_id", actor.id()},
-              {"name", actor.manifest().name},
-              {"version", actor.manifest().version},
-              {"component_sha256", ToHex(component.sha256())},
-              {"component_origin", component.origin()},
-              {"component_load_ms", component.load_ms()}});
-  } else {
-    char load[64];
-    std::snprintf(load, sizeof load, "%.1f ms", component.load_ms());
-    out.Line("started", actor.manifest().name + " " + actor.manifest().version + " as " + actor.id() +
-                            " (component " + component.origin() + " in " + load + ")");
-  }
-
-  bool ok = true;
-  TurnOutcome started = actor.Start();
-  if (!started.ok()) {
-    PrintFailure(out, *started.failure);
-    ok = false;
-  }
-  int request_number = 0;
-  for (const Delivery& d : deliveries) {
-    if (!ok || actor.shutdown_requested()) break;
-    Bytes message = ToBytes(d.text);
-    if (!d.is_request) {
-      TurnOutcome sent = actor.Send(message);
-      if (!sent.ok()) { PrintFailure(out, *sent.failure); ok = false; }
-      continue;
+  SystemOptions system_options;
+  system_options.chain_dir = global.DataDir() / "chains";
+  system_options.workers = opts.workers;
+  system_options.request_timeout = std::chrono::milliseconds(opts.timeout_ms);
+  bool several = manifests.size() > 1;
+  system_options.log_sink = [&](const std::string& id, const std::string& line) {
+    std::lock_guard lock(print_mu);
+    if (out.json()) out.Json({{"event", "log"}, {"actor", name_of(id)}, {"text", line}});
+    else out.Line("log", several ? "[" + name_of(id) + "] " + line : line);
+  };
+  std::vector<Failure> spawn_failures;  // reported during Spawn: printed after "started"
+  system_options.on_failure = [&](const std::string& id, const Failure& f) {
+    std::lock_guard lock(print_mu);
+    failed = true;
+    bool known;
+    {
+      std::lock_guard names(names_mu);
+      known = std::any_of(started.begin(), started.end(), [&](const Started& a) { return a.id == id; });
     }
-    std::optional<Bytes> response;
-    TurnOutcome answered = actor.Request("cli-" + std::to_string(++request_number), message, response);
-    if (!answered.ok()) { PrintFailure(out, *answered.failure); ok = false; continue; }
+    if (known) PrintFailure(out, name_of(id), f);
+    else spawn_failures.push_back(f);
+  };
+  auto system = ActorSystem::Create(*engine, system_options);
+  if (!system.ok()) return usage_error(system.error());
+  ActorSystem& actors = **system;
+
+  for (size_t i = 0; i < manifests.size(); ++i) {
+    auto& [name, manifest] = manifests[i];
+    std::optional<Bytes> state;
+    if (i == 0 && opts.has_state) state = ToBytes(opts.state);
+    std::string version = manifest.version, manifest_name = manifest.name;
+    auto component = (*engine)->LoadComponentFile(manifest.component_path);  // cached: Spawn finds it
+    {
+      std::lock_guard lock(names_mu);
+      spawning = name;
+    }
+    auto id = actors.Spawn(std::move(manifest), std::move(state));
+    if (!id.ok()) {
+      actors.Shutdown();
+      return usage_error(id.error());
+    }
+    {
+      std::lock_guard lock(names_mu);
+      started.push_back({name, *id});
+    }
+    std::lock_guard lock(print_mu);
     if (out.json()) {
-      nlohmann::ordered_json j = {{"event", "response"}, {"request", d.text}};
-      j["response"] = response ? BytesJson(*response) : nlohmann::ordered_json(nullptr);
+      nlohmann::ordered_json j = {{"event", "started"}, {"actor", name}, {"actor_id", *id}, {"name", manifest_name},
+                                  {"version", version}};
+      if (component.ok()) {
+        j["component_sha256"] = ToHex((*component)->sha256());
+        j["component_origin"] = (*component)->origin();
+        j["component_load_ms"] = (*component)->load_ms();
+      }
       out.Json(j);
     } else {
-      out.Line("response", response ? Printable(*response) : "(none: the actor parked the request)");
+      char load[64] = "";
+      if (component.ok())
+        std::snprintf(load, sizeof load, " (component %s in %.1f ms)", (*component)->origin().c_str(),
+                      (*component)->load_ms());
+      out.Line("started", manifest_name + " " + version + " as " + *id + (several ? " [" + name + "]" : "") + load);
+    }
+    for (const Failure& f : spawn_failures) PrintFailure(out, name, f);
+    spawn_failures.clear();
+  }
+
+  // Deliver the messages in order; each request waits for its answer.
+  std::string target = started.front().id;
+  bool request_failed = false;
+  for (const Step& step : steps) {
+    if (step.kind == Step::kTarget) {
+      auto it = std::find_if(started.begin(), started.end(), [&](const Started& a) { return a.name == step.text; });
+      if (it == started.end()) {
+        actors.Shutdown();
+        return usage_error("--to " + step.text + ": no actor of that name");
+      }
+      target = it->id;
+      continue;
+    }
+    std::string text = Expand(step.text, started);
+    if (step.kind == Step::kSend) {
+      if (Status s = actors.Send(target, ToBytes(text)); !s.ok()) {
+        std::lock_guard lock(print_mu);
+        request_failed = true;
+        if (out.json()) out.Json({{"event", "error"}, {"send", text}, {"message", s.message()}});
+        else out.Line("error", "send " + nlohmann::json(text).dump() + ": " + s.message());
+      }
+      continue;
+    }
+    RequestResult r = actors.Request(target, ToBytes(text)).get();
+    std::lock_guard lock(print_mu);
+    if (out.json()) {
+      nlohmann::ordered_json j = {{"event", "response"}, {"actor", name_of(target)}, {"request", text}};
+      if (r.ok) j["response"] = BytesJson(r.response);
+      else j["error"] = r.error;
+      out.Json(j);
+    } else if (r.ok) {
+      out.Line("response", Printable(r.response));
+    } else {
+      out.Line("error", "request " + nlohmann::json(text).dump() + ": " + r.error);
+    }
+    request_failed |= !r.ok;
+  }
+
+  // Let the actors finish what the messages started, then stop them.
+  actors.WaitIdle(std::chrono::milliseconds(opts.wait_ms));
+  actors.Shutdown();
+
+  for (const Started& a : started) {
+    auto info = actors.Info(a.id);
+    if (!info.ok()) continue;
+    std::string head = info->head ? ToHex(*info->head) : "";
+    if (out.json()) {
+      nlohmann::ordered_json j = {{"event", "summary"},
+                                  {"ok", info->status != ActorStatus::kFailed},
+                                  {"actor", a.name},
+                                  {"actor_id", a.id},
+                                  {"stopped", info->stop_reason},
+                                  {"chain", info->chain_path.string()},
+                                  {"events", info->events},
+                                  {"head", head}};
+      j["state"] = info->state ? BytesJson(*info->state) : nlohmann::ordered_json(nullptr);
+      out.Json(j);
+    } else {
+      out.Line("stopped", a.id + (several ? " [" + a.name + "]" : "") + " (" + info->stop_reason + ")");
+      if (info->state) out.Line("state", Printable(*info->state));
+      out.Line("chain", (info->chain_path.empty() ? std::string("(not saved: save_chain = false)") : info->chain_path.string()) +
+                            " (" + std::to_string(info->events) + " events)");
+      out.Line("head", head);
     }
   }
-  std::string reason = !ok ? "failed" : actor.shutdown_requested() ? "shutdown" : "finished";
-  actor.Stop(reason);
-
-  std::string head = actor.chain().head() ? ToHex(*actor.chain().head()) : "";
-  std::string chain_location = actor.chain_path().empty() ? "(not saved: save_chain = false)" : actor.chain_path().string();
-  if (out.json()) {
-    nlohmann::ordered_json j = {{"event", "summary"},        {"ok", ok},
-                                {"actor_id", actor.id()},    {"stopped", reason},
-                                {"chain", actor.chain_path().string()}, {"events", actor.chain().size()},
-                                {"head", head}};
-    j["state"] = actor.state() ? BytesJson(*actor.state()) : nlohmann::ordered_json(nullptr);
-    out.Json(j);
-  } else {
-    out.Line("stopped", actor.id() + " (" + reason + ")");
-    if (actor.state()) out.Line("state", Printable(*actor.state()));
-    out.Line("chain", chain_location + " (" + std::to_string(actor.chain().size()) + " events)");
-    out.Line("head", head);
-  }
-  return ok ? kExitOk : kExitActorFailed;
+  return failed || request_failed ? kExitActorFailed : kExitOk;
 }
 
 }  // namespace
@@ -139,15 +242,23 @@ CLI::App* AddRunCommand(CLI::App& app, const GlobalOptions& global, int& exit_co
   auto opts = std::make_shared<RunOptions>();
   CLI::App* run = app.add_subcommand(
       "run",
-      "Start an actor in this process, call its init, deliver messages in the order given,\n"
-      "print its log lines and responses, stop it and save its chain.");
+      "Start actors in this process, deliver messages in the order given, print their log lines\n"
+      "and the responses, wait until they are quiet, stop them and save their chains.\n"
+      "Messages go to the first actor unless --to names another; {{NAME}} in a message is\n"
+      "replaced by the id of the actor called NAME (its manifest's name, or MANIFEST@NAME).");
   run->footer(
       "Examples:\n"
-      "  theater run examples/counter-c/manifest.toml --send hello --request count\n"
-      "  theater run actor.toml --state '{\"count\": 5}' --json\n"
-      "Exit status: 0 ok, 1 the actor failed (the cause is printed), 2 bad input.");
-  run->add_option("manifest", opts->manifest, "The actor's manifest (TOML)")->required();
-  run->add_option("--state", opts->state, "Initial state: a JSON document (overrides init_state)");
+      "  theater run examples/greeter-c/manifest.toml --send hello --request Ada\n"
+      "  theater run examples/kv-cpp/manifest.toml --state '\"a=1\\n\"' --request 'get a' --json\n"
+      "  theater run examples/ping-pong/ping.toml examples/ping-pong/pong.toml --request 'play {{pong}} 3'\n"
+      "Exit status: 0 ok, 1 an actor failed or a message could not be delivered or answered,\n"
+      "2 bad input (arguments, manifest, component).");
+  run->add_option("manifest", opts->manifests, "Actor manifests (TOML), each optionally MANIFEST@NAME")->required();
+  run->add_option("--state", opts->state, "Initial state of the first actor: a JSON document (overrides init_state)");
+  CLI::Option* to = run->add_option("--to", opts->targets, "Send the following messages to the actor called NAME")
+                        ->type_name("NAME")
+                        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+                        ->expected(1);
   CLI::Option* send = run->add_option("--send", opts->sends, "Deliver TEXT with handle-send (repeatable)")
                           ->type_name("TEXT")
                           ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
@@ -157,17 +268,22 @@ CLI::App* AddRunCommand(CLI::App& app, const GlobalOptions& global, int& exit_co
                              ->type_name("TEXT")
                              ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
                              ->expected(1);
+  run->add_option("--timeout", opts->timeout_ms, "Milliseconds a request may wait for its response")->capture_default_str();
+  run->add_option("--wait", opts->wait_ms, "Milliseconds to wait for the actors to become quiet at the end")
+      ->capture_default_str();
+  run->add_option("--workers", opts->workers, "Worker threads (default: one per core)");
   run->add_flag("--json", opts->json, "One JSON object per line instead of text");
-  run->callback([run, send, request, opts, &global, &exit_code] {
+  run->callback([run, to, send, request, opts, &global, &exit_code] {
     opts->has_state = run->count("--state") > 0;
-    // --send and --request interleave: deliver them in the order they were written.
-    std::vector<Delivery> deliveries;
-    size_t next_send = 0, next_request = 0;
+    // --to, --send and --request interleave: keep the order they were written in.
+    std::vector<Step> steps;
+    size_t next_to = 0, next_send = 0, next_request = 0;
     for (CLI::Option* o : run->parse_order()) {
-      if (o == send) deliveries.push_back({false, opts->sends.at(next_send++)});
-      else if (o == request) deliveries.push_back({true, opts->requests.at(next_request++)});
+      if (o == to) steps.push_back({Step::kTarget, opts->targets.at(next_to++)});
+      else if (o == send) steps.push_back({Step::kSend, opts->sends.at(next_send++)});
+      else if (o == request) steps.push_back({Step::kRequest, opts->requests.at(next_request++)});
     }
-    exit_code = Run(*opts, deliveries, global);
+    exit_code = Run(*opts, steps, global);
   });
   return run;
 }

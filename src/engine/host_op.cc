@@ -25,9 +25,21 @@ void HostOp::SetWaker(std::function<void()> waker) {
   waker_ = std::move(waker);
 }
 
-std::optional<Value> HostOp::TakeResult() {
+void HostOp::SetOnResume(std::function<void()> on_resume) {
   std::lock_guard lock(mu_);
-  return std::move(result_);
+  on_resume_ = std::move(on_resume);
+}
+
+std::optional<Value> HostOp::TakeResult() {
+  std::function<void()> resume;
+  std::optional<Value> result;
+  {
+    std::lock_guard lock(mu_);
+    resume = std::move(on_resume_);
+    result = std::move(result_);
+  }
+  if (resume) resume();
+  return result;
 }
 
 }  // namespace theater

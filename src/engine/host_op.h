@@ -20,7 +20,10 @@ class HostOp {
   bool done() const;
 
   // engine-internal: how the waiting call is woken, and reading the result when it resumes.
-  void SetWaker(std::function<void()> waker);  // returns immediately if already done
+  void SetWaker(std::function<void()> waker);
+  // Runs on the actor's own thread when its call resumes with the result, before the guest
+  // sees it (the runtime records the result there, in order).
+  void SetOnResume(std::function<void()> on_resume);
   std::optional<Value> TakeResult();
 
  private:
@@ -28,6 +31,7 @@ class HostOp {
   bool done_ = false;
   std::optional<Value> result_;
   std::function<void()> waker_;
+  std::function<void()> on_resume_;
 };
 
 // What an async host function returns: a value now, or a HostOp completed later.

@@ -1,5 +1,6 @@
 #include "host/host_interfaces.h"
 
+#include "host/message_server_interface.h"
 #include "host/runtime_interface.h"
 
 namespace theater::host {
@@ -7,7 +8,8 @@ namespace theater::host {
 Status DefineAllInterfaces(Engine& engine) {
   for (const char* types : {"theater:simple/types", "theater:simple/http-types", "theater:simple/websocket-types"})
     THEATER_RETURN_IF_ERROR(engine.DefineTypesOnlyInterface(types));
-  return DefineRuntimeInterface(engine);
+  THEATER_RETURN_IF_ERROR(DefineRuntimeInterface(engine));
+  return DefineMessageServerInterface(engine);
 }
 
 }  // namespace theater::host

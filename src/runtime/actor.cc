@@ -1,13 +1,16 @@
 #include "runtime/actor.h"
 
-#include "common/uuid.h"
+#include <algorithm>
+
+#include "engine/state_call.h"
+#include "runtime/actor_system.h"
 #include "runtime/contract.h"
 
 namespace theater {
 
 std::string_view ActorStatusName(ActorStatus status) {
   switch (status) {
-    case ActorStatus::kCreated: return "created";
+    case ActorStatus::kStarting: return "starting";
     case ActorStatus::kRunning: return "running";
     case ActorStatus::kFailed: return "failed";
     case ActorStatus::kStopped: return "stopped";
@@ -17,140 +20,373 @@ std::string_view ActorStatusName(ActorStatus status) {
 
 namespace {
 
-// Every import must be a theater:simple interface that the manifest grants and that this
-// runtime provides; otherwise the actor does not start, with a message saying which.
-Status CheckImports(const Component& component, const Manifest& manifest, const Engine& engine) {
-  for (const std::string& import : component.imports()) {
-    auto handler = contract::HandlerForInterface(import);
-    if (!handler)
-      return Status::Error("the component imports `" + import +
-                           "`, which is not part of theater:simple and is not provided by Theater");
-    if (handler->empty()) continue;  // types only
-    if (!manifest.Grants(*handler))
-      return Status::Error("the component imports `" + import + "` but the manifest grants no `" + *handler +
-                           "` handler (add [[handler]] type = \"" + *handler + "\")");
-    if (!engine.Provides(import))
-      return Status::Error("the component imports `" + import + "` (handler `" + *handler +
-                           "`), which this version of Theater does not implement yet");
-  }
-  return Status::Ok();
-}
+// How many turns a worker runs of one actor before it lets the next actor have the thread.
+constexpr int kTurnsPerSlice = 32;
 
 ordered_json FailureJson(const Failure& f) {
   return {{"function", f.function}, {"kind", FailureKindName(f.kind)}, {"message", f.message},
           {"backtrace", f.backtrace}};
 }
 
+// What each kind of message calls: the export, its signature and its parameters.
+struct Target {
+  std::string_view interface, function, signature;
+  std::optional<ValueList> params;
+};
+
+Target TargetOf(const Envelope& e, Instance& instance, const std::string& actor_id) {
+  using K = Envelope::Kind;
+  switch (e.kind) {
+    case K::kInit: {
+      // actor.init comes in two shapes; the export's type says which.
+      auto signature = instance.ExportSignature(contract::kActor, "init");
+      if (signature && *signature == contract::kInitStateOnly)
+        return {contract::kActor, "init", contract::kInitStateOnly, std::nullopt};
+      return {contract::kActor, "init", contract::kInitWithParams, ValueList{Value::String(actor_id)}};
+    }
+    case K::kSend:
+      return {contract::kMessageClient, "handle-send", contract::kHandleSend, ValueList{Value::BytesValue(e.payload)}};
+    case K::kRequest:
+      return {contract::kMessageClient, "handle-request", contract::kHandleRequest,
+              ValueList{Value::String(e.id), Value::BytesValue(e.payload)}};
+    case K::kChannelOpen:
+      return {contract::kMessageClient, "handle-channel-open", contract::kHandleChannelOpen,
+              ValueList{Value::String(e.id), Value::BytesValue(e.payload)}};
+    case K::kChannelMessage:
+      return {contract::kMessageClient, "handle-channel-message", contract::kHandleChannelMessage,
+              ValueList{Value::String(e.id), Value::BytesValue(e.payload)}};
+    case K::kChannelClose:
+      return {contract::kMessageClient, "handle-channel-close", contract::kHandleChannelClose,
+              ValueList{Value::String(e.id)}};
+  }
+  return {};
+}
+
 }  // namespace
 
-Actor::Actor(std::shared_ptr<Engine> engine, std::shared_ptr<const Component> component, Manifest manifest,
-             ActorOptions options)
-    : engine_(std::move(engine)),
+Actor::Actor(ActorSystem* system, std::string id, Manifest manifest, std::shared_ptr<const Component> component,
+             std::shared_ptr<ChainStore::Sink> sink, ActorContext::LogSink log_sink)
+    : system_(system),
+      id_(id),
       component_(std::move(component)),
-      options_(std::move(options)),
-      context_(NewUuidV4(), std::move(manifest), options_.log_sink) {}
-
-Actor::~Actor() = default;
-
-Result<std::unique_ptr<Actor>> Actor::Create(std::shared_ptr<Engine> engine, Manifest manifest,
-                                             ActorOptions options) {
-  if (manifest.component_path.empty())
-    return Status::Error(manifest.file.string() + ": field `component`: store:// references are not supported yet");
-  auto component = engine->LoadComponentFile(manifest.component_path);
-  if (!component.ok()) return component.status();
-  THEATER_RETURN_IF_ERROR(CheckImports(**component, manifest, *engine).WithContext(manifest.file.string()));
-
-  std::unique_ptr<Actor> actor(new Actor(std::move(engine), *component, std::move(manifest), std::move(options)));
-  ActorContext& ctx = actor->context_;
-  if (ctx.manifest().save_chain && !actor->options_.chain_dir.empty()) {
-    auto file = ChainFileWriter::Create(actor->options_.chain_dir / (ctx.id() + ".chain"));
-    if (!file.ok()) return file.status();
-    actor->chain_file_ = std::move(*file);
-    ChainFileWriter* writer = actor->chain_file_.get();
-    ctx.chain().set_sink([writer](const ChainEvent& e) { return writer->Append(e); });
+      sink_(std::move(sink)),
+      context_(system, std::move(id), std::move(manifest), std::move(log_sink)) {
+  if (sink_) {
+    ChainStore::Sink* raw = sink_.get();
+    context_.set_chain_sink([raw](const ChainEvent& e, std::span<const uint8_t> encoding) {
+      raw->Append(e, encoding);
+      return Status::Ok();
+    });
   }
-  std::optional<Bytes> state = actor->options_.initial_state ? actor->options_.initial_state : ctx.manifest().init_state;
-  ctx.set_state(state);
-  THEATER_RETURN_IF_ERROR(ctx.Record("theater/actor-started",
-                                     {{"actor_id", ctx.id()},
-                                      {"name", ctx.manifest().name},
-                                      {"version", ctx.manifest().version},
-                                      {"manifest", std::filesystem::absolute(ctx.manifest().file).lexically_normal().string()},
-                                      {"component_sha256", ToHex(actor->component_->sha256())},
-                                      {"initial_state", OptionalBytesToJson(state)}}));
-  return actor;
 }
 
-TurnOutcome Actor::Fail(Failure failure) {
-  status_ = ActorStatus::kFailed;
-  context_.Record("wasm/error", FailureJson(failure));
-  return TurnOutcome{std::move(failure), {}};
+Actor::~Actor() {
+  turn_.reset();  // a pending call must go before its instance
+  instance_.reset();
 }
 
-TurnOutcome Actor::Start() {
-  if (status_ != ActorStatus::kCreated)
-    return TurnOutcome{Failure{FailureKind::kInstantiation, "", "actor was already started", {}}, {}};
+std::optional<Failure> Actor::Start(std::shared_ptr<Engine> engine, std::optional<Bytes> initial_state) {
+  const Manifest& m = context_.manifest();
+  context_.set_state(initial_state);
+  state_snapshot_ = initial_state;
+  context_.Record("theater/actor-started", {{"actor_id", id_},
+                                            {"name", m.name},
+                                            {"version", m.version},
+                                            {"manifest", m.file.string()},
+                                            {"component_sha256", ToHex(component_->sha256())},
+                                            {"initial_state", OptionalBytesToJson(initial_state)}});
   InstanceLimits limits;
-  const ActorLimits& m = context_.manifest().limits;
-  limits.fuel_per_call = m.fuel_per_call;
-  limits.call_timeout_ms = m.call_timeout_ms;
-  limits.max_memory_bytes = m.max_memory_bytes;
-  limits.max_table_elements = m.max_table_elements;
-  limits.max_instances = m.max_instances;
-  auto created = Instance::Create(engine_, component_, limits, &context_);
-  if (auto* failure = std::get_if<Failure>(&created)) return Fail(std::move(*failure));
+  limits.fuel_per_call = m.limits.fuel_per_call;
+  limits.call_timeout_ms = m.limits.call_timeout_ms;
+  limits.max_memory_bytes = m.limits.max_memory_bytes;
+  limits.max_table_elements = m.limits.max_table_elements;
+  limits.max_instances = m.limits.max_instances;
+  auto created = Instance::Create(std::move(engine), component_, limits, &context_);
+  if (auto* failure = std::get_if<Failure>(&created)) {
+    Fail(*failure, std::nullopt);
+    return *failure;
+  }
   instance_ = std::move(std::get<std::unique_ptr<Instance>>(created));
+  std::weak_ptr<Actor> weak = weak_from_this();
+  instance_->SetWaker([weak] {
+    if (auto self = weak.lock()) self->Wake();
+  });
+  std::lock_guard lock(mu_);
   status_ = ActorStatus::kRunning;
-
-  // actor.init comes in two shapes; the export's type says which.
-  auto signature = instance_->ExportSignature(contract::kActor, "init");
-  if (signature && *signature == contract::kInitStateOnly)
-    return Turn(contract::kActor, "init", contract::kInitStateOnly, std::nullopt);
-  return Turn(contract::kActor, "init", contract::kInitWithParams, ValueList{Value::String(id())});
+  mailbox_.push_front(Envelope{Envelope::Kind::kInit, {}, "", std::nullopt});
+  ScheduleLocked();
+  return std::nullopt;
 }
 
-TurnOutcome Actor::Send(const Bytes& message) {
-  return Turn(contract::kMessageClient, "handle-send", contract::kHandleSend,
-              ValueList{Value::BytesValue(message)});
+void Actor::ScheduleLocked() {
+  if (sched_ == Sched::kIdle || sched_ == Sched::kWaiting) {
+    sched_ = Sched::kQueued;
+    system_->Schedule(shared_from_this());
+  }
 }
 
-TurnOutcome Actor::Request(const std::string& request_id, const Bytes& message, std::optional<Bytes>& response) {
-  TurnOutcome out = Turn(contract::kMessageClient, "handle-request", contract::kHandleRequest,
-                         ValueList{Value::String(request_id), Value::BytesValue(message)});
-  response.reset();
-  if (out.ok() && !out.results.empty() && out.results[0].is(Value::Kind::kOption) && out.results[0].has_payload())
-    response = out.results[0].payload().as_bytes();
-  return out;
+Status Actor::Reserve(size_t capacity) {
+  std::lock_guard lock(mu_);
+  if (status_ != ActorStatus::kRunning || stop_requested_ || terminate_requested_)
+    return Status::Error("actor " + id_ + " is " +
+                         std::string(status_ == ActorStatus::kRunning ? "stopping" : ActorStatusName(status_)));
+  if (mailbox_.size() + reserved_ >= capacity)
+    return Status::Error("mailbox of actor " + id_ + " is full (" + std::to_string(capacity) + " messages)");
+  ++reserved_;
+  return Status::Ok();
 }
 
-TurnOutcome Actor::Turn(std::string_view interface, std::string_view function, std::string_view signature,
-                        std::optional<ValueList> params) {
-  std::string name = std::string(interface) + "#" + std::string(function);
-  if (status_ != ActorStatus::kRunning)
-    return TurnOutcome{Failure{FailureKind::kInstantiation, name,
-                               "actor is " + std::string(ActorStatusName(status_)) + ", not running", {}},
-                       {}};
-  Status recorded = context_.Record(
-      "wasm/call", {{"function", name}, {"params", params ? ValuesToJson(*params) : ordered_json(nullptr)}});
-  if (!recorded.ok()) return Fail(Failure{FailureKind::kHostError, name, recorded.message(), {}});
+void Actor::Commit(Envelope envelope) {
+  {
+    std::lock_guard lock(mu_);
+    --reserved_;
+    if (sched_ != Sched::kDone) {
+      mailbox_.push_back(std::move(envelope));
+      ScheduleLocked();
+      return;
+    }
+  }
+  // It stopped in between: the message meets the same end as the ones in its mailbox.
+  FailReply(envelope, "actor " + id_ + " stopped before handling the message");
+}
 
-  StateCallOutcome out = CallWithState(*instance_, interface, function, signature, context_.state(), std::move(params));
-  if (!out.ok()) return Fail(out.failure());
-  StateCallResult& r = out.value();
+void Actor::Unreserve() {
+  std::lock_guard lock(mu_);
+  --reserved_;
+}
+
+Status Actor::Enqueue(Envelope envelope, size_t capacity) {
+  THEATER_RETURN_IF_ERROR(Reserve(capacity));
+  Commit(std::move(envelope));
+  return Status::Ok();
+}
+
+void Actor::RequestStop() {
+  std::lock_guard lock(mu_);
+  if (sched_ == Sched::kDone) return;
+  stop_requested_ = true;
+  if (sched_ == Sched::kIdle) ScheduleLocked();  // a waiting turn finishes first
+}
+
+void Actor::RequestTermination() {
+  std::lock_guard lock(mu_);
+  if (sched_ == Sched::kDone) return;
+  terminate_requested_ = true;
+  if (instance_) instance_->RequestTermination();
+  ScheduleLocked();
+}
+
+void Actor::Wake() {
+  std::lock_guard lock(mu_);
+  if (sched_ == Sched::kWaiting) ScheduleLocked();
+  else woken_ = true;
+}
+
+bool Actor::RunSlice() {
+  {
+    std::lock_guard lock(mu_);
+    if (sched_ == Sched::kDone) return false;
+    sched_ = Sched::kRunning;
+    woken_ = false;
+  }
+  for (int n = 0; n < kTurnsPerSlice; ++n) {
+    bool terminate, stop;
+    {
+      std::lock_guard lock(mu_);
+      terminate = terminate_requested_;
+      stop = stop_requested_;
+    }
+    if (terminate) {
+      if (turn_) {
+        Turn turn = std::move(*turn_);
+        turn_.reset();
+        turn.call.reset();  // abandons the call where it runs or waits
+        context_.Record("wasm/error", FailureJson(Failure{FailureKind::kTerminated, turn.function,
+                                                          "terminated while running", {}}));
+        FailReply(turn.envelope, "actor " + id_ + " was terminated");
+      }
+      Finish("terminated");
+      return false;
+    }
+    if (!turn_) {
+      if (stop) {
+        Finish("stopped");
+        return false;
+      }
+      Envelope next;
+      {
+        std::lock_guard lock(mu_);
+        if (mailbox_.empty()) {
+          sched_ = Sched::kIdle;
+          return false;
+        }
+        next = std::move(mailbox_.front());
+        mailbox_.pop_front();
+      }
+      BeginTurn(std::move(next));
+      if (!turn_) {
+        if (stopped()) return false;
+        continue;
+      }
+    }
+    {
+      std::lock_guard lock(mu_);
+      woken_ = false;
+    }
+    PendingCall::Progress progress = turn_->call->Poll();
+    if (progress == PendingCall::Progress::kDone) {
+      CallOutcome outcome = turn_->call->TakeOutcome();
+      FinishTurn(std::move(outcome));
+      if (stopped()) return false;
+      continue;
+    }
+    std::lock_guard lock(mu_);
+    if (progress == PendingCall::Progress::kBlocked && !woken_ && !terminate_requested_) {
+      sched_ = Sched::kWaiting;
+      return false;
+    }
+    sched_ = Sched::kQueued;  // yielded, or woken meanwhile
+    return true;
+  }
+  std::lock_guard lock(mu_);
+  sched_ = Sched::kQueued;
+  return true;
+}
+
+void Actor::BeginTurn(Envelope envelope) {
+  Target target = TargetOf(envelope, *instance_, id_);
+  std::string function = std::string(target.interface) + "#" + std::string(target.function);
+  if (envelope.kind == Envelope::Kind::kRequest) system_->requests().MarkHeld(envelope.id);
+  ordered_json call = {{"function", function},
+                       {"params", target.params ? ValuesToJson(*target.params) : ordered_json(nullptr)}};
+  if (envelope.cause) call["cause"] = envelope.cause->ToJson();
+  context_.Record("wasm/call", call);
+  ValueList args = StateCallArgs(context_.state(), std::move(target.params));
+  auto started = instance_->StartCall(target.interface, target.function, args, target.signature);
+  turn_ = Turn{std::move(envelope), std::move(function), nullptr};
+  if (auto* failure = std::get_if<Failure>(&started)) {
+    FinishTurn(std::move(*failure));
+    return;
+  }
+  turn_->call = std::move(std::get<std::unique_ptr<PendingCall>>(started));
+}
+
+void Actor::FinishTurn(CallOutcome outcome) {
+  Turn turn = std::move(*turn_);
+  turn_.reset();
+  turn.call.reset();
+  context_.RecordAwaitedIfDone();
+  StateCallOutcome result = UnpackStateResult(turn.function, std::move(outcome));
+  if (!result.ok()) {
+    Fail(result.failure(), std::move(turn.envelope));
+    return;
+  }
+  StateCallResult& r = result.value();
   context_.set_state(r.state);
-  recorded = context_.Record("wasm/result",
-                             {{"function", name}, {"state", OptionalBytesToJson(r.state)}, {"results", ValuesToJson(r.results)}});
-  if (!recorded.ok()) return Fail(Failure{FailureKind::kHostError, name, recorded.message(), {}});
-  return TurnOutcome{std::nullopt, std::move(r.results)};
+  auto recorded = context_.Record(
+      "wasm/result", {{"function", turn.function}, {"state", OptionalBytesToJson(r.state)}, {"results", ValuesToJson(r.results)}});
+  {
+    std::lock_guard lock(mu_);
+    state_snapshot_ = r.state;
+  }
+  Reply(turn.envelope, r, recorded.ok() ? *recorded : Hash{});
+  if (context_.shutdown_requested()) Finish("shutdown");
 }
 
-void Actor::Stop(const std::string& reason) {
-  if (status_ == ActorStatus::kStopped) return;
-  ordered_json data = {{"reason", reason}, {"status_before", ActorStatusName(status_)}};
+void Actor::Reply(const Envelope& envelope, const StateCallResult& result, const Hash& result_event) {
+  Cause cause{id_, result_event};
+  switch (envelope.kind) {
+    case Envelope::Kind::kRequest:
+      // No response parks the request: it stays held until respond-to-request or cancel.
+      if (!result.results.empty() && result.results[0].has_payload())
+        system_->requests().Complete(envelope.id, RequestResult::Response(result.results[0].payload().as_bytes(), cause));
+      break;
+    case Envelope::Kind::kChannelOpen: {
+      bool accepted = false;
+      std::optional<Bytes> message;
+      if (!result.results.empty() && result.results[0].is(Value::Kind::kRecord)) {
+        for (const auto& field : result.results[0].fields()) {
+          if (field.name == "accepted") accepted = field.value.as_bool();
+          if (field.name == "message" && field.value.has_payload()) message = field.value.payload().as_bytes();
+        }
+      }
+      system_->AnswerChannelOpen(envelope.id, id_, accepted, message, cause);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+void Actor::FailReply(const Envelope& envelope, const std::string& why) {
+  if (envelope.kind == Envelope::Kind::kRequest) system_->requests().Complete(envelope.id, RequestResult::Error(why));
+  if (envelope.kind == Envelope::Kind::kChannelOpen)
+    system_->AnswerChannelOpen(envelope.id, id_, false, ToBytes(why), std::nullopt);
+}
+
+void Actor::Fail(const Failure& failure, std::optional<Envelope> envelope) {
+  context_.Record("wasm/error", FailureJson(failure));
+  {
+    std::lock_guard lock(mu_);
+    failure_ = failure;
+  }
+  if (failure.kind == FailureKind::kTerminated) {
+    if (envelope) FailReply(*envelope, "actor " + id_ + " was terminated");
+    Finish("terminated");
+    return;
+  }
+  if (envelope) FailReply(*envelope, "actor " + id_ + " failed: " + failure.Describe());
+  system_->NotifyFailure(id_, failure);
+  Finish("failed");
+}
+
+void Actor::Finish(const std::string& reason) {
+  std::deque<Envelope> undelivered;
+  {
+    std::lock_guard lock(mu_);
+    if (sched_ == Sched::kDone) return;
+    sched_ = Sched::kDone;
+    status_ = reason == "failed" ? ActorStatus::kFailed : ActorStatus::kStopped;
+    stop_reason_ = reason;
+    undelivered.swap(mailbox_);
+  }
+  ordered_json data = {{"reason", reason}, {"undelivered", undelivered.size()}};
   if (context_.shutdown_requested()) data["shutdown_data"] = OptionalBytesToJson(context_.shutdown_data());
   context_.Record("theater/actor-stopped", data);
+  for (const Envelope& e : undelivered) FailReply(e, "actor " + id_ + " stopped before handling the message");
+  turn_.reset();
   instance_.reset();
-  status_ = ActorStatus::kStopped;
+  if (sink_) system_->chain_store().Flush(*sink_);
+  system_->OnActorFinished(id_);
 }
+
+bool Actor::Receives() const {
+  const auto& exports = component_->exports();
+  return std::find(exports.begin(), exports.end(), std::string(contract::kMessageClient)) != exports.end();
+}
+
+bool Actor::stopped() {
+  std::lock_guard lock(mu_);
+  return sched_ == Sched::kDone;
+}
+
+ActorInfo Actor::Info() {
+  ActorInfo info;
+  info.id = id_;
+  info.name = context_.manifest().name;
+  auto [events, head] = context_.Head();
+  info.events = events;
+  info.head = head;
+  info.chain_path = sink_ ? sink_->path() : std::filesystem::path();
+  std::lock_guard lock(mu_);
+  info.status = status_;
+  info.state = state_snapshot_;
+  info.failure = failure_;
+  info.stop_reason = stop_reason_;
+  info.mailbox = mailbox_.size();
+  return info;
+}
+
+std::vector<ChainEvent> Actor::Events() { return context_.CopyEvents(); }
 
 }  // namespace theater

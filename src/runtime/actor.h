@@ -1,81 +1,113 @@
-// One actor: a component instance in its own store, its state, and its chain. Every call
-// into it (a "turn") is recorded: "wasm/call" before, then the host calls it makes, then
+// One actor of an ActorSystem: a component instance in its own store, its mailbox, its
+// state and its chain. Turns run one at a time, in mailbox order, on the system's workers;
+// a turn that waits (a request, a channel being opened) gives its worker back and resumes
+// when woken. Every turn is recorded: "wasm/call", the host calls it makes, then
 // "wasm/result" or "wasm/error". A failed turn keeps the state from before it.
 #pragma once
 
-#include <filesystem>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
-#include "chain/chain_file.h"
 #include "engine/engine.h"
 #include "engine/instance.h"
 #include "engine/state_call.h"
 #include "manifest/manifest.h"
 #include "runtime/actor_context.h"
+#include "runtime/envelope.h"
+#include "storage/chain_store.h"
 
 namespace theater {
 
-struct ActorOptions {
-  // Chains are written to <chain_dir>/<actor-id>.chain (unless the manifest says
-  // save_chain = false). Empty: chains stay in memory.
-  std::filesystem::path chain_dir;
-  ActorContext::LogSink log_sink;
-  std::optional<Bytes> initial_state;  // overrides the manifest's init_state
-};
-
-// The result of one turn.
-struct TurnOutcome {
-  std::optional<Failure> failure;
-  ValueList results;  // the export's results tuple, when it has one
-  bool ok() const { return !failure; }
-};
-
-enum class ActorStatus { kCreated, kRunning, kFailed, kStopped };
+enum class ActorStatus { kStarting, kRunning, kFailed, kStopped };
 std::string_view ActorStatusName(ActorStatus status);
 
-class Actor {
+// A snapshot for callers outside the actor.
+struct ActorInfo {
+  std::string id;
+  std::string name;
+  ActorStatus status = ActorStatus::kStarting;
+  std::optional<Bytes> state;
+  std::optional<Failure> failure;  // why it failed
+  std::string stop_reason;         // "finished", "shutdown", "stopped", "terminated", "failed"
+  size_t events = 0;
+  std::optional<Hash> head;
+  size_t mailbox = 0;
+  std::filesystem::path chain_path;
+};
+
+class Actor : public std::enable_shared_from_this<Actor> {
  public:
-  // Loads the component and checks that every import is granted by the manifest and
-  // provided by this runtime. Nothing runs yet.
-  static Result<std::unique_ptr<Actor>> Create(std::shared_ptr<Engine> engine, Manifest manifest,
-                                               ActorOptions options);
+  Actor(ActorSystem* system, std::string id, Manifest manifest, std::shared_ptr<const Component> component,
+        std::shared_ptr<ChainStore::Sink> sink, ActorContext::LogSink log_sink);
   ~Actor();
 
-  // Instantiates the component and calls actor.init.
-  TurnOutcome Start();
-  // message-server-client.handle-send
-  TurnOutcome Send(const Bytes& message);
-  // message-server-client.handle-request; `response` is none when the actor parks the request.
-  TurnOutcome Request(const std::string& request_id, const Bytes& message, std::optional<Bytes>& response);
-  // Records the stop and releases the instance.
-  void Stop(const std::string& reason);
+  const std::string& id() const { return id_; }
 
-  const std::string& id() const { return context_.id(); }
-  const Manifest& manifest() const { return context_.manifest(); }
-  const std::optional<Bytes>& state() const { return context_.state(); }
-  const Chain& chain() const { return context_.chain(); }
-  ActorStatus status() const { return status_; }
-  bool shutdown_requested() const { return context_.shutdown_requested(); }
-  const std::shared_ptr<const Component>& component() const { return component_; }
-  // Where the chain is saved; empty when it is kept in memory only.
-  std::filesystem::path chain_path() const { return chain_file_ ? chain_file_->path() : std::filesystem::path(); }
+  // Records "theater/actor-started" and instantiates the component (init is the first
+  // message). Runs on the spawning thread before anyone else can reach the actor.
+  std::optional<Failure> Start(std::shared_ptr<Engine> engine, std::optional<Bytes> initial_state);
+
+  // Mailbox, from any thread. Reserve checks room (and that the actor still takes
+  // messages) and holds a place; Commit fills it. Enqueue does both.
+  Status Reserve(size_t capacity);
+  void Commit(Envelope envelope);
+  void Unreserve();
+  Status Enqueue(Envelope envelope, size_t capacity);
+
+  // From any thread.
+  void RequestStop();       // after the current turn
+  void RequestTermination();  // now: the running call is ended
+  void Wake();              // a call waiting on a host result can go on
+
+  // The worker's entry point: runs up to a few turns. True: queue the actor again.
+  bool RunSlice();
+
+  // True when the component exports message-server-client (it can take messages).
+  bool Receives() const;
+  ActorInfo Info();
+  std::vector<ChainEvent> Events();
+  bool stopped();
 
  private:
-  Actor(std::shared_ptr<Engine> engine, std::shared_ptr<const Component> component, Manifest manifest,
-        ActorOptions options);
-  TurnOutcome Turn(std::string_view interface, std::string_view function, std::string_view signature,
-                   std::optional<ValueList> params);
-  TurnOutcome Fail(Failure failure);
+  enum class Sched { kIdle, kQueued, kRunning, kWaiting, kDone };
+  struct Turn {
+    Envelope envelope;
+    std::string function;
+    std::unique_ptr<PendingCall> call;
+  };
 
-  std::shared_ptr<Engine> engine_;
+  void BeginTurn(Envelope envelope);
+  void FinishTurn(CallOutcome outcome);
+  // After the turn: the reply its message expects (a response, a channel answer).
+  void Reply(const Envelope& envelope, const StateCallResult& result, const Hash& result_event);
+  void FailReply(const Envelope& envelope, const std::string& why);
+  void Fail(const Failure& failure, std::optional<Envelope> envelope);
+  void Finish(const std::string& reason);  // records the stop and lets everything go
+  void ScheduleLocked();                   // mu_ held
+
+  ActorSystem* system_;
+  std::string id_;
   std::shared_ptr<const Component> component_;
-  ActorOptions options_;
+  std::shared_ptr<ChainStore::Sink> sink_;
   ActorContext context_;
-  std::unique_ptr<ChainFileWriter> chain_file_;
   std::unique_ptr<Instance> instance_;
-  ActorStatus status_ = ActorStatus::kCreated;
+  std::optional<Turn> turn_;  // worker only
+
+  std::mutex mu_;  // guards everything below
+  Sched sched_ = Sched::kIdle;
+  ActorStatus status_ = ActorStatus::kStarting;
+  std::deque<Envelope> mailbox_;
+  size_t reserved_ = 0;
+  bool woken_ = false;
+  bool stop_requested_ = false;
+  bool terminate_requested_ = false;
+  std::optional<Failure> failure_;
+  std::string stop_reason_;
+  // Snapshot of what the worker changes, for Info() from other threads.
+  std::optional<Bytes> state_snapshot_;
 };
 
 }  // namespace theater

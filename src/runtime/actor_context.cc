@@ -9,9 +9,56 @@ uint64_t NowMs() {
   return static_cast<uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
 }
 
-Status ActorContext::Record(std::string type, const ordered_json& data) {
-  auto appended = chain_.Append(std::move(type), ordered_json::to_cbor(data), NowMs());
-  return appended.ok() ? Status::Ok() : appended.status();
+bool AwaitedCall::Complete(Value result, ordered_json recorded, std::optional<Cause> cause) {
+  {
+    std::lock_guard lock(mu_);
+    if (completed_) return false;
+    completed_ = true;
+    recorded_ = std::move(recorded);
+    cause_ = std::move(cause);
+  }
+  return op_->Complete(std::move(result));
+}
+
+ordered_json AwaitedCall::DoneData() {
+  std::lock_guard lock(mu_);
+  ordered_json data = details_;
+  data["result"] = recorded_;
+  if (cause_) data["cause"] = cause_->ToJson();
+  return data;
+}
+
+Result<Hash> ActorContext::Record(std::string type, const ordered_json& data) {
+  Bytes cbor = ordered_json::to_cbor(data);
+  std::lock_guard lock(chain_mu_);
+  auto appended = chain_.Append(std::move(type), std::move(cbor), NowMs());
+  if (!appended.ok()) return appended.status();
+  return (*appended)->hash;
+}
+
+void ActorContext::Await(std::shared_ptr<AwaitedCall> call) {
+  call->op()->SetOnResume([this] { RecordAwaitedIfDone(); });
+  awaited_ = std::move(call);
+}
+
+void ActorContext::RecordAwaitedIfDone() {
+  if (!awaited_ || !awaited_->op()->done()) return;
+  Record(awaited_->event_type() + "/done", awaited_->DoneData());
+  awaited_.reset();
+}
+
+}  // namespace theater
+
+namespace theater {
+
+std::vector<ChainEvent> ActorContext::CopyEvents() const {
+  std::lock_guard lock(chain_mu_);
+  return chain_.events();
+}
+
+std::pair<size_t, std::optional<Hash>> ActorContext::Head() const {
+  std::lock_guard lock(chain_mu_);
+  return {chain_.size(), chain_.head()};
 }
 
 }  // namespace theater

@@ -1,37 +1,76 @@
 // What host functions see of the actor that calls them: its identity, manifest, state and
-// chain, and the few requests an actor can make of its runtime (log, shut down).
+// chain, the actor system it lives in, and the few requests an actor can make of its
+// runtime (log, shut down). Touched only by the worker running the actor's turn.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "chain/chain.h"
 #include "common/bytes.h"
+#include "engine/host_op.h"
 #include "manifest/manifest.h"
+#include "runtime/envelope.h"
 #include "runtime/value_json.h"
 
 namespace theater {
+
+class ActorSystem;
+
+// An async host call that the actor's turn waits for. Whoever ends it calls Complete();
+// the runtime then records "<event_type>/done" with the result before the actor resumes.
+class AwaitedCall {
+ public:
+  AwaitedCall(std::string event_type, ordered_json details)
+      : event_type_(std::move(event_type)), details_(std::move(details)), op_(std::make_shared<HostOp>()) {}
+
+  // Any thread; the first call wins. `recorded` is how the chain shows the result.
+  bool Complete(Value result, ordered_json recorded, std::optional<Cause> cause);
+
+  const std::shared_ptr<HostOp>& op() const { return op_; }
+  const std::string& event_type() const { return event_type_; }
+  // The data of the "/done" event: the details, "result" and "cause".
+  ordered_json DoneData();
+
+ private:
+  std::string event_type_;
+  ordered_json details_;
+  std::shared_ptr<HostOp> op_;
+  std::mutex mu_;
+  bool completed_ = false;
+  ordered_json recorded_;
+  std::optional<Cause> cause_;
+};
 
 class ActorContext {
  public:
   using LogSink = std::function<void(const std::string& actor_id, const std::string& line)>;
 
-  ActorContext(std::string id, Manifest manifest, LogSink log_sink)
-      : id_(std::move(id)), manifest_(std::move(manifest)), log_sink_(std::move(log_sink)) {}
+  ActorContext(ActorSystem* system, std::string id, Manifest manifest, LogSink log_sink)
+      : system_(system), id_(std::move(id)), manifest_(std::move(manifest)), log_sink_(std::move(log_sink)) {}
 
+  ActorSystem& system() { return *system_; }
+  bool has_system() const { return system_ != nullptr; }
   const std::string& id() const { return id_; }
   const Manifest& manifest() const { return manifest_; }
 
   const std::optional<Bytes>& state() const { return state_; }
   void set_state(std::optional<Bytes> state) { state_ = std::move(state); }
 
-  Chain& chain() { return chain_; }
+  // The chain; only the actor's own worker appends to it (through Record) and reads it
+  // without a lock. Other threads use CopyEvents / Head.
   const Chain& chain() const { return chain_; }
+  void set_chain_sink(Chain::Sink sink) { chain_.set_sink(std::move(sink)); }
+  std::vector<ChainEvent> CopyEvents() const;
+  std::pair<size_t, std::optional<Hash>> Head() const;
   // Appends an event whose data is `data` encoded as CBOR, stamped with the current time.
-  Status Record(std::string type, const ordered_json& data);
+  // Returns the event's hash.
+  Result<Hash> Record(std::string type, const ordered_json& data);
 
   void Log(const std::string& line) { if (log_sink_) log_sink_(id_, line); }
 
@@ -43,14 +82,23 @@ class ActorContext {
   bool shutdown_requested() const { return shutdown_requested_; }
   const std::optional<Bytes>& shutdown_data() const { return shutdown_data_; }
 
+  // The async host call the current turn waits for (at most one: a turn is sequential).
+  // Its "/done" event is recorded when the call resumes with the result.
+  void Await(std::shared_ptr<AwaitedCall> call);
+  // Records the "/done" event of the awaited call if it has completed.
+  void RecordAwaitedIfDone();
+
  private:
+  ActorSystem* system_;
   std::string id_;
   Manifest manifest_;
   LogSink log_sink_;
   std::optional<Bytes> state_;
+  mutable std::mutex chain_mu_;  // taken by Record (the worker) and by other threads' reads
   Chain chain_;
   bool shutdown_requested_ = false;
   std::optional<Bytes> shutdown_data_;
+  std::shared_ptr<AwaitedCall> awaited_;
 };
 
 // Unix time in milliseconds.

@@ -10,6 +10,7 @@ namespace theater::contract {
 
 inline constexpr std::string_view kActor = "theater:simple/actor";
 inline constexpr std::string_view kMessageClient = "theater:simple/message-server-client";
+inline constexpr std::string_view kMessageHost = "theater:simple/message-server-host";
 
 // actor.init, both accepted shapes.
 inline constexpr std::string_view kInitWithParams =
@@ -17,11 +18,19 @@ inline constexpr std::string_view kInitWithParams =
 inline constexpr std::string_view kInitStateOnly =
     "func(option<list<u8>>) -> result<tuple<option<list<u8>>>, string>";
 
+// message-server-client
 inline constexpr std::string_view kHandleSend =
     "func(option<list<u8>>, tuple<list<u8>>) -> result<tuple<option<list<u8>>>, string>";
 inline constexpr std::string_view kHandleRequest =
     "func(option<list<u8>>, tuple<string, list<u8>>) -> "
     "result<tuple<option<list<u8>>, tuple<option<list<u8>>>>, string>";
+inline constexpr std::string_view kHandleChannelOpen =
+    "func(option<list<u8>>, tuple<string, list<u8>>) -> "
+    "result<tuple<option<list<u8>>, tuple<record{accepted: bool, message: option<list<u8>>}>>, string>";
+inline constexpr std::string_view kHandleChannelMessage =
+    "func(option<list<u8>>, tuple<string, list<u8>>) -> result<tuple<option<list<u8>>>, string>";
+inline constexpr std::string_view kHandleChannelClose =
+    "func(option<list<u8>>, tuple<string>) -> result<tuple<option<list<u8>>>, string>";
 
 // The handler type that grants an imported interface: "runtime" for
 // theater:simple/runtime, ... ; "" for types-only interfaces every actor may import;

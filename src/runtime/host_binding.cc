@@ -19,10 +19,26 @@ Status DefineActorFunction(Engine& engine, const std::string& interface, const s
         } else {
           data["result"] = *result ? ValueToJson(**result) : ordered_json(nullptr);
         }
-        Status recorded = actor.Record(event_type, data);
-        if (!recorded.ok()) return Status::Error("could not record the call: " + recorded.message());
+        auto recorded = actor.Record(event_type, data);
+        if (!recorded.ok()) return Status::Error("could not record the call: " + recorded.error());
         return result;
       });
+}
+
+Status DefineSelfRecordingFunction(Engine& engine, const std::string& interface, const std::string& function,
+                                   const std::string& signature, ActorFunction fn) {
+  return engine.DefineFunction(interface, function, signature,
+                               [fn = std::move(fn)](void* host_data, std::vector<Value>& args) {
+                                 return fn(*static_cast<ActorContext*>(host_data), args);
+                               });
+}
+
+Status DefineAsyncActorFunction(Engine& engine, const std::string& interface, const std::string& function,
+                                const std::string& signature, AsyncActorFunction fn) {
+  return engine.DefineAsyncFunction(interface, function, signature,
+                                    [fn = std::move(fn)](void* host_data, std::vector<Value>& args) {
+                                      return fn(*static_cast<ActorContext*>(host_data), args);
+                                    });
 }
 
 }  // namespace theater

@@ -22,4 +22,12 @@ using ResultSummary = std::function<ordered_json(const std::optional<Value>& res
 Status DefineActorFunction(Engine& engine, const std::string& interface, const std::string& function,
                            const std::string& signature, ActorFunction fn, ResultSummary summary = nullptr);
 
+// For host functions that record their own events (they need an event's hash before they
+// act, to hand it on as a cause).
+Status DefineSelfRecordingFunction(Engine& engine, const std::string& interface, const std::string& function,
+                                   const std::string& signature, ActorFunction fn);
+using AsyncActorFunction = std::function<Result<HostReturn>(ActorContext& actor, std::vector<Value>& args)>;
+Status DefineAsyncActorFunction(Engine& engine, const std::string& interface, const std::string& function,
+                                const std::string& signature, AsyncActorFunction fn);
+
 }  // namespace theater

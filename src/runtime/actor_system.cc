@@ -1,0 +1,255 @@
+#include "runtime/actor_system.h"
+
+#include <thread>
+
+#include "common/uuid.h"
+#include "runtime/contract.h"
+
+namespace theater {
+namespace {
+
+// Every import must be a theater:simple interface that the manifest grants and that this
+// runtime provides; otherwise the actor does not start, with a message saying which.
+Status CheckImports(const Component& component, const Manifest& manifest, const Engine& engine) {
+  for (const std::string& import : component.imports()) {
+    auto handler = contract::HandlerForInterface(import);
+    if (!handler)
+      return Status::Error("the component imports `" + import +
+                           "`, which is not part of theater:simple and is not provided by Theater");
+    if (handler->empty()) continue;  // types only
+    if (!manifest.Grants(*handler))
+      return Status::Error("the component imports `" + import + "` but the manifest grants no `" + *handler +
+                           "` handler (add [[handler]] type = \"" + *handler + "\")");
+    if (!engine.Provides(import))
+      return Status::Error("the component imports `" + import + "` (handler `" + *handler +
+                           "`), which this version of Theater does not implement yet");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+ActorSystem::ActorSystem(std::shared_ptr<Engine> engine, SystemOptions options)
+    : engine_(std::move(engine)), options_(std::move(options)) {}
+
+Result<std::unique_ptr<ActorSystem>> ActorSystem::Create(std::shared_ptr<Engine> engine, SystemOptions options) {
+  std::unique_ptr<ActorSystem> system(new ActorSystem(std::move(engine), std::move(options)));
+  if (!system->options_.chain_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(system->options_.chain_dir, ec);
+    if (ec) return Status::Error(system->options_.chain_dir.string() + ": " + ec.message());
+    system->chain_store_ = std::make_unique<ChainStore>(system->options_.chain_dir);
+  }
+  system->requests_ = std::make_unique<RequestTable>();
+  size_t workers = system->options_.workers ? system->options_.workers : std::thread::hardware_concurrency();
+  system->scheduler_ = std::make_unique<Scheduler>(
+      workers, [](const std::shared_ptr<Actor>& actor) { return actor->RunSlice(); });
+  return system;
+}
+
+ActorSystem::~ActorSystem() { Shutdown(); }
+
+std::shared_ptr<Actor> ActorSystem::Find(const std::string& id) {
+  std::shared_lock lock(registry_mu_);
+  auto it = actors_.find(id);
+  return it == actors_.end() ? nullptr : it->second;
+}
+
+Result<std::string> ActorSystem::Spawn(Manifest manifest, std::optional<Bytes> initial_state) {
+  if (shut_down_) return Status::Error("the actor system is shut down");
+  if (manifest.component_path.empty())
+    return Status::Error(manifest.file.string() + ": field `component`: store:// references are not supported yet");
+  auto component = engine_->LoadComponentFile(manifest.component_path);
+  if (!component.ok()) return component.status();
+  THEATER_RETURN_IF_ERROR(CheckImports(**component, manifest, *engine_).WithContext(manifest.file.string()));
+
+  std::string id = NewUuidV4();
+  std::shared_ptr<ChainStore::Sink> sink;
+  if (chain_store_ && manifest.save_chain) {
+    auto opened = chain_store_->Open(id);
+    if (!opened.ok()) return opened.status();
+    sink = *opened;
+  }
+  std::optional<Bytes> state = initial_state ? std::move(initial_state) : manifest.init_state;
+  auto actor = std::make_shared<Actor>(this, id, std::move(manifest), *component, std::move(sink), options_.log_sink);
+  {
+    std::unique_lock lock(registry_mu_);
+    actors_[id] = actor;
+  }
+  actor->Start(engine_, std::move(state));
+  return id;
+}
+
+Status ActorSystem::Stop(const std::string& id) {
+  auto actor = Find(id);
+  if (!actor) return Status::Error("no actor with id " + id);
+  actor->RequestStop();
+  return Status::Ok();
+}
+
+Status ActorSystem::Terminate(const std::string& id) {
+  auto actor = Find(id);
+  if (!actor) return Status::Error("no actor with id " + id);
+  actor->RequestTermination();
+  return Status::Ok();
+}
+
+Result<ActorInfo> ActorSystem::Info(const std::string& id) {
+  auto actor = Find(id);
+  if (!actor) return Status::Error("no actor with id " + id);
+  return actor->Info();
+}
+
+std::vector<ActorInfo> ActorSystem::List() {
+  std::vector<std::shared_ptr<Actor>> actors;
+  {
+    std::shared_lock lock(registry_mu_);
+    for (const auto& [id, a] : actors_) actors.push_back(a);
+  }
+  std::vector<ActorInfo> infos;
+  for (const auto& a : actors) infos.push_back(a->Info());
+  return infos;
+}
+
+Result<std::vector<ChainEvent>> ActorSystem::Events(const std::string& id) {
+  auto actor = Find(id);
+  if (!actor) return Status::Error("no actor with id " + id);
+  return actor->Events();
+}
+
+Result<MailboxSlot> ActorSystem::Reserve(const std::string& to, size_t message_bytes) {
+  if (message_bytes > options_.max_message_bytes)
+    return Status::Error("message of " + std::to_string(message_bytes) + " bytes is larger than the limit of " +
+                         std::to_string(options_.max_message_bytes) + " bytes");
+  auto actor = Find(to);
+  if (!actor) return Status::Error("no actor with id " + to);
+  if (!actor->Receives())
+    return Status::Error("actor " + to + " does not take messages (it exports no " +
+                         std::string(contract::kMessageClient) + ")");
+  THEATER_RETURN_IF_ERROR(actor->Reserve(options_.mailbox_capacity));
+  return MailboxSlot(std::move(actor));
+}
+
+Status ActorSystem::Send(const std::string& to, Bytes message) {
+  auto slot = Reserve(to, message.size());
+  if (!slot.ok()) return slot.status();
+  slot->Commit(Envelope{Envelope::Kind::kSend, std::move(message), "", std::nullopt});
+  return Status::Ok();
+}
+
+std::future<RequestResult> ActorSystem::Request(const std::string& to, Bytes message,
+                                                std::optional<std::chrono::milliseconds> timeout) {
+  auto promise = std::make_shared<std::promise<RequestResult>>();
+  std::future<RequestResult> future = promise->get_future();
+  auto slot = Reserve(to, message.size());
+  if (!slot.ok()) {
+    promise->set_value(RequestResult::Error(slot.error()));
+    return future;
+  }
+  std::string id = NewUuidV4();
+  requests_->Add(id, "", to, timeout.value_or(options_.request_timeout),
+                 [promise](RequestResult r) { promise->set_value(std::move(r)); });
+  slot->Commit(Envelope{Envelope::Kind::kRequest, std::move(message), id, std::nullopt});
+  return future;
+}
+
+Status ActorSystem::EnterWait(const std::string& from, const std::string& to) {
+  std::lock_guard lock(wait_mu_);
+  std::string path = from + " -> " + to;
+  std::string current = to;
+  for (size_t steps = 0; steps <= waiting_on_.size(); ++steps) {
+    if (current == from) return Status::Error("request cycle: " + path);
+    auto next = waiting_on_.find(current);
+    if (next == waiting_on_.end()) break;
+    current = next->second;
+    path += " -> " + current;
+  }
+  waiting_on_[from] = to;
+  return Status::Ok();
+}
+
+void ActorSystem::LeaveWait(const std::string& from) {
+  std::lock_guard lock(wait_mu_);
+  waiting_on_.erase(from);
+}
+
+void ActorSystem::AnswerChannelOpen(const std::string& channel_id, const std::string& target, bool accepted,
+                                    const std::optional<Bytes>& message, std::optional<Cause> cause) {
+  auto channel = channels_.Get(channel_id);
+  if (!channel) return;
+  if (!accepted) {
+    channels_.Remove(channel_id);
+    std::string why = "channel rejected by " + target;
+    if (message && IsValidUtf8(*message) && !message->empty()) why += ": " + ToString(*message);
+    requests_->Complete(channel_id, RequestResult::Error(why, std::move(cause)));
+    return;
+  }
+  channels_.Accept(channel_id);
+  if (!requests_->Complete(channel_id, RequestResult::Response(ToBytes(channel_id), cause))) {
+    // The opener is gone (stopped, or it gave up): the channel has no one at the other end.
+    channels_.Remove(channel_id);
+    return;
+  }
+  // The target's welcome message reaches the opener as the channel's first message.
+  if (message) {
+    const std::string& opener = channel->participants.front();
+    if (auto slot = Reserve(opener, message->size()); slot.ok())
+      slot->Commit(Envelope{Envelope::Kind::kChannelMessage, *message, channel_id, std::move(cause)});
+  }
+}
+
+void ActorSystem::Schedule(std::shared_ptr<Actor> actor) {
+  if (shut_down_.load() || !scheduler_) return;
+  scheduler_->Push(std::move(actor));
+}
+
+void ActorSystem::NotifyFailure(const std::string& id, const Failure& failure) {
+  if (options_.on_failure) options_.on_failure(id, failure);
+}
+
+void ActorSystem::OnActorFinished(const std::string& id) {
+  requests_->EndAllOf(id, "actor " + id + " stopped before responding");
+  LeaveWait(id);
+  // It leaves its channels: they close, and the other participants are told.
+  for (const std::string& channel_id : channels_.ChannelsOf(id)) {
+    auto channel = channels_.Remove(channel_id);
+    if (!channel || !channel->open) continue;
+    for (const std::string& participant : channel->participants) {
+      if (participant == id) continue;
+      if (auto slot = Reserve(participant, 0); slot.ok())
+        slot->Commit(Envelope{Envelope::Kind::kChannelClose, {}, channel_id, std::nullopt});
+    }
+  }
+}
+
+bool ActorSystem::WaitIdle(std::chrono::milliseconds timeout) {
+  return scheduler_ ? scheduler_->WaitIdle(timeout) : true;
+}
+
+void ActorSystem::Shutdown() {
+  if (shut_down_.load() || !scheduler_) return;
+  std::vector<std::shared_ptr<Actor>> actors;
+  {
+    std::shared_lock lock(registry_mu_);
+    for (const auto& [id, a] : actors_) actors.push_back(a);
+  }
+  for (auto& a : actors) a->RequestStop();
+  // Give running and waiting turns a moment to end; then end them.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  auto all_stopped = [&] {
+    for (auto& a : actors)
+      if (!a->stopped()) return false;
+    return true;
+  };
+  while (!all_stopped() && std::chrono::steady_clock::now() < deadline) scheduler_->WaitIdle(std::chrono::milliseconds(20));
+  for (auto& a : actors)
+    if (!a->stopped()) a->RequestTermination();
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!all_stopped() && std::chrono::steady_clock::now() < deadline) scheduler_->WaitIdle(std::chrono::milliseconds(20));
+  shut_down_ = true;
+  scheduler_.reset();  // joins the workers
+  requests_.reset();   // ends whatever is left
+  if (chain_store_) chain_store_->FlushAll();
+}
+
+}  // namespace theater

@@ -1,0 +1,172 @@
+#include "runtime/messaging.h"
+
+#include "common/uuid.h"
+#include "runtime/actor_system.h"
+#include "runtime/contract.h"
+
+namespace theater::messaging {
+namespace {
+
+std::string EventType(const char* function) { return std::string(contract::kMessageHost) + "/" + function; }
+
+Value OkValue() { return Value::Ok(); }
+Value ErrValue(const std::string& why) { return Value::Err(Value::String(why)); }
+
+// Records the call with its outcome and returns the WIT value for it.
+Value Finish(ActorContext& from, const char* function, ordered_json args, const Status& outcome) {
+  ordered_json data = {{"args", std::move(args)}};
+  data["result"] = outcome.ok() ? ordered_json{{"ok", nullptr}} : ordered_json{{"err", outcome.message()}};
+  from.Record(EventType(function), data);
+  return outcome.ok() ? OkValue() : ErrValue(outcome.message());
+}
+
+}  // namespace
+
+Value Send(ActorContext& from, const std::string& to, Bytes message) {
+  ordered_json args = {to, BytesToJson(message)};
+  auto slot = from.system().Reserve(to, message.size());
+  if (!slot.ok()) return Finish(from, "send", std::move(args), slot.status());
+  ordered_json data = {{"args", std::move(args)}, {"result", {{"ok", nullptr}}}};
+  auto event = from.Record(EventType("send"), data);
+  if (!event.ok()) return ErrValue(event.error());
+  slot->Commit(Envelope{Envelope::Kind::kSend, std::move(message), "", Cause{from.id(), *event}});
+  return OkValue();
+}
+
+HostReturn Request(ActorContext& from, const std::string& to, Bytes message) {
+  ActorSystem& system = from.system();
+  ordered_json args = {to, BytesToJson(message)};
+  auto refuse = [&](const Status& why) {
+    ordered_json data = {{"args", args}, {"result", {{"err", why.message()}}}};
+    from.Record(EventType("request"), data);
+    return HostReturn::Now(ErrValue(why.message()));
+  };
+  auto slot = system.Reserve(to, message.size());
+  if (!slot.ok()) return refuse(slot.status());
+  if (Status cycle = system.EnterWait(from.id(), to); !cycle.ok()) return refuse(cycle);
+
+  std::string request_id = NewUuidV4();
+  auto call = std::make_shared<AwaitedCall>(EventType("request"), ordered_json{{"request_id", request_id}});
+  auto event = from.Record(EventType("request"), {{"args", args}, {"request_id", request_id}});
+  if (!event.ok()) {
+    system.LeaveWait(from.id());
+    return HostReturn::Now(ErrValue(event.error()));
+  }
+  std::string requester = from.id();
+  system.requests().Add(request_id, requester, to, system.options().request_timeout,
+                        [call, &system, requester](RequestResult r) {
+                          system.LeaveWait(requester);
+                          if (r.ok) {
+                            ordered_json recorded = {{"ok", BytesToJson(r.response)}};
+                            call->Complete(Value::Ok(Value::BytesValue(std::move(r.response))), recorded, r.cause);
+                          } else {
+                            call->Complete(ErrValue(r.error), {{"err", r.error}}, r.cause);
+                          }
+                        });
+  slot->Commit(Envelope{Envelope::Kind::kRequest, std::move(message), request_id, Cause{from.id(), *event}});
+  from.Await(call);
+  return HostReturn::Later(call->op());
+}
+
+HostReturn OpenChannel(ActorContext& from, const std::string& to, Bytes initial_message) {
+  ActorSystem& system = from.system();
+  ordered_json args = {to, BytesToJson(initial_message)};
+  auto slot = system.Reserve(to, initial_message.size());
+  if (!slot.ok()) {
+    from.Record(EventType("open-channel"), {{"args", args}, {"result", {{"err", slot.error()}}}});
+    return HostReturn::Now(ErrValue(slot.error()));
+  }
+  std::string channel_id = NewUuidV4();
+  auto call = std::make_shared<AwaitedCall>(EventType("open-channel"), ordered_json{{"channel_id", channel_id}});
+  auto event = from.Record(EventType("open-channel"), {{"args", args}, {"channel_id", channel_id}});
+  if (!event.ok()) return HostReturn::Now(ErrValue(event.error()));
+  system.channels().Propose(channel_id, from.id(), to);
+  // The open is a request to the target: it ends when the target answers, times out, or stops.
+  system.requests().Add(channel_id, from.id(), to, system.options().request_timeout,
+                        [call, &system, channel_id](RequestResult r) {
+                          if (r.ok) {
+                            call->Complete(Value::Ok(Value::String(channel_id)), {{"ok", channel_id}}, r.cause);
+                          } else {
+                            system.channels().Remove(channel_id);
+                            call->Complete(ErrValue(r.error), {{"err", r.error}}, r.cause);
+                          }
+                        });
+  slot->Commit(Envelope{Envelope::Kind::kChannelOpen, std::move(initial_message), channel_id, Cause{from.id(), *event}});
+  from.Await(call);
+  return HostReturn::Later(call->op());
+}
+
+Value SendOnChannel(ActorContext& from, const std::string& channel_id, Bytes message) {
+  ActorSystem& system = from.system();
+  ordered_json args = {channel_id, BytesToJson(message)};
+  auto channel = system.channels().Get(channel_id);
+  if (!channel || !channel->open) return Finish(from, "send-on-channel", args, Status::Error("no open channel " + channel_id));
+  bool member = false;
+  for (const auto& p : channel->participants) member |= p == from.id();
+  if (!member)
+    return Finish(from, "send-on-channel", args, Status::Error("this actor is not a participant of channel " + channel_id));
+  std::vector<MailboxSlot> slots;
+  for (const auto& p : channel->participants) {
+    if (p == from.id()) continue;
+    auto slot = system.Reserve(p, message.size());
+    if (!slot.ok()) return Finish(from, "send-on-channel", args, slot.status());
+    slots.push_back(std::move(*slot));
+  }
+  auto event = from.Record(EventType("send-on-channel"), {{"args", args}, {"result", {{"ok", nullptr}}}});
+  if (!event.ok()) return ErrValue(event.error());
+  for (auto& slot : slots)
+    slot.Commit(Envelope{Envelope::Kind::kChannelMessage, message, channel_id, Cause{from.id(), *event}});
+  return OkValue();
+}
+
+Value CloseChannel(ActorContext& from, const std::string& channel_id) {
+  ActorSystem& system = from.system();
+  ordered_json args = {channel_id};
+  auto channel = system.channels().Get(channel_id);
+  bool member = false;
+  if (channel)
+    for (const auto& p : channel->participants) member |= p == from.id();
+  if (!channel || !channel->open || !member)
+    return Finish(from, "close-channel", args, Status::Error("no open channel " + channel_id + " of this actor"));
+  system.channels().Remove(channel_id);
+  auto event = from.Record(EventType("close-channel"), {{"args", args}, {"result", {{"ok", nullptr}}}});
+  if (!event.ok()) return ErrValue(event.error());
+  for (const auto& p : channel->participants) {
+    // A participant that has stopped has nothing left to close.
+    if (auto slot = system.Reserve(p, 0); slot.ok())
+      slot->Commit(Envelope{Envelope::Kind::kChannelClose, {}, channel_id, Cause{from.id(), *event}});
+  }
+  return OkValue();
+}
+
+Value ListOutstandingRequests(ActorContext& from) {
+  ValueList ids;
+  for (auto& id : from.system().requests().HeldBy(from.id())) ids.push_back(Value::String(id));
+  Value result = Value::List(std::move(ids));
+  from.Record(EventType("list-outstanding-requests"), {{"args", ordered_json::array()}, {"result", ValueToJson(result)}});
+  return result;
+}
+
+Value RespondToRequest(ActorContext& from, const std::string& request_id, Bytes response) {
+  ordered_json args = {request_id, BytesToJson(response)};
+  RequestTable& requests = from.system().requests();
+  if (!requests.IsHeldBy(request_id, from.id()))
+    return Finish(from, "respond-to-request", args, Status::Error("no outstanding request " + request_id + " for this actor"));
+  auto event = from.Record(EventType("respond-to-request"), {{"args", args}, {"result", {{"ok", nullptr}}}});
+  if (!event.ok()) return ErrValue(event.error());
+  requests.Complete(request_id, RequestResult::Response(std::move(response), Cause{from.id(), *event}));
+  return OkValue();
+}
+
+Value CancelRequest(ActorContext& from, const std::string& request_id) {
+  ordered_json args = {request_id};
+  RequestTable& requests = from.system().requests();
+  if (!requests.IsHeldBy(request_id, from.id()))
+    return Finish(from, "cancel-request", args, Status::Error("no outstanding request " + request_id + " for this actor"));
+  auto event = from.Record(EventType("cancel-request"), {{"args", args}, {"result", {{"ok", nullptr}}}});
+  if (!event.ok()) return ErrValue(event.error());
+  requests.Complete(request_id, RequestResult::Error("request cancelled by " + from.id(), Cause{from.id(), *event}));
+  return OkValue();
+}
+
+}  // namespace theater::messaging
