@@ -256,7 +256,7 @@ bool Actor::RunSlice() {
 void Actor::BeginTurn(Envelope envelope) {
   Target target = TargetOf(envelope, *instance_, id_);
   std::string function = std::string(target.interface) + "#" + std::string(target.function);
-  if (envelope.kind == Envelope::Kind::kRequest) system_->requests().MarkHeld(envelope.id);
+  if (envelope.kind == Envelope::Kind::kRequest) system_->requests().MarkHandling(envelope.id);
   ordered_json call = {{"function", function},
                        {"params", target.params ? ValuesToJson(*target.params) : ordered_json(nullptr)}};
   if (envelope.cause) call["cause"] = envelope.cause->ToJson();
@@ -297,9 +297,12 @@ void Actor::Reply(const Envelope& envelope, const StateCallResult& result, const
   Cause cause{id_, result_event};
   switch (envelope.kind) {
     case Envelope::Kind::kRequest:
-      // No response parks the request: it stays held until respond-to-request or cancel.
+      // No response parks the request, until respond-to-request or cancel-request. (An
+      // answer given during the turn with respond-to-request has already ended it.)
       if (!result.results.empty() && result.results[0].has_payload())
         system_->requests().Complete(envelope.id, RequestResult::Response(result.results[0].payload().as_bytes(), cause));
+      else
+        system_->requests().MarkParked(envelope.id);
       break;
     case Envelope::Kind::kChannelOpen: {
       bool accepted = false;

@@ -141,7 +141,7 @@ Value CloseChannel(ActorContext& from, const std::string& channel_id) {
 
 Value ListOutstandingRequests(ActorContext& from) {
   ValueList ids;
-  for (auto& id : from.system().requests().HeldBy(from.id())) ids.push_back(Value::String(id));
+  for (auto& id : from.system().requests().ParkedAt(from.id())) ids.push_back(Value::String(id));
   Value result = Value::List(std::move(ids));
   from.Record(EventType("list-outstanding-requests"), {{"args", ordered_json::array()}, {"result", ValueToJson(result)}});
   return result;

@@ -21,7 +21,8 @@ HostReturn OpenChannel(ActorContext& from, const std::string& to, Bytes initial_
 Value SendOnChannel(ActorContext& from, const std::string& channel_id, Bytes message);
 // result<_, string>: every participant (the closer too) gets handle-channel-close.
 Value CloseChannel(ActorContext& from, const std::string& channel_id);
-// list<string>: requests this actor received and has not answered.
+// list<string>: the requests this actor has parked (returned from handle-request without
+// a response) and not answered yet.
 Value ListOutstandingRequests(ActorContext& from);
 // result<_, string>
 Value RespondToRequest(ActorContext& from, const std::string& request_id, Bytes response);

@@ -23,7 +23,7 @@ void RequestTable::Add(const std::string& id, const std::string& from, const std
                        std::chrono::milliseconds timeout, Completion done) {
   {
     std::lock_guard lock(mu_);
-    entries_[id] = Entry{from, to, std::move(done), false};
+    entries_[id] = Entry{from, to, std::move(done)};
     if (timeout.count() > 0) {
       deadlines_.push({std::chrono::steady_clock::now() + timeout, id});
       timeouts_[id] = timeout;
@@ -46,22 +46,27 @@ bool RequestTable::Complete(const std::string& id, RequestResult result) {
   return true;
 }
 
-void RequestTable::MarkHeld(const std::string& id) {
+void RequestTable::MarkHandling(const std::string& id) {
   std::lock_guard lock(mu_);
-  if (auto it = entries_.find(id); it != entries_.end()) it->second.held = true;
+  if (auto it = entries_.find(id); it != entries_.end()) it->second.stage = Entry::Stage::kHandling;
+}
+
+void RequestTable::MarkParked(const std::string& id) {
+  std::lock_guard lock(mu_);
+  if (auto it = entries_.find(id); it != entries_.end()) it->second.stage = Entry::Stage::kParked;
 }
 
 bool RequestTable::IsHeldBy(const std::string& id, const std::string& to) {
   std::lock_guard lock(mu_);
   auto it = entries_.find(id);
-  return it != entries_.end() && it->second.to == to && it->second.held;
+  return it != entries_.end() && it->second.to == to && it->second.stage != Entry::Stage::kQueued;
 }
 
-std::vector<std::string> RequestTable::HeldBy(const std::string& to) {
+std::vector<std::string> RequestTable::ParkedAt(const std::string& to) {
   std::lock_guard lock(mu_);
   std::vector<std::string> ids;
   for (const auto& [id, e] : entries_)
-    if (e.to == to && e.held) ids.push_back(id);
+    if (e.to == to && e.stage == Entry::Stage::kParked) ids.push_back(id);
   return ids;
 }
 

@@ -45,12 +45,14 @@ class RequestTable {
            std::chrono::milliseconds timeout, Completion done);
   // Ends a request; false if it had already ended.
   bool Complete(const std::string& id, RequestResult result);
-  // The receiver has begun handling it; until answered, it is "held" (parked when the
-  // handler returned no response).
-  void MarkHeld(const std::string& id);
-  // Requests that `to` holds: delivered to it and not answered yet.
+  // The receiver has begun handling it (it may answer it from then on) ...
+  void MarkHandling(const std::string& id);
+  // ... and returned without answering: the request is parked until answered or cancelled.
+  void MarkParked(const std::string& id);
+  // True when `to` may answer or cancel the request (it is handling or has parked it).
   bool IsHeldBy(const std::string& id, const std::string& to);
-  std::vector<std::string> HeldBy(const std::string& to);
+  // The requests `to` has parked.
+  std::vector<std::string> ParkedAt(const std::string& to);
   // Ends every request to `actor` with `why`, and forgets the ones from it.
   void EndAllOf(const std::string& actor, const std::string& why);
   size_t size();
@@ -59,7 +61,7 @@ class RequestTable {
   struct Entry {
     std::string from, to;
     Completion done;
-    bool held = false;  // delivered to its receiver (being handled or parked)
+    enum class Stage { kQueued, kHandling, kParked } stage = Stage::kQueued;
   };
   void TimerLoop(std::stop_token stop);
 

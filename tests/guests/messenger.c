@@ -5,7 +5,7 @@
 //   "close CHANNEL"  "outstanding"  "respond REQUEST TEXT"  "cancel REQUEST"
 //   "echo TEXT" -> TEXT    "park" -> no response (the request is parked)
 //   "transcript" -> the state    "fail" -> returns err (the actor fails)
-//   "spin" -> loops until stopped from outside
+//   "spin" -> loops until stopped from outside    "big ID N" -> sends N bytes to ID
 // Sends, channel opens ("reject" refuses, "welcome" answers with a message), channel
 // messages and closes are appended to the transcript.
 #include <stdio.h>
@@ -141,6 +141,12 @@ bool exports_theater_simple_message_server_client_handle_request(
     out.ptr = malloc(n + 1);
     snprintf((char *)out.ptr, n + 1, arg2[0] ? "%s %s" : "%s", arg1, arg2);
     out.len = n;
+  } else if (strcmp(cmd, "big") == 0) {
+    size_t n = (size_t)atol(arg2);
+    bytes_t big = {malloc(n ? n : 1), n};
+    memset(big.ptr, 'x', n);
+    out = from_error(theater_simple_message_server_host_send(&target, &big, &error), &error);
+    free(big.ptr);
   } else if (strcmp(cmd, "park") == 0) {
     respond = false;
   } else if (strcmp(cmd, "transcript") == 0) {
