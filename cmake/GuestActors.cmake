@@ -46,7 +46,7 @@ function(theater_guest_actor)
     endif()
     add_custom_command(
       OUTPUT ${obj}
-      COMMAND ${compiler} ${THEATER_GUEST_FLAGS} -I${bindings} -c ${src} -o ${obj}
+      COMMAND ${compiler} ${THEATER_GUEST_FLAGS} -I${bindings} -I${PROJECT_SOURCE_DIR}/sdk/c -c ${src} -o ${obj}
       DEPENDS ${src} ${bindings}/${stem}.h
       COMMENT "guest compile ${base}")
     list(APPEND objects ${obj})

@@ -83,6 +83,49 @@ TEST(Cli, RunsTheCppExample) {
   EXPECT_NE(r.out.find("log       set year 2026 -> ok"), std::string::npos) << r.out;
 }
 
+TEST(Cli, RunsTheC_PingPongPair) {
+  TempDir home;
+  auto r = RunTheater("run " + Q(testing::Example("ping-pong/ping.toml")) + " " + Q(testing::Example("ping-pong/pong.toml")) +
+                          " --request 'play {{pong}} 3' --json",
+                      home.path());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto lines = JsonLines(r.out);
+  EXPECT_EQ(Events(lines, "response").at(0)["response"]["text"], "3 of 3 pings answered");
+  auto summaries = Events(lines, "summary");
+  ASSERT_EQ(summaries.size(), 2u);
+  EXPECT_EQ(summaries[1]["actor"], "pong");
+  EXPECT_EQ(summaries[1]["state"]["text"], "3");
+  for (const json& s : summaries) {
+    auto verified = RunTheater("chain verify " + s["actor_id"].get<std::string>(), home.path());
+    EXPECT_EQ(verified.exit_code, 0) << verified.out;
+  }
+}
+
+TEST(Cli, RunsTheChatRoomWithChannels) {
+  TempDir home;
+  std::string member = Q(testing::Example("chat/member.toml"));
+  auto r = RunTheater("run " + member + "@alice " + member + "@bob " + Q(testing::Example("chat/room.toml")) +
+                          " --to alice --request 'join {{room}} alice' --to bob --request 'join {{room}} bob'"
+                          " --to alice --request 'say hi bob' --to bob --request transcript --json",
+                      home.path());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto responses = Events(JsonLines(r.out), "response");
+  ASSERT_EQ(responses.size(), 4u);
+  EXPECT_EQ(responses[3]["actor"], "bob");
+  EXPECT_EQ(responses[3]["response"]["text"], "welcome, bob\nalice: hi bob\n");
+}
+
+TEST(Cli, UnknownTargetOrDuplicateNameIsAUsageError) {
+  TempDir home;
+  std::string counter = Q(testing::Fixture("counter.toml"));
+  auto r = RunTheater("run " + counter + " --to nobody --send x", home.path());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("--to nobody: no actor of that name"), std::string::npos) << r.out;
+  r = RunTheater("run " + counter + " " + counter, home.path());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("MANIFEST@NAME"), std::string::npos) << r.out;
+}
+
 TEST(Cli, DeliversSendsAndRequestsInTheOrderGiven) {
   TempDir home;
   auto r = RunTheater("run " + Q(testing::Fixture("counter.toml")) + " --request a --send b --send c --request d --json",
