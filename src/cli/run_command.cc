@@ -182,6 +182,8 @@ int Run(const RunOptions& opts, const std::vector<Step>& steps, const GlobalOpti
       continue;
     }
     std::string text = Expand(step.text, started);
+    // What the previous message set off settles first, so runs are repeatable.
+    actors.WaitIdle(std::chrono::milliseconds(opts.wait_ms));
     if (step.kind == Step::kSend) {
       if (Status s = actors.Send(target, ToBytes(text)); !s.ok()) {
         std::lock_guard lock(print_mu);
@@ -245,7 +247,8 @@ CLI::App* AddRunCommand(CLI::App& app, const GlobalOptions& global, int& exit_co
       "Start actors in this process, deliver messages in the order given, print their log lines\n"
       "and the responses, wait until they are quiet, stop them and save their chains.\n"
       "Messages go to the first actor unless --to names another; {{NAME}} in a message is\n"
-      "replaced by the id of the actor called NAME (its manifest's name, or MANIFEST@NAME).");
+      "replaced by the id of the actor called NAME (its manifest's name, or MANIFEST@NAME).\n"
+      "Before each message, run waits until what the previous one set off has settled.");
   run->footer(
       "Examples:\n"
       "  theater run examples/greeter-c/manifest.toml --send hello --request Ada\n"
@@ -269,7 +272,7 @@ CLI::App* AddRunCommand(CLI::App& app, const GlobalOptions& global, int& exit_co
                              ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
                              ->expected(1);
   run->add_option("--timeout", opts->timeout_ms, "Milliseconds a request may wait for its response")->capture_default_str();
-  run->add_option("--wait", opts->wait_ms, "Milliseconds to wait for the actors to become quiet at the end")
+  run->add_option("--wait", opts->wait_ms, "Milliseconds to wait for the actors to become quiet (between messages, and at the end)")
       ->capture_default_str();
   run->add_option("--workers", opts->workers, "Worker threads (default: one per core)");
   run->add_flag("--json", opts->json, "One JSON object per line instead of text");
