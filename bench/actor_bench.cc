@@ -2,7 +2,7 @@
 // same component driven through the engine alone (instantiate and call, no scheduler, no
 // mailbox, no chain). Prints one line per measurement with the ratio theater/baseline.
 //
-//   theater_bench [--quick]
+//   theater_bench [--quick] [--only memory|spawn|send|request]
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -265,8 +265,19 @@ double MemoryPerActor(bool bare, int n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) quick |= std::strcmp(argv[i], "--quick") == 0;
+  std::string only;  // --only memory|spawn|send|request
+  for (int i = 1; i < argc; ++i) {
+    quick |= std::strcmp(argv[i], "--quick") == 0;
+    if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = argv[++i];
+  }
+  auto run = [&](const char* name) { return only.empty() || only == name; };
   int idle = quick ? 1000 : 10000;
+  if (!run("memory")) {
+    if (run("spawn")) BenchSpawn();
+    if (run("send")) BenchSend();
+    if (run("request")) BenchRequest();
+    return 0;
+  }
   // Memory first, in child processes forked before this process starts any thread.
   double theater_mem = MemoryPerActor(false, idle), bare_mem = MemoryPerActor(true, idle);
   std::printf("theater_bench%s: %u cores\n", quick ? " --quick" : "", std::thread::hardware_concurrency());

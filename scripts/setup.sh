@@ -41,4 +41,14 @@ install_crate wasm-tools wasm-tools "$WASM_TOOLS_VERSION"
 install_crate wit-bindgen-cli wit-bindgen "$WIT_BINDGEN_VERSION"
 
 bash "$here/scripts/build-wasmtime.sh" >/dev/null
+
+# Each actor needs a few memory mappings; Linux's default of 65530 per process caps a
+# process at a few thousand actors. Raise it (for this boot) when we may.
+if [[ -r /proc/sys/vm/max_map_count && $(cat /proc/sys/vm/max_map_count) -lt 262144 ]]; then
+  if as_root sysctl -q -w vm.max_map_count=262144 2>/dev/null; then
+    echo "setup: vm.max_map_count raised to 262144"
+  else
+    echo "setup: could not raise vm.max_map_count; Theater will run fewer actors per process" >&2
+  fi
+fi
 echo "setup: ready"

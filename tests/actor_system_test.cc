@@ -188,6 +188,22 @@ TEST_F(ActorSystemTest, ListsActorsWithTheirStatus) {
   EXPECT_EQ(status[b], ActorStatus::kStopped);
 }
 
+class FewActorsTest : public SystemTest {
+ protected:
+  void Configure(SystemOptions& options) override { options.max_actors = 2; }
+};
+
+TEST_F(FewActorsTest, SpawnBeyondTheLimitIsRefusedUntilOneStops) {
+  std::string a = SpawnMessenger();
+  SpawnMessenger();
+  auto third = system_->Spawn(MakeManifest(Guest("messenger.wasm")));
+  ASSERT_FALSE(third.ok());
+  EXPECT_NE(third.error().find("too many actors: 2 are running"), std::string::npos) << third.error();
+  system_->Stop(a);
+  ASSERT_TRUE(WaitStopped(a));
+  EXPECT_TRUE(system_->Spawn(MakeManifest(Guest("messenger.wasm"))).ok());
+}
+
 class RuntimeInterfaceTest : public SystemTest {
  protected:
   void SetUp() override {

@@ -35,13 +35,20 @@ Result<std::shared_ptr<Engine>> Engine::Create(const EngineOptions& options) {
   wasmtime_config_consume_fuel_set(config, true);
   wasmtime_config_epoch_interruption_set(config, true);
   wasmtime_config_max_wasm_stack_set(config, options.max_wasm_stack);
-  // Fibers for async calls need room for the wasm stack plus host frames.
+  // Fibers for async calls need room for the wasm stack plus host frames. They come from a
+  // pool, so that a call does not map and unmap a stack.
   wasmtime_config_async_stack_size_set(config, options.max_wasm_stack + (1 << 20));
+  impl->stacks = std::make_unique<wt::StackPool>();
+  wasmtime_stack_creator_t creator = impl->stacks->Creator();
+  wasmtime_config_host_stack_creator_set(config, &creator);
   // Determinism: the same inputs give the same results (needed for replay).
   wasmtime_config_cranelift_nan_canonicalization_set(config, true);
   wasmtime_config_wasm_relaxed_simd_deterministic_set(config, true);
   // Threads: the `threads` feature is not compiled into our wasmtime build at all.
   wasmtime_config_wasm_component_model_set(config, true);
+  // Memory images are copied instead of mapped copy-on-write: one mapping less per actor
+  // (mappings, not memory, are what runs out first with tens of thousands of actors).
+  wasmtime_config_memory_init_cow_set(config, false);
   impl->engine.reset(wasm_engine_new_with_config(config));  // takes `config`
   if (!impl->engine) return Status::Error("wasmtime engine could not be created");
 
@@ -161,10 +168,26 @@ Result<std::shared_ptr<const Component>> Engine::LoadComponent(std::span<const u
 }
 
 Result<std::shared_ptr<const Component>> Engine::LoadComponentFile(const std::filesystem::path& path) {
+  std::error_code ec1, ec2;
+  auto mtime = std::filesystem::last_write_time(path, ec1);
+  auto size = std::filesystem::file_size(path, ec2);
+  if (!ec1 && !ec2) {
+    std::lock_guard lock(impl_->mu);
+    if (auto it = impl_->files.find(path); it != impl_->files.end() && it->second.mtime == mtime && it->second.size == size) {
+      if (auto component = it->second.component.lock()) {
+        ++impl_->stats.reused_in_memory;
+        return component;
+      }
+    }
+  }
   auto bytes = ReadFile(path);
   if (!bytes.ok()) return bytes.status();
   auto component = LoadComponent(*bytes);
   if (!component.ok()) return Status::Error(path.string() + ": " + component.error());
+  if (!ec1 && !ec2) {
+    std::lock_guard lock(impl_->mu);
+    impl_->files[path] = Impl::FileEntry{mtime, size, *component};
+  }
   return component;
 }
 

@@ -10,6 +10,7 @@
 
 #include "engine/engine.h"
 #include "engine/host_op.h"
+#include "engine/stack_pool.h"
 #include "engine/wasmtime_handles.h"
 
 namespace theater {
@@ -25,6 +26,7 @@ struct HostEntry {
 
 struct Engine::Impl {
   EngineOptions options;
+  std::unique_ptr<wt::StackPool> stacks;  // outlives `engine`, whose stacks it hands out
   wt::EnginePtr engine;
   std::string fingerprint;  // engine version + settings that change compiled code
 
@@ -32,6 +34,13 @@ struct Engine::Impl {
 
   mutable std::mutex mu;  // guards everything below
   std::map<Hash, std::weak_ptr<const Component>> loaded;
+  // LoadComponentFile's shortcut: a file whose size and time are unchanged is not read again.
+  struct FileEntry {
+    std::filesystem::file_time_type mtime;
+    uintmax_t size;
+    std::weak_ptr<const Component> component;
+  };
+  std::map<std::filesystem::path, FileEntry> files;
   Stats stats;
   std::deque<HostEntry> host_functions;  // stable addresses: the linker points into it
   std::set<std::string> interfaces;      // every defined interface (with functions or types only)

@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "common/files.h"
 #include "common/uuid.h"
 #include "runtime/contract.h"
 
@@ -27,6 +28,19 @@ Status CheckImports(const Component& component, const Manifest& manifest, const 
   return Status::Ok();
 }
 
+// Memory mappings an actor may need: its memory (2), its instance (2-3), a fiber stack
+// while it waits (2), and a margin.
+constexpr size_t kMappingsPerActor = 8;
+constexpr size_t kMappingsForTheRest = 20000;  // code, libraries, threads, malloc
+
+size_t DefaultMaxActors() {
+  size_t max_map_count = 65530;
+  if (auto text = ReadFile("/proc/sys/vm/max_map_count"); text.ok())
+    max_map_count = std::strtoull(ToString(*text).c_str(), nullptr, 10);
+  if (max_map_count <= kMappingsForTheRest) return 100;
+  return (max_map_count - kMappingsForTheRest) / kMappingsPerActor;
+}
+
 }  // namespace
 
 ActorSystem::ActorSystem(std::shared_ptr<Engine> engine, SystemOptions options)
@@ -41,6 +55,7 @@ Result<std::unique_ptr<ActorSystem>> ActorSystem::Create(std::shared_ptr<Engine>
     system->chain_store_ = std::make_unique<ChainStore>(system->options_.chain_dir);
   }
   system->requests_ = std::make_unique<RequestTable>();
+  system->max_actors_ = system->options_.max_actors ? system->options_.max_actors : DefaultMaxActors();
   size_t workers = system->options_.workers ? system->options_.workers : std::thread::hardware_concurrency();
   system->scheduler_ = std::make_unique<Scheduler>(
       workers, [](const std::shared_ptr<Actor>& actor) { return actor->RunSlice(); });
@@ -63,11 +78,20 @@ Result<std::string> ActorSystem::Spawn(Manifest manifest, std::optional<Bytes> i
   if (!component.ok()) return component.status();
   THEATER_RETURN_IF_ERROR(CheckImports(**component, manifest, *engine_).WithContext(manifest.file.string()));
 
+  if (live_actors_.fetch_add(1) >= max_actors_) {
+    live_actors_.fetch_sub(1);
+    return Status::Error("too many actors: " + std::to_string(max_actors_) +
+                         " are running (the limit follows vm.max_map_count; raise it with "
+                         "`sysctl -w vm.max_map_count=262144` for more)");
+  }
   std::string id = NewUuidV4();
   std::shared_ptr<ChainStore::Sink> sink;
   if (chain_store_ && manifest.save_chain) {
     auto opened = chain_store_->Open(id);
-    if (!opened.ok()) return opened.status();
+    if (!opened.ok()) {
+      live_actors_.fetch_sub(1);
+      return opened.status();
+    }
     sink = *opened;
   }
   std::optional<Bytes> state = initial_state ? std::move(initial_state) : manifest.init_state;
@@ -208,6 +232,7 @@ void ActorSystem::NotifyFailure(const std::string& id, const Failure& failure) {
 }
 
 void ActorSystem::OnActorFinished(const std::string& id) {
+  live_actors_.fetch_sub(1);
   requests_->EndAllOf(id, "actor " + id + " stopped before responding");
   LeaveWait(id);
   // It leaves its channels: they close, and the other participants are told.

@@ -35,6 +35,9 @@ struct SystemOptions {
   size_t mailbox_capacity = 1024;       // messages waiting per actor; a full mailbox refuses
   size_t max_message_bytes = 1 << 20;   // larger messages are refused
   std::chrono::milliseconds request_timeout{5000};
+  // Live actors at most; 0: derived from the kernel's vm.max_map_count (each actor needs
+  // a few memory mappings, and a process that runs out of them cannot even allocate).
+  size_t max_actors = 0;
   ActorContext::LogSink log_sink;                                         // runtime.log lines
   std::function<void(const std::string& id, const Failure&)> on_failure;  // an actor failed
 };
@@ -102,6 +105,7 @@ class ActorSystem {
   void Schedule(std::shared_ptr<Actor> actor);
   void NotifyFailure(const std::string& id, const Failure& failure);
   void OnActorFinished(const std::string& id);
+  size_t max_actors() const { return max_actors_; }
 
  private:
   ActorSystem(std::shared_ptr<Engine> engine, SystemOptions options);
@@ -119,6 +123,8 @@ class ActorSystem {
   std::mutex wait_mu_;
   std::unordered_map<std::string, std::string> waiting_on_;  // requester -> the actor it waits on
 
+  size_t max_actors_ = 0;
+  std::atomic<size_t> live_actors_{0};
   std::atomic<bool> shut_down_{false};
   std::unique_ptr<Scheduler> scheduler_;  // last: its workers stop first
 };

@@ -61,7 +61,13 @@ Status ChainStore::Sink::WriteOut() {
     queued_ = false;
   }
   if (data.empty()) return Status::Ok();
-  int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (!created_) {
+    // The file is created with the first write, off the actor's path.
+    data.insert(data.begin(), kChainFileMagic, kChainFileMagic + 8);
+  }
+  int fd = ::open(path_.c_str(), created_ ? (O_WRONLY | O_APPEND | O_CLOEXEC) : (O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC),
+                  0644);
+  if (fd >= 0) created_ = true;
   Status s = fd < 0 ? Status::Error(path_.string() + ": " + std::strerror(errno)) : WriteAll(fd, data.data(), data.size(), path_);
   if (fd >= 0) ::close(fd);
   if (!s.ok()) {
@@ -72,6 +78,8 @@ Status ChainStore::Sink::WriteOut() {
 }
 
 ChainStore::ChainStore(std::filesystem::path dir) : dir_(std::move(dir)) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
   writer_ = std::jthread([this](std::stop_token stop) { WriterLoop(stop); });
 }
 
@@ -83,15 +91,7 @@ ChainStore::~ChainStore() {
 }
 
 Result<std::shared_ptr<ChainStore::Sink>> ChainStore::Open(const std::string& actor_id) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir_, ec);
-  std::filesystem::path path = dir_ / (actor_id + ".chain");
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::Error(path.string() + ": " + std::strerror(errno));
-  Status s = WriteAll(fd, reinterpret_cast<const uint8_t*>(kChainFileMagic), 8, path);
-  ::close(fd);
-  if (!s.ok()) return s;
-  return std::shared_ptr<Sink>(new Sink(this, std::move(path)));
+  return std::shared_ptr<Sink>(new Sink(this, dir_ / (actor_id + ".chain")));
 }
 
 Status ChainStore::Flush(Sink& sink) { return sink.WriteOut(); }

@@ -42,7 +42,8 @@ class ChainStore {
     Bytes buffer_;
     bool queued_ = false;  // on the store's dirty list
     Status error_;
-    std::mutex write_mu_;  // one writer at a time, so records stay in order
+    std::mutex write_mu_;   // one writer at a time, so records stay in order
+    bool created_ = false;  // guarded by write_mu_
   };
 
   explicit ChainStore(std::filesystem::path dir);
@@ -50,7 +51,8 @@ class ChainStore {
   ChainStore(const ChainStore&) = delete;
   ChainStore& operator=(const ChainStore&) = delete;
 
-  // Creates <dir>/<actor_id>.chain with its header.
+  // The sink of <dir>/<actor_id>.chain; the file is created (with its header) when the
+  // first events are written out.
   Result<std::shared_ptr<Sink>> Open(const std::string& actor_id);
   // Writes out what `sink` has buffered, now.
   Status Flush(Sink& sink);
