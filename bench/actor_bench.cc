@@ -86,6 +86,7 @@ std::unique_ptr<ActorSystem> MakeSystem(std::shared_ptr<Engine> engine, const st
   options.chain_dir = dir / "chains";
   options.mailbox_capacity = mailbox;
   options.request_timeout = std::chrono::seconds(60);
+  if (const char* w = std::getenv("THEATER_BENCH_WORKERS")) options.workers = std::strtoul(w, nullptr, 10);
   auto system = ActorSystem::Create(std::move(engine), options);
   if (!system.ok()) std::exit(1);
   return std::move(*system);
@@ -204,6 +205,10 @@ void BenchRequest() {
   auto t0 = Clock::now();
   Ask(*system, asker, "ask " + answerer + " " + std::to_string(n));
   double actor_rtt = Micros(Clock::now() - t0) / n;
+  if (std::getenv("THEATER_BENCH_ASK_ONLY")) {
+    std::printf("ask only: %.2f us\n", actor_rtt);
+    std::exit(0);
+  }
   // From outside, one at a time, each timed.
   std::vector<double> outside;
   for (int i = 0; i < n; ++i) {

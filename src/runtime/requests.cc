@@ -21,15 +21,19 @@ RequestTable::~RequestTable() {
 
 void RequestTable::Add(const std::string& id, const std::string& from, const std::string& to,
                        std::chrono::milliseconds timeout, Completion done) {
+  bool earliest = false;
   {
     std::lock_guard lock(mu_);
     entries_[id] = Entry{from, to, std::move(done)};
     if (timeout.count() > 0) {
-      deadlines_.push({std::chrono::steady_clock::now() + timeout, id});
+      auto deadline = std::chrono::steady_clock::now() + timeout;
+      earliest = deadlines_.empty() || deadline < deadlines_.top().first;
+      deadlines_.push({deadline, id});
       timeouts_[id] = timeout;
     }
   }
-  cv_.notify_all();
+  // The timer sleeps until the earliest deadline: wake it only when that changes.
+  if (earliest) cv_.notify_all();
 }
 
 bool RequestTable::Complete(const std::string& id, RequestResult result) {
