@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The main job: sets everything up, builds Theater and its example actors, runs the C
-# example actor with a few messages, and verifies the chain it left behind.
+# example actor with a few messages, verifies the chain it left behind, and runs the
+# ping-pong pair (two actors talking through requests).
+
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$here/scripts/setup.sh"
@@ -14,3 +16,7 @@ id="$(echo "$out" | awk '$1 == "stopped" {print $2}')"
 echo
 echo "$ build/theater chain verify $id"
 build/theater chain verify "$id"
+
+echo
+echo "$ build/theater run examples/ping-pong/ping.toml examples/ping-pong/pong.toml --request 'play {{pong}} 3'"
+build/theater run examples/ping-pong/ping.toml examples/ping-pong/pong.toml --request 'play {{pong}} 3'
