@@ -30,9 +30,14 @@ function(theater_guest_actor)
 
   set(objects)
   set(all_sources ${ARG_SOURCES} ${bindings}/${stem}.c ${PROJECT_SOURCE_DIR}/sdk/c/theater_wasi_stubs.c)
-  # Weak default handlers for the world, when the SDK has them (sdk/c/<world>_defaults.c).
-  if(EXISTS ${PROJECT_SOURCE_DIR}/sdk/c/${stem}_defaults.c)
-    list(APPEND all_sources ${PROJECT_SOURCE_DIR}/sdk/c/${stem}_defaults.c)
+  # Weak default handlers for whatever the world exports (sdk/c/theater_defaults.c).
+  list(APPEND all_sources ${PROJECT_SOURCE_DIR}/sdk/c/theater_defaults.c)
+  set(world_flags -DTHEATER_WORLD=${stem})
+  if(ARG_WORLD MATCHES "^(message-actor|supervisor-actor)$")
+    list(APPEND world_flags -DTHEATER_EXPORTS_MESSAGE_CLIENT)
+  endif()
+  if(ARG_WORLD STREQUAL "supervisor-actor")
+    list(APPEND world_flags -DTHEATER_EXPORTS_SUPERVISOR_HANDLERS)
   endif()
   set(linker ${THEATER_GUEST_CC})
   foreach(src ${all_sources})
@@ -46,8 +51,8 @@ function(theater_guest_actor)
     endif()
     add_custom_command(
       OUTPUT ${obj}
-      COMMAND ${compiler} ${THEATER_GUEST_FLAGS} -I${bindings} -I${PROJECT_SOURCE_DIR}/sdk/c -c ${src} -o ${obj}
-      DEPENDS ${src} ${bindings}/${stem}.h
+      COMMAND ${compiler} ${THEATER_GUEST_FLAGS} ${world_flags} -I${bindings} -I${PROJECT_SOURCE_DIR}/sdk/c -c ${src} -o ${obj}
+      DEPENDS ${src} ${bindings}/${stem}.h ${PROJECT_SOURCE_DIR}/sdk/c/theater_actor.h
       COMMENT "guest compile ${base}")
     list(APPEND objects ${obj})
   endforeach()

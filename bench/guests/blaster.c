@@ -6,7 +6,7 @@
 //   handle-send               -> counts the message (the state is the count, 8 bytes)
 #include <stdint.h>
 
-#include "message_actor_util.h"
+#include "theater_actor.h"
 
 static uint64_t count_of(const theater_bytes_t *state) {
   uint64_t n = 0;

@@ -2,7 +2,7 @@
 //   "join ROOM-ID NICK" opens a channel to the room, "say TEXT" talks on it, "leave" closes
 //   it, "transcript" answers with everything heard.
 // The state is the channel id on its first line, then the transcript.
-#include "message_actor_util.h"
+#include "theater_actor.h"
 
 // The channel id (first line of the state), malloc'd; "" when not in a room.
 static char *channel_of(const theater_bytes_t *state) {

@@ -1,7 +1,7 @@
 // room: a chat room. Members open a channel to it with their nickname as the first
 // message; whatever a member says on its channel is passed to every other member as
 // "NICK: TEXT". The state is the member list, one "CHANNEL-ID NICK" line each.
-#include "message_actor_util.h"
+#include "theater_actor.h"
 
 // Appends a line to the state text.
 static message_actor_option_list_u8_t with_line(const theater_bytes_t *state, const char *line) {

@@ -3,7 +3,7 @@
 //   handle-request  "NAME" -> "Hello, NAME! You are visitor number N."
 //   handle-send     "TEXT" -> logs it, no answer
 // Bindings come from `wit-bindgen c` for the message-actor world of ../../wit; the
-// channel handlers are the SDK defaults (sdk/c/message_actor_defaults.c).
+// channel handlers are the SDK defaults (sdk/c/theater_defaults.c).
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

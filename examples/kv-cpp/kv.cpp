@@ -4,7 +4,7 @@
 //   handle-send     the same commands, without an answer
 // The state is the map as text, one "key=value" line per entry, so it reads well in the chain.
 // Bindings come from `wit-bindgen c` for the message-actor world of ../../wit; the
-// channel handlers are the SDK defaults (sdk/c/message_actor_defaults.c).
+// channel handlers are the SDK defaults (sdk/c/theater_defaults.c).
 #include <cstdlib>
 #include <cstring>
 #include <map>

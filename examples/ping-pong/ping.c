@@ -1,6 +1,6 @@
 // ping: on the request "play PONG-ID N" it asks the pong actor "ping 1" ... "ping N" (each a
 // request/response between actors, each recorded in both chains) and answers with a summary.
-#include "message_actor_util.h"
+#include "theater_actor.h"
 
 bool exports_theater_simple_actor_init(theater_bytes_t *state, message_actor_tuple1_string_t *params,
                                        message_actor_tuple1_option_list_u8_t *ret, message_actor_string_t *err) {

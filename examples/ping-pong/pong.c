@@ -1,5 +1,5 @@
 // pong: answers "ping N" with "pong N" and counts the pings it has seen (its state).
-#include "message_actor_util.h"
+#include "theater_actor.h"
 
 bool exports_theater_simple_actor_init(theater_bytes_t *state, message_actor_tuple1_string_t *params,
                                        message_actor_tuple1_option_list_u8_t *ret, message_actor_string_t *err) {
