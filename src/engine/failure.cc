@@ -15,6 +15,7 @@ std::string_view FailureKindName(FailureKind kind) {
     case FailureKind::kHostError: return "host-error";
     case FailureKind::kInstantiation: return "instantiation-failed";
     case FailureKind::kTerminated: return "terminated";
+    case FailureKind::kRestartIntensity: return "restart-intensity-exceeded";
   }
   return "unknown";
 }

@@ -19,6 +19,7 @@ enum class FailureKind {
   kHostError,         // a host function failed (the call was aborted)
   kInstantiation,     // the component could not be instantiated
   kTerminated,        // stopped from outside while it ran
+  kRestartIntensity,  // a supervisor whose children failed too often gave up
 };
 
 // "out-of-fuel", "deadline-exceeded", ... (stable names, used in JSON and the chain).

@@ -2,6 +2,7 @@
 
 #include "host/message_server_interface.h"
 #include "host/runtime_interface.h"
+#include "host/supervisor_interface.h"
 
 namespace theater::host {
 
@@ -9,7 +10,8 @@ Status DefineAllInterfaces(Engine& engine) {
   for (const char* types : {"theater:simple/types", "theater:simple/http-types", "theater:simple/websocket-types"})
     THEATER_RETURN_IF_ERROR(engine.DefineTypesOnlyInterface(types));
   THEATER_RETURN_IF_ERROR(DefineRuntimeInterface(engine));
-  return DefineMessageServerInterface(engine);
+  THEATER_RETURN_IF_ERROR(DefineMessageServerInterface(engine));
+  return DefineSupervisorInterface(engine);
 }
 
 }  // namespace theater::host

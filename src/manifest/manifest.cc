@@ -12,13 +12,26 @@ namespace theater {
 namespace {
 
 // The settings each handler type accepts, with the TOML type each must have.
-enum class SettingType { kString, kBool, kInteger, kStringArray };
+enum class SettingType { kString, kBool, kInteger, kFloat, kStringArray };
+
+// Settings that take one of a few words.
+const std::map<std::string, std::vector<std::string>>& SettingChoices() {
+  static const std::map<std::string, std::vector<std::string>> kChoices = {
+      {"strategy", {"one-for-one", "one-for-all", "rest-for-one"}},
+      {"restart_state", {"init", "last-good"}},
+  };
+  return kChoices;
+}
 
 const std::map<std::string, std::map<std::string, SettingType>>& HandlerSettings() {
   static const std::map<std::string, std::map<std::string, SettingType>> kSettings = {
       {"runtime", {}},
       {"message-server", {}},
-      {"supervisor", {}},
+      {"supervisor",
+       {{"strategy", SettingType::kString}, {"max_restarts", SettingType::kInteger},
+        {"restart_window_ms", SettingType::kInteger}, {"backoff_initial_ms", SettingType::kInteger},
+        {"backoff_max_ms", SettingType::kInteger}, {"backoff_factor", SettingType::kFloat},
+        {"restart_state", SettingType::kString}, {"max_children", SettingType::kInteger}}},
       {"store", {{"max_total_size", SettingType::kInteger}}},
       {"timing",
        {{"max_sleep_duration", SettingType::kInteger}, {"min_sleep_duration", SettingType::kInteger}}},
@@ -48,6 +61,7 @@ const char* TypeName(SettingType t) {
     case SettingType::kString: return "a string";
     case SettingType::kBool: return "true or false";
     case SettingType::kInteger: return "an integer";
+    case SettingType::kFloat: return "a number";
     case SettingType::kStringArray: return "an array of strings";
   }
   return "?";
@@ -77,7 +91,22 @@ Result<nlohmann::json> ConvertSetting(const toml::node& node, SettingType type, 
                                       const std::string& field) {
   switch (type) {
     case SettingType::kString:
-      if (auto v = node.value<std::string>(); v && node.is_string()) return nlohmann::json(*v);
+      if (auto v = node.value<std::string>(); v && node.is_string()) {
+        std::string key = field.substr(field.rfind('.') + 1);
+        if (auto choices = SettingChoices().find(key); choices != SettingChoices().end()) {
+          const auto& allowed = choices->second;
+          if (std::find(allowed.begin(), allowed.end(), *v) == allowed.end())
+            return err.At(&node, field, "must be one of " + Join(allowed) + ", not `" + *v + "`");
+        }
+        return nlohmann::json(*v);
+      }
+      break;
+    case SettingType::kFloat:
+      if (node.is_floating_point() || node.is_integer()) {
+        double v = node.is_integer() ? static_cast<double>(*node.value<int64_t>()) : *node.value<double>();
+        if (v < 0) return err.At(&node, field, "must not be negative");
+        return nlohmann::json(v);
+      }
       break;
     case SettingType::kBool:
       if (node.is_boolean()) return nlohmann::json(*node.value<bool>());

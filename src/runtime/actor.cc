@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "engine/state_call.h"
 #include "runtime/actor_system.h"
 #include "runtime/contract.h"
 
@@ -12,6 +11,7 @@ std::string_view ActorStatusName(ActorStatus status) {
   switch (status) {
     case ActorStatus::kStarting: return "starting";
     case ActorStatus::kRunning: return "running";
+    case ActorStatus::kRestarting: return "restarting";
     case ActorStatus::kFailed: return "failed";
     case ActorStatus::kStopped: return "stopped";
   }
@@ -28,11 +28,28 @@ ordered_json FailureJson(const Failure& f) {
           {"backtrace", f.backtrace}};
 }
 
+std::string StopReason(StopOrigin origin) {
+  switch (origin) {
+    case StopOrigin::kOutside: return "stopped";
+    case StopOrigin::kParent: return "stopped by its supervisor";
+    case StopOrigin::kParentStopping: return "its supervisor stopped";
+    case StopOrigin::kRestart: return "restarting";
+    case StopOrigin::kShutdown: return "system shutdown";
+    case StopOrigin::kEscalation: return "failed";
+  }
+  return "stopped";
+}
+
 // What each kind of message calls: the export, its signature and its parameters.
 struct Target {
   std::string_view interface, function, signature;
   std::optional<ValueList> params;
 };
+
+Value ActorErrorValue(const Envelope& e) {
+  return Value::Record({{"error-type", Value::Enum(e.error_type)},
+                        {"data", Value::Some(Value::BytesValue(e.payload))}});
+}
 
 Target TargetOf(const Envelope& e, Instance& instance, const std::string& actor_id) {
   using K = Envelope::Kind;
@@ -58,19 +75,30 @@ Target TargetOf(const Envelope& e, Instance& instance, const std::string& actor_
     case K::kChannelClose:
       return {contract::kMessageClient, "handle-channel-close", contract::kHandleChannelClose,
               ValueList{Value::String(e.id)}};
+    case K::kChildError:
+      return {contract::kSupervisorHandlers, "handle-child-error", contract::kHandleChildError,
+              ValueList{Value::String(e.id), ActorErrorValue(e)}};
+    case K::kChildExit:
+      return {contract::kSupervisorHandlers, "handle-child-exit", contract::kHandleChildExit,
+              ValueList{Value::String(e.id), e.has_payload ? Value::Some(Value::BytesValue(e.payload)) : Value::None()}};
+    case K::kChildExternalStop:
+      return {contract::kSupervisorHandlers, "handle-child-external-stop", contract::kHandleChildExternalStop,
+              ValueList{Value::String(e.id)}};
   }
   return {};
 }
 
 }  // namespace
 
-Actor::Actor(ActorSystem* system, std::string id, Manifest manifest, std::shared_ptr<const Component> component,
-             std::shared_ptr<ChainStore::Sink> sink, ActorContext::LogSink log_sink)
+Actor::Actor(ActorSystem* system, std::string id, std::string parent, Manifest manifest, Permissions permissions,
+             std::shared_ptr<const Component> component, std::shared_ptr<ChainStore::Sink> sink,
+             ActorContext::LogSink log_sink)
     : system_(system),
       id_(id),
+      parent_(std::move(parent)),
       component_(std::move(component)),
       sink_(std::move(sink)),
-      context_(system, std::move(id), std::move(manifest), std::move(log_sink)) {
+      context_(system, std::move(id), std::move(manifest), std::move(permissions), std::move(log_sink)) {
   if (sink_) {
     ChainStore::Sink* raw = sink_.get();
     context_.set_chain_sink([raw](const ChainEvent& e, std::span<const uint8_t> encoding) {
@@ -85,22 +113,55 @@ Actor::~Actor() {
   instance_.reset();
 }
 
-std::optional<Failure> Actor::Start(std::shared_ptr<Engine> engine, std::optional<Bytes> initial_state) {
+std::optional<Failure> Actor::Start(std::shared_ptr<Engine> engine, std::optional<Bytes> initial_state,
+                                    bool call_init, const std::optional<Cause>& cause) {
   const Manifest& m = context_.manifest();
+  initial_state_ = initial_state;
   context_.set_state(initial_state);
   state_snapshot_ = initial_state;
-  context_.Record("theater/actor-started", {{"actor_id", id_},
-                                            {"name", m.name},
-                                            {"version", m.version},
-                                            {"manifest", m.file.string()},
-                                            {"component_sha256", ToHex(component_->sha256())},
-                                            {"initial_state", OptionalBytesToJson(initial_state)}});
+  ordered_json started = {{"actor_id", id_},
+                          {"name", m.name},
+                          {"version", m.version},
+                          {"manifest", m.file.string()},
+                          {"component_sha256", ToHex(component_->sha256())},
+                          {"initial_state", OptionalBytesToJson(initial_state)},
+                          {"init", call_init}};
+  if (!parent_.empty()) started["parent"] = parent_;
+  if (cause) started["cause"] = cause->ToJson();
+  context_.Record("theater/actor-started", started);
+  return Instantiate(std::move(engine), call_init);
+}
+
+std::optional<Failure> Actor::Restart(std::shared_ptr<Engine> engine, bool last_good_state, const std::string& why) {
+  std::optional<Bytes> state;
+  uint32_t restart;
+  {
+    std::lock_guard lock(mu_);
+    if (sched_ != Sched::kDone) return Failure{FailureKind::kInstantiation, "restart", "actor is still running", {}};
+    state = last_good_state ? state_snapshot_ : initial_state_;
+    restart = ++restarts_;
+    stop_requested_.reset();
+    terminate_requested_.reset();
+    termination_failure_.reset();
+    woken_ = false;
+    status_ = ActorStatus::kStarting;
+    sched_ = Sched::kIdle;
+    state_snapshot_ = state;
+  }
+  context_.ResetForRestart();
+  context_.set_state(state);
+  context_.Record("theater/actor-restarted", {{"restart", restart}, {"reason", why}, {"state", OptionalBytesToJson(state)}});
+  return Instantiate(std::move(engine), true);
+}
+
+std::optional<Failure> Actor::Instantiate(std::shared_ptr<Engine> engine, bool call_init) {
+  const ActorLimits& m = context_.manifest().limits;
   InstanceLimits limits;
-  limits.fuel_per_call = m.limits.fuel_per_call;
-  limits.call_timeout_ms = m.limits.call_timeout_ms;
-  limits.max_memory_bytes = m.limits.max_memory_bytes;
-  limits.max_table_elements = m.limits.max_table_elements;
-  limits.max_instances = m.limits.max_instances;
+  limits.fuel_per_call = m.fuel_per_call;
+  limits.call_timeout_ms = m.call_timeout_ms;
+  limits.max_memory_bytes = m.max_memory_bytes;
+  limits.max_table_elements = m.max_table_elements;
+  limits.max_instances = m.max_instances;
   auto created = Instance::Create(std::move(engine), component_, limits, &context_);
   if (auto* failure = std::get_if<Failure>(&created)) {
     Fail(*failure, std::nullopt);
@@ -113,8 +174,10 @@ std::optional<Failure> Actor::Start(std::shared_ptr<Engine> engine, std::optiona
   });
   std::lock_guard lock(mu_);
   status_ = ActorStatus::kRunning;
-  mailbox_.push_front(Envelope{Envelope::Kind::kInit, {}, "", std::nullopt});
-  ScheduleLocked();
+  if (call_init) {
+    mailbox_.push_front(Envelope{Envelope::Kind::kInit, {}, "", std::nullopt});
+    ScheduleLocked();
+  }
   return std::nullopt;
 }
 
@@ -161,25 +224,40 @@ Status Actor::Enqueue(Envelope envelope, size_t capacity) {
   return Status::Ok();
 }
 
-void Actor::RequestStop() {
+void Actor::Notify(Envelope notice) {
+  std::lock_guard lock(mu_);
+  if (sched_ == Sched::kDone || status_ != ActorStatus::kRunning) return;
+  mailbox_.push_back(std::move(notice));
+  ScheduleLocked();
+}
+
+void Actor::RequestStop(StopOrigin origin) {
   std::lock_guard lock(mu_);
   if (sched_ == Sched::kDone) return;
-  stop_requested_ = true;
+  if (!stop_requested_) stop_requested_ = origin;
   if (sched_ == Sched::kIdle) ScheduleLocked();  // a waiting turn finishes first
 }
 
-void Actor::RequestTermination() {
+void Actor::RequestTermination(StopOrigin origin, std::optional<Failure> failure) {
   std::lock_guard lock(mu_);
   if (sched_ == Sched::kDone) return;
-  terminate_requested_ = true;
+  if (!terminate_requested_) {
+    terminate_requested_ = origin;
+    termination_failure_ = std::move(failure);
+  }
   if (instance_) instance_->RequestTermination();
   ScheduleLocked();
 }
 
 void Actor::Wake() {
   std::lock_guard lock(mu_);
-  if (sched_ == Sched::kWaiting) ScheduleLocked();
+  if (sched_ == Sched::kWaiting || sched_ == Sched::kIdle) ScheduleLocked();
   else woken_ = true;
+}
+
+void Actor::MarkRestarting() {
+  std::lock_guard lock(mu_);
+  if (sched_ == Sched::kDone) status_ = ActorStatus::kRestarting;
 }
 
 bool Actor::RunSlice() {
@@ -190,27 +268,40 @@ bool Actor::RunSlice() {
     woken_ = false;
   }
   for (int n = 0; n < kTurnsPerSlice; ++n) {
-    bool terminate, stop;
+    std::optional<StopOrigin> terminate, stop;
+    std::optional<Failure> termination_failure;
     {
       std::lock_guard lock(mu_);
       terminate = terminate_requested_;
       stop = stop_requested_;
+      termination_failure = termination_failure_;
     }
     if (terminate) {
       if (turn_) {
         Turn turn = std::move(*turn_);
         turn_.reset();
         turn.call.reset();  // abandons the call where it runs or waits
-        context_.Record("wasm/error", FailureJson(Failure{FailureKind::kTerminated, turn.function,
-                                                          "terminated while running", {}}));
+        context_.Record("wasm/error", FailureJson(termination_failure.value_or(
+                                          Failure{FailureKind::kTerminated, turn.function, "terminated while running", {}})));
         FailReply(turn.envelope, "actor " + id_ + " was terminated");
       }
-      Finish("terminated");
+      if (termination_failure) Finish("failed", *terminate, termination_failure);
+      else Finish("terminated", *terminate);
       return false;
     }
     if (!turn_) {
       if (stop) {
-        Finish("stopped");
+        // Its children stop first; the last one to finish wakes it.
+        if (system_->HasLiveChildren(id_)) {
+          std::lock_guard lock(mu_);
+          if (woken_) {
+            sched_ = Sched::kQueued;
+            return true;
+          }
+          sched_ = Sched::kIdle;
+          return false;
+        }
+        Finish(StopReason(*stop), *stop);
         return false;
       }
       Envelope next;
@@ -225,7 +316,7 @@ bool Actor::RunSlice() {
       }
       BeginTurn(std::move(next));
       if (!turn_) {
-        if (stopped()) return false;
+        if (finished()) return false;
         continue;
       }
     }
@@ -237,7 +328,7 @@ bool Actor::RunSlice() {
     if (progress == PendingCall::Progress::kDone) {
       CallOutcome outcome = turn_->call->TakeOutcome();
       FinishTurn(std::move(outcome));
-      if (stopped()) return false;
+      if (finished()) return false;
       continue;
     }
     std::lock_guard lock(mu_);
@@ -290,7 +381,7 @@ void Actor::FinishTurn(CallOutcome outcome) {
     state_snapshot_ = r.state;
   }
   Reply(turn.envelope, r, recorded.ok() ? *recorded : Hash{});
-  if (context_.shutdown_requested()) Finish("shutdown");
+  if (context_.shutdown_requested()) Finish("shutdown", StopOrigin::kOutside);
 }
 
 void Actor::Reply(const Envelope& envelope, const StateCallResult& result, const Hash& result_event) {
@@ -329,28 +420,31 @@ void Actor::FailReply(const Envelope& envelope, const std::string& why) {
 
 void Actor::Fail(const Failure& failure, std::optional<Envelope> envelope) {
   context_.Record("wasm/error", FailureJson(failure));
-  {
-    std::lock_guard lock(mu_);
-    failure_ = failure;
-  }
   if (failure.kind == FailureKind::kTerminated) {
+    StopOrigin origin;
+    {
+      std::lock_guard lock(mu_);
+      origin = terminate_requested_.value_or(StopOrigin::kOutside);
+    }
     if (envelope) FailReply(*envelope, "actor " + id_ + " was terminated");
-    Finish("terminated");
+    Finish("terminated", origin);
     return;
   }
   if (envelope) FailReply(*envelope, "actor " + id_ + " failed: " + failure.Describe());
-  system_->NotifyFailure(id_, failure);
-  Finish("failed");
+  Finish("failed", StopOrigin::kOutside, failure);
 }
 
-void Actor::Finish(const std::string& reason) {
+void Actor::Finish(std::string reason, StopOrigin origin, std::optional<Failure> failure) {
   std::deque<Envelope> undelivered;
+  // Told before the status changes, so whoever sees the failed status has heard of it.
+  if (failure && !finished()) system_->NotifyFailure(id_, *failure);
   {
     std::lock_guard lock(mu_);
     if (sched_ == Sched::kDone) return;
     sched_ = Sched::kDone;
-    status_ = reason == "failed" ? ActorStatus::kFailed : ActorStatus::kStopped;
+    status_ = failure ? ActorStatus::kFailed : ActorStatus::kStopped;
     stop_reason_ = reason;
+    if (failure) failure_ = failure;
     undelivered.swap(mailbox_);
   }
   ordered_json data = {{"reason", reason}, {"undelivered", undelivered.size()}};
@@ -360,23 +454,31 @@ void Actor::Finish(const std::string& reason) {
   turn_.reset();
   instance_.reset();
   if (sink_) system_->chain_store().Flush(*sink_);
-  system_->OnActorFinished(id_);
+  FinishInfo info{std::move(reason), origin, std::move(failure), context_.shutdown_requested(), context_.shutdown_data()};
+  system_->OnActorFinished(shared_from_this(), info);
 }
 
-bool Actor::Receives() const {
+bool Actor::Exports(std::string_view interface) const {
   const auto& exports = component_->exports();
-  return std::find(exports.begin(), exports.end(), std::string(contract::kMessageClient)) != exports.end();
+  return std::find(exports.begin(), exports.end(), std::string(interface)) != exports.end();
 }
 
-bool Actor::stopped() {
+bool Actor::finished() {
   std::lock_guard lock(mu_);
   return sched_ == Sched::kDone;
+}
+
+ActorStatus Actor::status() {
+  std::lock_guard lock(mu_);
+  return status_;
 }
 
 ActorInfo Actor::Info() {
   ActorInfo info;
   info.id = id_;
   info.name = context_.manifest().name;
+  info.parent = parent_;
+  info.manifest_path = context_.manifest().file;
   auto [events, head] = context_.Head();
   info.events = events;
   info.head = head;
@@ -386,6 +488,7 @@ ActorInfo Actor::Info() {
   info.state = state_snapshot_;
   info.failure = failure_;
   info.stop_reason = stop_reason_;
+  info.restarts = restarts_;
   info.mailbox = mailbox_.size();
   return info;
 }

@@ -3,6 +3,9 @@
 // a turn that waits (a request, a channel being opened) gives its worker back and resumes
 // when woken. Every turn is recorded: "wasm/call", the host calls it makes, then
 // "wasm/result" or "wasm/error". A failed turn keeps the state from before it.
+//
+// An actor that has finished (failed or stopped) can be restarted by its supervisor: it
+// keeps its id and its chain, and gets a fresh store and its initial (or last good) state.
 #pragma once
 
 #include <deque>
@@ -21,55 +24,89 @@
 
 namespace theater {
 
-enum class ActorStatus { kStarting, kRunning, kFailed, kStopped };
+enum class ActorStatus { kStarting, kRunning, kRestarting, kFailed, kStopped };
 std::string_view ActorStatusName(ActorStatus status);
+
+// Who asked an actor to stop; it decides what its supervisor hears.
+enum class StopOrigin {
+  kOutside,         // Stop/Terminate through the system's API (the CLI, the server)
+  kParent,          // its supervisor called stop-child
+  kParentStopping,  // its supervisor is stopping
+  kRestart,         // stopped to be restarted (restart-child, one-for-all, rest-for-one)
+  kShutdown,        // the actor system is shutting down
+  kEscalation,      // restart intensity exceeded: it fails as a supervisor
+};
 
 // A snapshot for callers outside the actor.
 struct ActorInfo {
   std::string id;
   std::string name;
+  std::string parent;  // empty for actors started from outside
   ActorStatus status = ActorStatus::kStarting;
-  std::optional<Bytes> state;
-  std::optional<Failure> failure;  // why it failed
-  std::string stop_reason;         // "finished", "shutdown", "stopped", "terminated", "failed"
+  std::optional<Bytes> state;      // the current state; after a failure, the last good one
+  std::optional<Failure> failure;  // the last failure
+  std::string stop_reason;         // why it last stopped (see Actor::Finish)
+  uint32_t restarts = 0;
   size_t events = 0;
   std::optional<Hash> head;
   size_t mailbox = 0;
   std::filesystem::path chain_path;
+  std::filesystem::path manifest_path;
+};
+
+// How an actor finished, for its supervisor.
+struct FinishInfo {
+  std::string reason;
+  StopOrigin origin = StopOrigin::kOutside;
+  std::optional<Failure> failure;  // when it failed
+  bool shutdown = false;           // it called runtime.shutdown
+  std::optional<Bytes> shutdown_data;
 };
 
 class Actor : public std::enable_shared_from_this<Actor> {
  public:
-  Actor(ActorSystem* system, std::string id, Manifest manifest, std::shared_ptr<const Component> component,
-        std::shared_ptr<ChainStore::Sink> sink, ActorContext::LogSink log_sink);
+  Actor(ActorSystem* system, std::string id, std::string parent, Manifest manifest, Permissions permissions,
+        std::shared_ptr<const Component> component, std::shared_ptr<ChainStore::Sink> sink,
+        ActorContext::LogSink log_sink);
   ~Actor();
 
   const std::string& id() const { return id_; }
+  const std::string& parent() const { return parent_; }
+  const Manifest& manifest() const { return context_.manifest(); }
+  const Permissions& permissions() const { return context_.permissions(); }
 
-  // Records "theater/actor-started" and instantiates the component (init is the first
-  // message). Runs on the spawning thread before anyone else can reach the actor.
-  std::optional<Failure> Start(std::shared_ptr<Engine> engine, std::optional<Bytes> initial_state);
+  // Records "theater/actor-started" and instantiates the component; then init is the first
+  // message (unless `call_init` is false: the actor resumes with `initial_state`).
+  std::optional<Failure> Start(std::shared_ptr<Engine> engine, std::optional<Bytes> initial_state, bool call_init,
+                               const std::optional<Cause>& cause);
+  // After it finished: records "theater/actor-restarted" and starts a fresh instance with
+  // its initial state (or its last good one).
+  std::optional<Failure> Restart(std::shared_ptr<Engine> engine, bool last_good_state, const std::string& why);
 
   // Mailbox, from any thread. Reserve checks room (and that the actor still takes
-  // messages) and holds a place; Commit fills it. Enqueue does both.
+  // messages) and holds a place; Commit fills it. Enqueue does both. Notices to a
+  // supervisor about its children bypass the capacity (they must not be lost).
   Status Reserve(size_t capacity);
   void Commit(Envelope envelope);
   void Unreserve();
   Status Enqueue(Envelope envelope, size_t capacity);
+  void Notify(Envelope notice);
 
   // From any thread.
-  void RequestStop();       // after the current turn
-  void RequestTermination();  // now: the running call is ended
-  void Wake();              // a call waiting on a host result can go on
+  void RequestStop(StopOrigin origin);  // after the current turn (and its children)
+  void RequestTermination(StopOrigin origin, std::optional<Failure> failure = std::nullopt);  // now
+  void Wake();  // it may have something to do (a host result arrived, a child finished)
+  void MarkRestarting();
 
   // The worker's entry point: runs up to a few turns. True: queue the actor again.
   bool RunSlice();
 
-  // True when the component exports message-server-client (it can take messages).
-  bool Receives() const;
+  // True when the component exports `interface` (e.g. message-server-client).
+  bool Exports(std::string_view interface) const;
   ActorInfo Info();
   std::vector<ChainEvent> Events();
-  bool stopped();
+  bool finished();
+  ActorStatus status();
 
  private:
   enum class Sched { kIdle, kQueued, kRunning, kWaiting, kDone };
@@ -79,22 +116,27 @@ class Actor : public std::enable_shared_from_this<Actor> {
     std::unique_ptr<PendingCall> call;
   };
 
+  std::optional<Failure> Instantiate(std::shared_ptr<Engine> engine, bool call_init);
   void BeginTurn(Envelope envelope);
   void FinishTurn(CallOutcome outcome);
   // After the turn: the reply its message expects (a response, a channel answer).
   void Reply(const Envelope& envelope, const StateCallResult& result, const Hash& result_event);
   void FailReply(const Envelope& envelope, const std::string& why);
   void Fail(const Failure& failure, std::optional<Envelope> envelope);
-  void Finish(const std::string& reason);  // records the stop and lets everything go
-  void ScheduleLocked();                   // mu_ held
+  // Records the stop, refuses what is left in the mailbox, releases the instance, and
+  // tells the system (which tells the supervisor).
+  void Finish(std::string reason, StopOrigin origin, std::optional<Failure> failure = std::nullopt);
+  void ScheduleLocked();  // mu_ held
 
   ActorSystem* system_;
   std::string id_;
+  std::string parent_;
   std::shared_ptr<const Component> component_;
   std::shared_ptr<ChainStore::Sink> sink_;
   ActorContext context_;
   std::unique_ptr<Instance> instance_;
   std::optional<Turn> turn_;  // worker only
+  std::optional<Bytes> initial_state_;
 
   std::mutex mu_;  // guards everything below
   Sched sched_ = Sched::kIdle;
@@ -102,10 +144,12 @@ class Actor : public std::enable_shared_from_this<Actor> {
   std::deque<Envelope> mailbox_;
   size_t reserved_ = 0;
   bool woken_ = false;
-  bool stop_requested_ = false;
-  bool terminate_requested_ = false;
+  std::optional<StopOrigin> stop_requested_;
+  std::optional<StopOrigin> terminate_requested_;
+  std::optional<Failure> termination_failure_;
   std::optional<Failure> failure_;
   std::string stop_reason_;
+  uint32_t restarts_ = 0;
   // Snapshot of what the worker changes, for Info() from other threads.
   std::optional<Bytes> state_snapshot_;
 };

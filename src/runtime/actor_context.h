@@ -16,6 +16,7 @@
 #include "engine/host_op.h"
 #include "manifest/manifest.h"
 #include "runtime/envelope.h"
+#include "runtime/permissions.h"
 #include "runtime/value_json.h"
 
 namespace theater {
@@ -51,13 +52,18 @@ class ActorContext {
  public:
   using LogSink = std::function<void(const std::string& actor_id, const std::string& line)>;
 
-  ActorContext(ActorSystem* system, std::string id, Manifest manifest, LogSink log_sink)
-      : system_(system), id_(std::move(id)), manifest_(std::move(manifest)), log_sink_(std::move(log_sink)) {}
+  ActorContext(ActorSystem* system, std::string id, Manifest manifest, Permissions permissions, LogSink log_sink)
+      : system_(system),
+        id_(std::move(id)),
+        manifest_(std::move(manifest)),
+        permissions_(std::move(permissions)),
+        log_sink_(std::move(log_sink)) {}
 
   ActorSystem& system() { return *system_; }
   bool has_system() const { return system_ != nullptr; }
   const std::string& id() const { return id_; }
   const Manifest& manifest() const { return manifest_; }
+  const Permissions& permissions() const { return permissions_; }
 
   const std::optional<Bytes>& state() const { return state_; }
   void set_state(std::optional<Bytes> state) { state_ = std::move(state); }
@@ -81,6 +87,12 @@ class ActorContext {
   }
   bool shutdown_requested() const { return shutdown_requested_; }
   const std::optional<Bytes>& shutdown_data() const { return shutdown_data_; }
+  // A restart begins anew: no shutdown asked for, nothing awaited.
+  void ResetForRestart() {
+    shutdown_requested_ = false;
+    shutdown_data_.reset();
+    awaited_.reset();
+  }
 
   // The async host call the current turn waits for (at most one: a turn is sequential).
   // Its "/done" event is recorded when the call resumes with the result.
@@ -92,6 +104,7 @@ class ActorContext {
   ActorSystem* system_;
   std::string id_;
   Manifest manifest_;
+  Permissions permissions_;
   LogSink log_sink_;
   std::optional<Bytes> state_;
   mutable std::mutex chain_mu_;  // taken by Record (the worker) and by other threads' reads

@@ -11,14 +11,14 @@ namespace {
 
 // Every import must be a theater:simple interface that the manifest grants and that this
 // runtime provides; otherwise the actor does not start, with a message saying which.
-Status CheckImports(const Component& component, const Manifest& manifest, const Engine& engine) {
+Status CheckImports(const Component& component, const Permissions& permissions, const Engine& engine) {
   for (const std::string& import : component.imports()) {
     auto handler = contract::HandlerForInterface(import);
     if (!handler)
       return Status::Error("the component imports `" + import +
                            "`, which is not part of theater:simple and is not provided by Theater");
     if (handler->empty()) continue;  // types only
-    if (!manifest.Grants(*handler))
+    if (!permissions.Allows(*handler))
       return Status::Error("the component imports `" + import + "` but the manifest grants no `" + *handler +
                            "` handler (add [[handler]] type = \"" + *handler + "\")");
     if (!engine.Provides(import))
@@ -55,6 +55,7 @@ Result<std::unique_ptr<ActorSystem>> ActorSystem::Create(std::shared_ptr<Engine>
     system->chain_store_ = std::make_unique<ChainStore>(system->options_.chain_dir);
   }
   system->requests_ = std::make_unique<RequestTable>();
+  system->timers_ = std::make_unique<TimerQueue>();
   system->max_actors_ = system->options_.max_actors ? system->options_.max_actors : DefaultMaxActors();
   size_t workers = system->options_.workers ? system->options_.workers : std::thread::hardware_concurrency();
   system->scheduler_ = std::make_unique<Scheduler>(
@@ -71,12 +72,33 @@ std::shared_ptr<Actor> ActorSystem::Find(const std::string& id) {
 }
 
 Result<std::string> ActorSystem::Spawn(Manifest manifest, std::optional<Bytes> initial_state) {
-  if (shut_down_) return Status::Error("the actor system is shut down");
+  Permissions permissions = Permissions::FromManifest(manifest);
+  return SpawnActor(std::move(manifest), std::move(permissions), "", std::move(initial_state), true);
+}
+
+Result<std::string> ActorSystem::SpawnChild(const std::string& parent_id, Manifest manifest,
+                                            std::optional<Bytes> initial_state, bool call_init) {
+  auto parent = Find(parent_id);
+  if (!parent) return Status::Error("no actor with id " + parent_id);
+  const nlohmann::json* settings = parent->permissions().Settings("supervisor");
+  if (!settings) return Status::Error("actor " + parent_id + " has no supervisor handler");
+  size_t limit = RestartPolicy::FromSettings(*settings).max_children;
+  if (ChildrenOf(parent_id).size() >= limit)
+    return Status::Error("too many children: this actor already has " + std::to_string(limit) +
+                         " (max_children of its supervisor handler)");
+  auto permissions = Permissions::ForChild(parent->permissions(), parent->manifest().permission_policies, manifest);
+  if (!permissions.ok()) return Status::Error(manifest.file.string() + ": " + permissions.error());
+  return SpawnActor(std::move(manifest), std::move(*permissions), parent_id, std::move(initial_state), call_init);
+}
+
+Result<std::string> ActorSystem::SpawnActor(Manifest manifest, Permissions permissions, const std::string& parent,
+                                            std::optional<Bytes> initial_state, bool call_init) {
+  if (shutting_down_) return Status::Error("the actor system is shutting down");
   if (manifest.component_path.empty())
     return Status::Error(manifest.file.string() + ": field `component`: store:// references are not supported yet");
   auto component = engine_->LoadComponentFile(manifest.component_path);
   if (!component.ok()) return component.status();
-  THEATER_RETURN_IF_ERROR(CheckImports(**component, manifest, *engine_).WithContext(manifest.file.string()));
+  THEATER_RETURN_IF_ERROR(CheckImports(**component, permissions, *engine_).WithContext(manifest.file.string()));
 
   if (live_actors_.fetch_add(1) >= max_actors_) {
     live_actors_.fetch_sub(1);
@@ -86,35 +108,33 @@ Result<std::string> ActorSystem::Spawn(Manifest manifest, std::optional<Bytes> i
   }
   std::string id = NewUuidV4();
   std::shared_ptr<ChainStore::Sink> sink;
-  if (chain_store_ && manifest.save_chain) {
-    auto opened = chain_store_->Open(id);
-    if (!opened.ok()) {
-      live_actors_.fetch_sub(1);
-      return opened.status();
-    }
-    sink = *opened;
-  }
+  if (chain_store_ && manifest.save_chain) sink = *chain_store_->Open(id);
   std::optional<Bytes> state = initial_state ? std::move(initial_state) : manifest.init_state;
-  auto actor = std::make_shared<Actor>(this, id, std::move(manifest), *component, std::move(sink), options_.log_sink);
+  auto actor = std::make_shared<Actor>(this, id, parent, std::move(manifest), std::move(permissions), *component,
+                                       std::move(sink), options_.log_sink);
   {
     std::unique_lock lock(registry_mu_);
     actors_[id] = actor;
   }
-  actor->Start(engine_, std::move(state));
+  if (!parent.empty()) {
+    std::lock_guard lock(tree_mu_);
+    children_[parent].push_back(id);
+  }
+  actor->Start(engine_, std::move(state), call_init, std::nullopt);
   return id;
 }
 
 Status ActorSystem::Stop(const std::string& id) {
   auto actor = Find(id);
   if (!actor) return Status::Error("no actor with id " + id);
-  actor->RequestStop();
+  StopTree(actor, StopOrigin::kOutside);
   return Status::Ok();
 }
 
 Status ActorSystem::Terminate(const std::string& id) {
   auto actor = Find(id);
   if (!actor) return Status::Error("no actor with id " + id);
-  actor->RequestTermination();
+  TerminateTree(actor, StopOrigin::kOutside);
   return Status::Ok();
 }
 
@@ -147,7 +167,7 @@ Result<MailboxSlot> ActorSystem::Reserve(const std::string& to, size_t message_b
                          std::to_string(options_.max_message_bytes) + " bytes");
   auto actor = Find(to);
   if (!actor) return Status::Error("no actor with id " + to);
-  if (!actor->Receives())
+  if (!actor->Exports(contract::kMessageClient))
     return Status::Error("actor " + to + " does not take messages (it exports no " +
                          std::string(contract::kMessageClient) + ")");
   THEATER_RETURN_IF_ERROR(actor->Reserve(options_.mailbox_capacity));
@@ -231,47 +251,34 @@ void ActorSystem::NotifyFailure(const std::string& id, const Failure& failure) {
   if (options_.on_failure) options_.on_failure(id, failure);
 }
 
-void ActorSystem::OnActorFinished(const std::string& id) {
-  live_actors_.fetch_sub(1);
-  requests_->EndAllOf(id, "actor " + id + " stopped before responding");
-  LeaveWait(id);
-  // It leaves its channels: they close, and the other participants are told.
-  for (const std::string& channel_id : channels_.ChannelsOf(id)) {
-    auto channel = channels_.Remove(channel_id);
-    if (!channel || !channel->open) continue;
-    for (const std::string& participant : channel->participants) {
-      if (participant == id) continue;
-      if (auto slot = Reserve(participant, 0); slot.ok())
-        slot->Commit(Envelope{Envelope::Kind::kChannelClose, {}, channel_id, std::nullopt});
-    }
-  }
-}
-
 bool ActorSystem::WaitIdle(std::chrono::milliseconds timeout) {
   return scheduler_ ? scheduler_->WaitIdle(timeout) : true;
 }
 
 void ActorSystem::Shutdown() {
-  if (shut_down_.load() || !scheduler_) return;
+  if (shutting_down_.exchange(true) || !scheduler_) return;
   std::vector<std::shared_ptr<Actor>> actors;
   {
     std::shared_lock lock(registry_mu_);
     for (const auto& [id, a] : actors_) actors.push_back(a);
   }
-  for (auto& a : actors) a->RequestStop();
+  // Supervisors stop their children first.
+  for (auto& a : actors)
+    if (a->parent().empty()) StopTree(a, StopOrigin::kShutdown);
   // Give running and waiting turns a moment to end; then end them.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  auto all_stopped = [&] {
+  auto all_finished = [&] {
     for (auto& a : actors)
-      if (!a->stopped()) return false;
+      if (!a->finished()) return false;
     return true;
   };
-  while (!all_stopped() && std::chrono::steady_clock::now() < deadline) scheduler_->WaitIdle(std::chrono::milliseconds(20));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (!all_finished() && std::chrono::steady_clock::now() < deadline) scheduler_->WaitIdle(std::chrono::milliseconds(20));
   for (auto& a : actors)
-    if (!a->stopped()) a->RequestTermination();
+    if (!a->finished()) a->RequestTermination(StopOrigin::kShutdown);
   deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!all_stopped() && std::chrono::steady_clock::now() < deadline) scheduler_->WaitIdle(std::chrono::milliseconds(20));
+  while (!all_finished() && std::chrono::steady_clock::now() < deadline) scheduler_->WaitIdle(std::chrono::milliseconds(20));
   shut_down_ = true;
+  timers_.reset();     // no more restarts
   scheduler_.reset();  // joins the workers
   requests_.reset();   // ends whatever is left
   if (chain_store_) chain_store_->FlushAll();

@@ -13,6 +13,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
+#include <deque>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -23,7 +25,9 @@
 #include "runtime/actor.h"
 #include "runtime/channels.h"
 #include "runtime/requests.h"
+#include "runtime/restart_policy.h"
 #include "runtime/scheduler.h"
+#include "runtime/timer_queue.h"
 #include "storage/chain_store.h"
 
 namespace theater {
@@ -69,9 +73,14 @@ class ActorSystem {
   // actor exists (manifest, component, imports) are returned; once it has an id, a failure
   // (instantiation, init) is the actor's: reported to on_failure and kept in Info().
   Result<std::string> Spawn(Manifest manifest, std::optional<Bytes> initial_state = std::nullopt);
-  // Gracefully: the current turn finishes, waiting messages are refused, then it stops.
+  // Starts a child of `parent` (supervisor.spawn / supervisor.resume): its permissions are
+  // narrowed by the parent's, and without `call_init` it resumes with `initial_state`.
+  Result<std::string> SpawnChild(const std::string& parent, Manifest manifest, std::optional<Bytes> initial_state,
+                                 bool call_init);
+  // Gracefully: its children stop first (deepest first), then its current turn finishes,
+  // waiting messages are refused, and it stops.
   Status Stop(const std::string& id);
-  // Now: a running or waiting call is ended.
+  // Now: a running or waiting call is ended (its children's too).
   Status Terminate(const std::string& id);
   Result<ActorInfo> Info(const std::string& id);
   std::vector<ActorInfo> List();
@@ -104,12 +113,45 @@ class ActorSystem {
                          const std::optional<Bytes>& message, std::optional<Cause> cause);
   void Schedule(std::shared_ptr<Actor> actor);
   void NotifyFailure(const std::string& id, const Failure& failure);
-  void OnActorFinished(const std::string& id);
+  // Called by an actor once it has finished: cleans up after it and lets its supervisor
+  // (and the restart policy) act.
+  void OnActorFinished(const std::shared_ptr<Actor>& actor, const FinishInfo& info);
   size_t max_actors() const { return max_actors_; }
+
+  // --- Supervision (runtime/supervision.cc) ----------------------------------------------
+  std::vector<std::string> ChildrenOf(const std::string& parent);  // in the order started
+  bool HasLiveChildren(const std::string& parent);
+  bool IsChildOf(const std::string& child, const std::string& parent);
+  // stop-child / restart-child, for the child's parent.
+  Status StopChild(const std::string& parent, const std::string& child);
+  Status RestartChild(const std::string& parent, const std::string& child);
+  std::shared_ptr<Actor> FindActor(const std::string& id) { return Find(id); }
 
  private:
   ActorSystem(std::shared_ptr<Engine> engine, SystemOptions options);
   std::shared_ptr<Actor> Find(const std::string& id);
+  Result<std::string> SpawnActor(Manifest manifest, Permissions permissions, const std::string& parent,
+                                 std::optional<Bytes> initial_state, bool call_init);
+
+  // Supervision (runtime/supervision.cc).
+  struct RestartPlan {
+    std::string parent;
+    std::vector<std::shared_ptr<Actor>> actors;  // to restart, in the order they were started
+    std::set<std::string> finishing;             // not finished yet
+    TimerQueue::Clock::time_point due;
+    std::string why;
+    bool last_good_state = false;
+  };
+  void StopTree(const std::shared_ptr<Actor>& actor, StopOrigin origin);
+  void TerminateTree(const std::shared_ptr<Actor>& actor, StopOrigin origin);
+  void RemoveChild(const std::string& parent, const std::string& child);
+  void ApplyRestartPolicy(const std::shared_ptr<Actor>& parent, const std::shared_ptr<Actor>& child,
+                          const Failure& failure);
+  // Adds a plan; runs it when its actors have finished and its time has come.
+  void Plan(std::shared_ptr<RestartPlan> plan);
+  bool AdvancePlans(const std::string& finished_id);  // true if `finished_id` belongs to a plan
+  void RunPlanWhenDue(const std::shared_ptr<RestartPlan>& plan);
+  void RunPlan(const std::shared_ptr<RestartPlan>& plan);
 
   std::shared_ptr<Engine> engine_;
   SystemOptions options_;
@@ -123,9 +165,16 @@ class ActorSystem {
   std::mutex wait_mu_;
   std::unordered_map<std::string, std::string> waiting_on_;  // requester -> the actor it waits on
 
+  std::mutex tree_mu_;  // guards the three below
+  std::unordered_map<std::string, std::vector<std::string>> children_;  // parent -> children, in order
+  std::unordered_map<std::string, std::deque<TimerQueue::Clock::time_point>> restarts_;  // parent -> recent restarts
+  std::vector<std::shared_ptr<RestartPlan>> plans_;
+  std::unique_ptr<TimerQueue> timers_;
+
   size_t max_actors_ = 0;
   std::atomic<size_t> live_actors_{0};
-  std::atomic<bool> shut_down_{false};
+  std::atomic<bool> shutting_down_{false};  // no more spawns or restarts
+  std::atomic<bool> shut_down_{false};      // no more scheduling
   std::unique_ptr<Scheduler> scheduler_;  // last: its workers stop first
 };
 

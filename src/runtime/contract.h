@@ -11,6 +11,8 @@ namespace theater::contract {
 inline constexpr std::string_view kActor = "theater:simple/actor";
 inline constexpr std::string_view kMessageClient = "theater:simple/message-server-client";
 inline constexpr std::string_view kMessageHost = "theater:simple/message-server-host";
+inline constexpr std::string_view kSupervisor = "theater:simple/supervisor";
+inline constexpr std::string_view kSupervisorHandlers = "theater:simple/supervisor-handlers";
 
 // actor.init, both accepted shapes.
 inline constexpr std::string_view kInitWithParams =
@@ -30,6 +32,16 @@ inline constexpr std::string_view kHandleChannelOpen =
 inline constexpr std::string_view kHandleChannelMessage =
     "func(option<list<u8>>, tuple<string, list<u8>>) -> result<tuple<option<list<u8>>>, string>";
 inline constexpr std::string_view kHandleChannelClose =
+    "func(option<list<u8>>, tuple<string>) -> result<tuple<option<list<u8>>>, string>";
+
+// supervisor-handlers
+inline constexpr std::string_view kHandleChildError =
+    "func(option<list<u8>>, tuple<string, record{error-type: enum{operation-timeout, channel-closed, "
+    "shutting-down, function-not-found, type-mismatch, internal, serialization-error, update-component-error, "
+    "paused}, data: option<list<u8>>}>) -> result<tuple<option<list<u8>>>, string>";
+inline constexpr std::string_view kHandleChildExit =
+    "func(option<list<u8>>, tuple<string, option<list<u8>>>) -> result<tuple<option<list<u8>>>, string>";
+inline constexpr std::string_view kHandleChildExternalStop =
     "func(option<list<u8>>, tuple<string>) -> result<tuple<option<list<u8>>>, string>";
 
 // The handler type that grants an imported interface: "runtime" for

@@ -19,11 +19,16 @@ struct Cause {
 };
 
 struct Envelope {
-  enum class Kind { kInit, kSend, kRequest, kChannelOpen, kChannelMessage, kChannelClose };
+  enum class Kind {
+    kInit, kSend, kRequest, kChannelOpen, kChannelMessage, kChannelClose,
+    kChildError, kChildExit, kChildExternalStop,  // to a supervisor, about one of its children
+  };
   Kind kind = Kind::kSend;
-  Bytes payload;
-  std::string id;  // the request id (kRequest) or channel id (channel kinds)
+  Bytes payload;   // for kChildError: the error's data; for kChildExit: the exit data (if any)
+  std::string id;  // the request id, channel id, or child id
   std::optional<Cause> cause;
+  std::string error_type;   // kChildError: the wit-error-type case
+  bool has_payload = true;  // kChildExit: whether exit data was given
 };
 
 }  // namespace theater

@@ -1,0 +1,240 @@
+// The supervision part of ActorSystem: the tree of supervisors and children, what a
+// supervisor hears when a child finishes, restart policies and their plans.
+#include <algorithm>
+
+#include "runtime/actor_system.h"
+#include "runtime/contract.h"
+
+namespace theater {
+namespace {
+
+// The contract's wit-error-type for a failure; its data carries the classified cause.
+std::string ErrorType(FailureKind kind) {
+  switch (kind) {
+    case FailureKind::kOutOfFuel:
+    case FailureKind::kDeadlineExceeded: return "operation-timeout";
+    case FailureKind::kMissingExport: return "function-not-found";
+    case FailureKind::kTypeMismatch: return "type-mismatch";
+    default: return "internal";
+  }
+}
+
+Bytes FailureData(const Failure& f) {
+  nlohmann::ordered_json j = {{"kind", FailureKindName(f.kind)}, {"function", f.function}, {"message", f.message}};
+  return ToBytes(j.dump());
+}
+
+}  // namespace
+
+std::vector<std::string> ActorSystem::ChildrenOf(const std::string& parent) {
+  std::lock_guard lock(tree_mu_);
+  auto it = children_.find(parent);
+  return it == children_.end() ? std::vector<std::string>() : it->second;
+}
+
+bool ActorSystem::HasLiveChildren(const std::string& parent) {
+  for (const auto& id : ChildrenOf(parent))
+    if (auto child = Find(id); child && !child->finished()) return true;
+  return false;
+}
+
+bool ActorSystem::IsChildOf(const std::string& child, const std::string& parent) {
+  auto children = ChildrenOf(parent);
+  return std::find(children.begin(), children.end(), child) != children.end();
+}
+
+void ActorSystem::RemoveChild(const std::string& parent, const std::string& child) {
+  std::lock_guard lock(tree_mu_);
+  auto it = children_.find(parent);
+  if (it == children_.end()) return;
+  it->second.erase(std::remove(it->second.begin(), it->second.end(), child), it->second.end());
+  if (it->second.empty()) children_.erase(it);
+}
+
+void ActorSystem::StopTree(const std::shared_ptr<Actor>& actor, StopOrigin origin) {
+  // Children are asked first; the actor itself waits for them before it finishes.
+  for (const auto& id : ChildrenOf(actor->id()))
+    if (auto child = Find(id)) StopTree(child, StopOrigin::kParentStopping);
+  actor->RequestStop(origin);
+}
+
+void ActorSystem::TerminateTree(const std::shared_ptr<Actor>& actor, StopOrigin origin) {
+  for (const auto& id : ChildrenOf(actor->id()))
+    if (auto child = Find(id)) TerminateTree(child, StopOrigin::kParentStopping);
+  actor->RequestTermination(origin);
+}
+
+Status ActorSystem::StopChild(const std::string& parent, const std::string& child) {
+  auto actor = Find(child);
+  if (!actor || !IsChildOf(child, parent)) return Status::Error("actor " + child + " is not a child of this actor");
+  StopTree(actor, StopOrigin::kParent);
+  return Status::Ok();
+}
+
+Status ActorSystem::RestartChild(const std::string& parent, const std::string& child) {
+  auto actor = Find(child);
+  if (!actor || !IsChildOf(child, parent)) return Status::Error("actor " + child + " is not a child of this actor");
+  auto plan = std::make_shared<RestartPlan>();
+  plan->parent = parent;
+  plan->actors = {actor};
+  plan->due = TimerQueue::Clock::now();
+  plan->why = "restart-child";
+  if (!actor->finished()) plan->finishing.insert(child);
+  Plan(plan);
+  if (!actor->finished()) StopTree(actor, StopOrigin::kRestart);
+  return Status::Ok();
+}
+
+void ActorSystem::OnActorFinished(const std::shared_ptr<Actor>& actor, const FinishInfo& info) {
+  const std::string& id = actor->id();
+  live_actors_.fetch_sub(1);
+  requests_->EndAllOf(id, "actor " + id + " stopped before responding");
+  LeaveWait(id);
+  // It leaves its channels: they close, and the other participants are told.
+  for (const std::string& channel_id : channels_.ChannelsOf(id)) {
+    auto channel = channels_.Remove(channel_id);
+    if (!channel || !channel->open) continue;
+    for (const std::string& participant : channel->participants) {
+      if (participant == id) continue;
+      if (auto slot = Reserve(participant, 0); slot.ok())
+        slot->Commit(Envelope{Envelope::Kind::kChannelClose, {}, channel_id, std::nullopt});
+    }
+  }
+  // A supervisor that failed or was terminated takes its children with it.
+  for (const auto& child_id : ChildrenOf(id))
+    if (auto child = Find(child_id); child && !child->finished()) TerminateTree(child, StopOrigin::kParentStopping);
+
+  if (AdvancePlans(id)) return;  // stopped to be restarted
+  auto parent = actor->parent().empty() ? nullptr : Find(actor->parent());
+  if (!parent || parent->finished()) {
+    if (parent) RemoveChild(parent->id(), id);
+    return;
+  }
+  using K = Envelope::Kind;
+  if (info.failure && info.origin != StopOrigin::kParentStopping) {
+    if (parent->Exports(contract::kSupervisorHandlers)) {
+      Envelope notice{K::kChildError, FailureData(*info.failure), id, std::nullopt};
+      notice.error_type = ErrorType(info.failure->kind);
+      parent->Notify(std::move(notice));
+    }
+    ApplyRestartPolicy(parent, actor, *info.failure);
+  } else if (info.shutdown) {
+    if (parent->Exports(contract::kSupervisorHandlers)) {
+      Envelope notice{K::kChildExit, info.shutdown_data.value_or(Bytes()), id, std::nullopt};
+      notice.has_payload = info.shutdown_data.has_value();
+      parent->Notify(std::move(notice));
+    }
+    RemoveChild(parent->id(), id);
+  } else {
+    if (info.origin == StopOrigin::kOutside && parent->Exports(contract::kSupervisorHandlers))
+      parent->Notify(Envelope{K::kChildExternalStop, {}, id, std::nullopt});
+    RemoveChild(parent->id(), id);
+  }
+  parent->Wake();  // a supervisor may be waiting for its children to stop
+}
+
+void ActorSystem::ApplyRestartPolicy(const std::shared_ptr<Actor>& parent, const std::shared_ptr<Actor>& child,
+                                     const Failure& failure) {
+  if (shutting_down_) return;
+  const nlohmann::json* settings = parent->permissions().Settings("supervisor");
+  RestartPolicy policy = settings ? RestartPolicy::FromSettings(*settings) : RestartPolicy();
+  auto now = TimerQueue::Clock::now();
+  size_t earlier;
+  {
+    std::lock_guard lock(tree_mu_);
+    auto& recent = restarts_[parent->id()];
+    while (!recent.empty() && now - recent.front() > policy.window) recent.pop_front();
+    earlier = recent.size();
+    if (earlier < policy.max_restarts) recent.push_back(now);
+  }
+  if (earlier >= policy.max_restarts) {
+    // Too many restarts: the supervisor gives up and fails; its own supervisor decides.
+    Failure gave_up{FailureKind::kRestartIntensity, "supervision",
+                    "restart intensity exceeded: more than " + std::to_string(policy.max_restarts) + " restarts within " +
+                        std::to_string(policy.window.count()) + " ms (last: child " + child->id() + ", " +
+                        failure.Describe() + ")",
+                    {}};
+    TerminateTree(parent, StopOrigin::kEscalation);
+    parent->RequestTermination(StopOrigin::kEscalation, gave_up);
+    return;
+  }
+  auto plan = std::make_shared<RestartPlan>();
+  plan->parent = parent->id();
+  plan->due = now + policy.Backoff(earlier);
+  plan->why = failure.Describe();
+  plan->last_good_state = policy.restart_with_last_good_state;
+  // The group to restart: the child, and for one-for-all / rest-for-one its siblings.
+  std::vector<std::string> siblings = ChildrenOf(parent->id());
+  auto at = std::find(siblings.begin(), siblings.end(), child->id());
+  for (auto it = siblings.begin(); it != siblings.end(); ++it) {
+    bool in_group = *it == child->id() || policy.strategy == RestartPolicy::Strategy::kOneForAll ||
+                    (policy.strategy == RestartPolicy::Strategy::kRestForOne && at != siblings.end() && it > at);
+    if (!in_group) continue;
+    auto member = Find(*it);
+    if (!member) continue;
+    plan->actors.push_back(member);
+    if (!member->finished()) plan->finishing.insert(*it);
+  }
+  Plan(plan);
+  for (const auto& member : plan->actors) {
+    if (member == child) continue;
+    if (!member->finished()) StopTree(member, StopOrigin::kRestart);
+  }
+}
+
+void ActorSystem::Plan(std::shared_ptr<RestartPlan> plan) {
+  for (const auto& a : plan->actors) a->MarkRestarting();
+  bool ready;
+  {
+    std::lock_guard lock(tree_mu_);
+    plans_.push_back(plan);
+    ready = plan->finishing.empty();
+  }
+  if (ready) RunPlanWhenDue(plan);
+}
+
+bool ActorSystem::AdvancePlans(const std::string& finished_id) {
+  std::shared_ptr<RestartPlan> ready;
+  bool member = false;
+  {
+    std::lock_guard lock(tree_mu_);
+    for (const auto& plan : plans_) {
+      if (plan->finishing.erase(finished_id)) {
+        member = true;
+        if (plan->finishing.empty()) ready = plan;
+        break;
+      }
+    }
+  }
+  if (auto actor = Find(finished_id); actor && member) actor->MarkRestarting();
+  if (ready) RunPlanWhenDue(ready);
+  return member;
+}
+
+void ActorSystem::RunPlanWhenDue(const std::shared_ptr<RestartPlan>& plan) {
+  if (TimerQueue::Clock::now() >= plan->due || !timers_) {
+    RunPlan(plan);
+    return;
+  }
+  timers_->At(plan->due, [this, plan] { RunPlan(plan); });
+}
+
+void ActorSystem::RunPlan(const std::shared_ptr<RestartPlan>& plan) {
+  {
+    std::lock_guard lock(tree_mu_);
+    plans_.erase(std::remove(plans_.begin(), plans_.end(), plan), plans_.end());
+  }
+  auto parent = Find(plan->parent);
+  bool go = !shutting_down_ && parent && !parent->finished() && parent->status() == ActorStatus::kRunning;
+  for (const auto& actor : plan->actors) {
+    if (!go) {
+      // The supervisor is gone or going: its children stay stopped.
+      RemoveChild(plan->parent, actor->id());
+      continue;
+    }
+    live_actors_.fetch_add(1);
+    actor->Restart(engine_, plan->last_good_state, plan->why);
+  }
+}
+
+}  // namespace theater
