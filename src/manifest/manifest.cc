@@ -334,8 +334,10 @@ Result<Manifest> LoadManifest(const std::filesystem::path& path) {
   auto text = ReadFile(path);
   if (!text.ok()) return Status::Error("cannot read manifest " + text.error());
   std::filesystem::path base = std::filesystem::absolute(path).parent_path();
-  return ParseManifest(std::string_view(reinterpret_cast<const char*>(text->data()), text->size()), base,
-                       path.string());
+  auto manifest = ParseManifest(std::string_view(reinterpret_cast<const char*>(text->data()), text->size()), base,
+                                path.string());
+  if (manifest.ok()) manifest->file = std::filesystem::absolute(path).lexically_normal();
+  return manifest;
 }
 
 }  // namespace theater

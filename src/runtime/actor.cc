@@ -448,6 +448,7 @@ void Actor::Finish(std::string reason, StopOrigin origin, std::optional<Failure>
     undelivered.swap(mailbox_);
   }
   ordered_json data = {{"reason", reason}, {"undelivered", undelivered.size()}};
+  if (failure) data["failure"] = FailureJson(*failure);
   if (context_.shutdown_requested()) data["shutdown_data"] = OptionalBytesToJson(context_.shutdown_data());
   context_.Record("theater/actor-stopped", data);
   for (const Envelope& e : undelivered) FailReply(e, "actor " + id_ + " stopped before handling the message");

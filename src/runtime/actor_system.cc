@@ -76,6 +76,11 @@ Result<std::string> ActorSystem::Spawn(Manifest manifest, std::optional<Bytes> i
   return SpawnActor(std::move(manifest), std::move(permissions), "", std::move(initial_state), true);
 }
 
+Result<std::string> ActorSystem::Resume(Manifest manifest, std::optional<Bytes> state) {
+  Permissions permissions = Permissions::FromManifest(manifest);
+  return SpawnActor(std::move(manifest), std::move(permissions), "", std::move(state), false);
+}
+
 Result<std::string> ActorSystem::SpawnChild(const std::string& parent_id, Manifest manifest,
                                             std::optional<Bytes> initial_state, bool call_init) {
   auto parent = Find(parent_id);

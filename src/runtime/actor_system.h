@@ -44,6 +44,7 @@ struct SystemOptions {
   size_t max_actors = 0;
   ActorContext::LogSink log_sink;                                         // runtime.log lines
   std::function<void(const std::string& id, const Failure&)> on_failure;  // an actor failed
+  std::function<void(const std::string& id, const std::string& reason)> on_finished;  // an actor stopped
 };
 
 // A reserved place in an actor's mailbox (released unless committed).
@@ -73,6 +74,9 @@ class ActorSystem {
   // actor exists (manifest, component, imports) are returned; once it has an id, a failure
   // (instantiation, init) is the actor's: reported to on_failure and kept in Info().
   Result<std::string> Spawn(Manifest manifest, std::optional<Bytes> initial_state = std::nullopt);
+  // Like Spawn, but the actor resumes with `state` instead of calling init (for example a
+  // state recorded in an earlier chain: see StateAtEvent).
+  Result<std::string> Resume(Manifest manifest, std::optional<Bytes> state);
   // Starts a child of `parent` (supervisor.spawn / supervisor.resume): its permissions are
   // narrowed by the parent's, and without `call_init` it resumes with `initial_state`.
   Result<std::string> SpawnChild(const std::string& parent, Manifest manifest, std::optional<Bytes> initial_state,

@@ -1,15 +1,52 @@
 #include "runtime/host_binding.h"
 
+#include "runtime/contract.h"
+
 namespace theater {
+namespace {
+
+// Every host call is checked against the caller's permissions (an actor's imports were
+// checked when it started; this holds even if that check is ever bypassed). A denied call
+// is recorded, and the actor gets err(...) where the signature has room for it, else the
+// call fails.
+class Guard {
+ public:
+  Guard(const std::string& interface, const std::string& function, const std::string& signature)
+      : event_type_(interface + "/" + function) {
+    auto handler = contract::HandlerForInterface(interface);
+    handler_ = handler ? *handler : "";
+    returns_error_ = signature.find("-> result<") != std::string::npos &&
+                     signature.size() > 8 && signature.compare(signature.size() - 8, 8, ", string>") == 0;
+  }
+
+  // The answer to a denied call, or nullopt when the call may go ahead.
+  std::optional<Result<std::optional<Value>>> Check(ActorContext& actor, const std::vector<Value>& args) const {
+    if (handler_.empty() || actor.permissions().Allows(handler_)) return std::nullopt;
+    std::string why = "permission denied: this actor has no `" + handler_ + "` handler";
+    actor.Record(event_type_, {{"args", ValuesToJson(args)}, {"denied", why}});
+    if (returns_error_) return Result<std::optional<Value>>(std::optional<Value>(Value::Err(Value::String(why))));
+    return Result<std::optional<Value>>(Status::Error(why));
+  }
+
+  const std::string& event_type() const { return event_type_; }
+
+ private:
+  std::string event_type_;
+  std::string handler_;
+  bool returns_error_ = false;
+};
+
+}  // namespace
 
 Status DefineActorFunction(Engine& engine, const std::string& interface, const std::string& function,
                            const std::string& signature, ActorFunction fn, ResultSummary summary) {
-  std::string event_type = interface + "/" + function;
+  Guard guard(interface, function, signature);
   return engine.DefineFunction(
       interface, function, signature,
-      [fn = std::move(fn), summary = std::move(summary), event_type](
-          void* host_data, std::vector<Value>& args) -> Result<std::optional<Value>> {
+      [fn = std::move(fn), summary = std::move(summary), guard](void* host_data,
+                                                                std::vector<Value>& args) -> Result<std::optional<Value>> {
         ActorContext& actor = *static_cast<ActorContext*>(host_data);
+        if (auto denied = guard.Check(actor, args)) return std::move(*denied);
         ordered_json data = {{"args", ValuesToJson(args)}};
         auto result = fn(actor, args);
         if (!result.ok()) {
@@ -19,7 +56,7 @@ Status DefineActorFunction(Engine& engine, const std::string& interface, const s
         } else {
           data["result"] = *result ? ValueToJson(**result) : ordered_json(nullptr);
         }
-        auto recorded = actor.Record(event_type, data);
+        auto recorded = actor.Record(guard.event_type(), data);
         if (!recorded.ok()) return Status::Error("could not record the call: " + recorded.error());
         return result;
       });
@@ -27,18 +64,28 @@ Status DefineActorFunction(Engine& engine, const std::string& interface, const s
 
 Status DefineSelfRecordingFunction(Engine& engine, const std::string& interface, const std::string& function,
                                    const std::string& signature, ActorFunction fn) {
+  Guard guard(interface, function, signature);
   return engine.DefineFunction(interface, function, signature,
-                               [fn = std::move(fn)](void* host_data, std::vector<Value>& args) {
-                                 return fn(*static_cast<ActorContext*>(host_data), args);
+                               [fn = std::move(fn), guard](void* host_data, std::vector<Value>& args) {
+                                 ActorContext& actor = *static_cast<ActorContext*>(host_data);
+                                 if (auto denied = guard.Check(actor, args)) return std::move(*denied);
+                                 return fn(actor, args);
                                });
 }
 
 Status DefineAsyncActorFunction(Engine& engine, const std::string& interface, const std::string& function,
                                 const std::string& signature, AsyncActorFunction fn) {
-  return engine.DefineAsyncFunction(interface, function, signature,
-                                    [fn = std::move(fn)](void* host_data, std::vector<Value>& args) {
-                                      return fn(*static_cast<ActorContext*>(host_data), args);
-                                    });
+  Guard guard(interface, function, signature);
+  return engine.DefineAsyncFunction(
+      interface, function, signature,
+      [fn = std::move(fn), guard](void* host_data, std::vector<Value>& args) -> Result<HostReturn> {
+        ActorContext& actor = *static_cast<ActorContext*>(host_data);
+        if (auto denied = guard.Check(actor, args)) {
+          if (!denied->ok()) return denied->status();
+          return HostReturn::Now(std::move(**denied));
+        }
+        return fn(actor, args);
+      });
 }
 
 }  // namespace theater

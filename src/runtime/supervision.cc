@@ -88,6 +88,7 @@ Status ActorSystem::RestartChild(const std::string& parent, const std::string& c
 void ActorSystem::OnActorFinished(const std::shared_ptr<Actor>& actor, const FinishInfo& info) {
   const std::string& id = actor->id();
   live_actors_.fetch_sub(1);
+  if (options_.on_finished) options_.on_finished(id, info.reason);
   requests_->EndAllOf(id, "actor " + id + " stopped before responding");
   LeaveWait(id);
   // It leaves its channels: they close, and the other participants are told.
@@ -154,7 +155,7 @@ void ActorSystem::ApplyRestartPolicy(const std::shared_ptr<Actor>& parent, const
                         std::to_string(policy.window.count()) + " ms (last: child " + child->id() + ", " +
                         failure.Describe() + ")",
                     {}};
-    TerminateTree(parent, StopOrigin::kEscalation);
+    // (Its children go with it when it has finished: see OnActorFinished.)
     parent->RequestTermination(StopOrigin::kEscalation, gave_up);
     return;
   }

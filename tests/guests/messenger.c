@@ -6,6 +6,8 @@
 //   "echo TEXT" -> TEXT    "park" -> no response (the request is parked)
 //   "transcript" -> the state    "fail" -> returns err (the actor fails)
 //   "spin" -> loops until stopped from outside    "big ID N" -> sends N bytes to ID
+//   "trap", "oom", "recurse" -> fail that way    "shutdown TEXT" -> runtime.shutdown(TEXT)
+//   "set TEXT" -> the state becomes TEXT
 // Sends, channel opens ("reject" refuses, "welcome" answers with a message), channel
 // messages and closes are appended to the transcript.
 #include <stdio.h>
@@ -69,6 +71,12 @@ static bytes_t from_error(bool ok, message_actor_string_t *err) {
   bytes_t out = answer(false, err->ptr, err->len);
   message_actor_string_free(err);
   return out;
+}
+
+// Never returns: the wasm call stack runs out first.
+__attribute__((noinline)) static int recurse(int depth) {
+  int below = recurse(depth + 1);
+  return below * 3 + depth;
 }
 
 bool exports_theater_simple_actor_init(bytes_t *state, message_actor_tuple1_string_t *params,
@@ -141,6 +149,29 @@ bool exports_theater_simple_message_server_client_handle_request(
     out.ptr = malloc(n + 1);
     snprintf((char *)out.ptr, n + 1, arg2[0] ? "%s %s" : "%s", arg1, arg2);
     out.len = n;
+  } else if (strcmp(cmd, "set") == 0) {
+    message_actor_option_list_u8_free(&ret->f0);
+    size_t n = strlen(arg1) + (arg2[0] ? 1 + strlen(arg2) : 0);
+    char *text_state = malloc(n + 1);
+    snprintf(text_state, n + 1, arg2[0] ? "%s %s" : "%s", arg1, arg2);
+    ret->f0.is_some = true;
+    ret->f0.val.ptr = (uint8_t *)text_state;
+    ret->f0.val.len = n;
+    out = text("ok");
+  } else if (strcmp(cmd, "trap") == 0) {
+    __builtin_trap();
+  } else if (strcmp(cmd, "oom") == 0) {
+    for (;;) {
+      volatile char *p = malloc(1 << 20);
+      if (!p) __builtin_trap();
+      p[0] = 1;
+    }
+  } else if (strcmp(cmd, "recurse") == 0) {
+    out = text(recurse(1) ? "deep" : "shallow");
+  } else if (strcmp(cmd, "shutdown") == 0) {
+    bytes_t data = {(uint8_t *)arg1, strlen(arg1)};
+    message_actor_string_t e;
+    out = from_error(theater_simple_runtime_shutdown(&data, &e), &e);
   } else if (strcmp(cmd, "big") == 0) {
     size_t n = (size_t)atol(arg2);
     bytes_t big = {malloc(n ? n : 1), n};
