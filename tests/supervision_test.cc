@@ -207,8 +207,8 @@ TEST_F(SupervisionTest, RestartIntensityExceededFailsTheSupervisorUpTheTree) {
   ASSERT_TRUE(failed);
   EXPECT_EQ(Data(*failed)["reason"], "failed");
   EXPECT_EQ(Data(*failed)["failure"]["kind"], "restart-intensity-exceeded");
-  // middle's child went with it, and middle starts over without children.
-  EXPECT_EQ(StatusOf(child), ActorStatus::kStopped);
+  // middle's child is not restarted, and middle starts over without children.
+  EXPECT_EQ(StatusOf(child), ActorStatus::kFailed);
   EXPECT_EQ(Ask(middle, "children"), "");
 }
 

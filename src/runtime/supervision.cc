@@ -101,9 +101,15 @@ void ActorSystem::OnActorFinished(const std::shared_ptr<Actor>& actor, const Fin
         slot->Commit(Envelope{Envelope::Kind::kChannelClose, {}, channel_id, std::nullopt});
     }
   }
-  // A supervisor that failed or was terminated takes its children with it.
+  // A supervisor that failed or was terminated takes its children with it; a restarted
+  // supervisor starts without children.
   for (const auto& child_id : ChildrenOf(id))
     if (auto child = Find(child_id); child && !child->finished()) TerminateTree(child, StopOrigin::kParentStopping);
+  {
+    std::lock_guard lock(tree_mu_);
+    children_.erase(id);
+    restarts_.erase(id);
+  }
 
   if (AdvancePlans(id)) return;  // stopped to be restarted
   auto parent = actor->parent().empty() ? nullptr : Find(actor->parent());
