@@ -203,7 +203,7 @@ void Actor::Commit(Envelope envelope) {
   {
     std::lock_guard lock(mu_);
     --reserved_;
-    if (sched_ != Sched::kDone) {
+    if (sched_ != Sched::kDone && !finishing_) {
       mailbox_.push_back(std::move(envelope));
       ScheduleLocked();
       return;
@@ -226,7 +226,7 @@ Status Actor::Enqueue(Envelope envelope, size_t capacity) {
 
 void Actor::Notify(Envelope notice) {
   std::lock_guard lock(mu_);
-  if (sched_ == Sched::kDone || status_ != ActorStatus::kRunning) return;
+  if (sched_ == Sched::kDone || finishing_ || status_ != ActorStatus::kRunning) return;
   mailbox_.push_back(std::move(notice));
   ScheduleLocked();
 }
@@ -260,12 +260,19 @@ void Actor::MarkRestarting() {
   if (sched_ == Sched::kDone) status_ = ActorStatus::kRestarting;
 }
 
+bool Actor::FinishedSince(uint64_t lifetime) {
+  std::lock_guard lock(mu_);
+  return lifetimes_ != lifetime;
+}
+
 bool Actor::RunSlice() {
+  uint64_t lifetime;
   {
     std::lock_guard lock(mu_);
     if (sched_ == Sched::kDone) return false;
     sched_ = Sched::kRunning;
     woken_ = false;
+    lifetime = lifetimes_;
   }
   for (int n = 0; n < kTurnsPerSlice; ++n) {
     std::optional<StopOrigin> terminate, stop;
@@ -316,7 +323,7 @@ bool Actor::RunSlice() {
       }
       BeginTurn(std::move(next));
       if (!turn_) {
-        if (finished()) return false;
+        if (FinishedSince(lifetime)) return false;
         continue;
       }
     }
@@ -328,7 +335,7 @@ bool Actor::RunSlice() {
     if (progress == PendingCall::Progress::kDone) {
       CallOutcome outcome = turn_->call->TakeOutcome();
       FinishTurn(std::move(outcome));
-      if (finished()) return false;
+      if (FinishedSince(lifetime)) return false;
       continue;
     }
     std::lock_guard lock(mu_);
@@ -440,13 +447,15 @@ void Actor::Finish(std::string reason, StopOrigin origin, std::optional<Failure>
   if (failure && !finished()) system_->NotifyFailure(id_, *failure);
   {
     std::lock_guard lock(mu_);
-    if (sched_ == Sched::kDone) return;
-    sched_ = Sched::kDone;
+    if (sched_ == Sched::kDone || finishing_) return;
+    finishing_ = true;  // from here on the mailbox takes nothing
     status_ = failure ? ActorStatus::kFailed : ActorStatus::kStopped;
     stop_reason_ = reason;
     if (failure) failure_ = failure;
     undelivered.swap(mailbox_);
   }
+  // The stop is recorded (and announced) before anyone can see the actor as finished: a
+  // supervisor waiting for its children stops after them, in its chain too.
   ordered_json data = {{"reason", reason}, {"undelivered", undelivered.size()}};
   if (failure) data["failure"] = FailureJson(*failure);
   if (context_.shutdown_requested()) data["shutdown_data"] = OptionalBytesToJson(context_.shutdown_data());
@@ -455,6 +464,13 @@ void Actor::Finish(std::string reason, StopOrigin origin, std::optional<Failure>
   turn_.reset();
   instance_.reset();
   if (sink_) system_->chain_store().Flush(*sink_);
+  system_->NotifyFinished(id_, reason);
+  {
+    std::lock_guard lock(mu_);
+    sched_ = Sched::kDone;
+    finishing_ = false;
+    ++lifetimes_;
+  }
   FinishInfo info{std::move(reason), origin, std::move(failure), context_.shutdown_requested(), context_.shutdown_data()};
   system_->OnActorFinished(shared_from_this(), info);
 }

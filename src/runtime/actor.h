@@ -127,6 +127,7 @@ class Actor : public std::enable_shared_from_this<Actor> {
   // tells the system (which tells the supervisor).
   void Finish(std::string reason, StopOrigin origin, std::optional<Failure> failure = std::nullopt);
   void ScheduleLocked();  // mu_ held
+  bool FinishedSince(uint64_t lifetime);
 
   ActorSystem* system_;
   std::string id_;
@@ -150,6 +151,10 @@ class Actor : public std::enable_shared_from_this<Actor> {
   std::optional<Failure> failure_;
   std::string stop_reason_;
   uint32_t restarts_ = 0;
+  // Counts the actor's finishes: a slice that saw it finish (and maybe restart, which
+  // queues it anew) must not go on with the restarted actor.
+  uint64_t lifetimes_ = 0;
+  bool finishing_ = false;  // Finish is recording the stop
   // Snapshot of what the worker changes, for Info() from other threads.
   std::optional<Bytes> state_snapshot_;
 };

@@ -256,6 +256,10 @@ void ActorSystem::NotifyFailure(const std::string& id, const Failure& failure) {
   if (options_.on_failure) options_.on_failure(id, failure);
 }
 
+void ActorSystem::NotifyFinished(const std::string& id, const std::string& reason) {
+  if (options_.on_finished) options_.on_finished(id, reason);
+}
+
 bool ActorSystem::WaitIdle(std::chrono::milliseconds timeout) {
   return scheduler_ ? scheduler_->WaitIdle(timeout) : true;
 }

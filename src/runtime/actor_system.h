@@ -117,6 +117,7 @@ class ActorSystem {
                          const std::optional<Bytes>& message, std::optional<Cause> cause);
   void Schedule(std::shared_ptr<Actor> actor);
   void NotifyFailure(const std::string& id, const Failure& failure);
+  void NotifyFinished(const std::string& id, const std::string& reason);
   // Called by an actor once it has finished: cleans up after it and lets its supervisor
   // (and the restart policy) act.
   void OnActorFinished(const std::shared_ptr<Actor>& actor, const FinishInfo& info);

@@ -88,7 +88,6 @@ Status ActorSystem::RestartChild(const std::string& parent, const std::string& c
 void ActorSystem::OnActorFinished(const std::shared_ptr<Actor>& actor, const FinishInfo& info) {
   const std::string& id = actor->id();
   live_actors_.fetch_sub(1);
-  if (options_.on_finished) options_.on_finished(id, info.reason);
   requests_->EndAllOf(id, "actor " + id + " stopped before responding");
   LeaveWait(id);
   // It leaves its channels: they close, and the other participants are told.
