@@ -1,6 +1,7 @@
 // theater:simple/supervisor, the parent callbacks, restart policies, stop cascades and
 // permissions, with real actors: tests/guests/boss.c supervises tests/guests/messenger.c.
 #include "runtime/chain_state.h"
+#include "runtime/contract.h"
 #include "system_test_util.h"
 
 namespace theater {
@@ -335,6 +336,44 @@ TEST_F(SupervisionTest, ResumeFromTheStateRecordedAtAnEarlierEvent) {
   std::string resumed = system_->Resume(manifest, *state).value();
   EXPECT_EQ(Ask(resumed, "x"), "4");
   EXPECT_FALSE(StateAtEvent(events, 10000).ok());
+}
+
+}  // namespace
+}  // namespace theater
+
+namespace theater {
+namespace {
+
+// Every host call is checked against the caller's permissions, even when the start-time
+// import check is bypassed (here: an instance made directly, for an actor without the
+// `runtime` handler).
+TEST(Permissions, DeniedHostCallIsAnErrorToTheActorAndAnEvent) {
+  auto engine = testing::SharedEngine();
+  Manifest manifest = SystemTest::MakeManifest(testing::Guest("runtime-probe.wasm"), {"message-server"});
+  ActorContext context(nullptr, "probe", manifest, Permissions::FromManifest(manifest), nullptr);
+  auto component = engine->LoadComponentFile(testing::Guest("runtime-probe.wasm")).value();
+  auto created = Instance::Create(engine, component, {}, &context);
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<Instance>>(created));
+  Instance& instance = *std::get<std::unique_ptr<Instance>>(created);
+  // shutdown returns result<_, string>: the actor gets err(...) and carries on.
+  StateCallOutcome out = CallWithState(instance, "theater:simple/message-server-client", "handle-request",
+                                       std::string(contract::kHandleRequest), std::nullopt,
+                                       ValueList{Value::String("r"), Value::BytesValue(ToBytes("shutdown"))});
+  ASSERT_TRUE(out.ok()) << out.failure().Describe();
+  EXPECT_EQ(ToString(out.value().results.at(0).payload().as_bytes()),
+            "permission denied: this actor has no `runtime` handler");
+  ASSERT_EQ(context.chain().size(), 1u);
+  const ChainEvent& denied = context.chain().events()[0];
+  EXPECT_EQ(denied.type, "theater:simple/runtime/shutdown");
+  EXPECT_EQ(nlohmann::json::from_cbor(denied.data)["denied"], "permission denied: this actor has no `runtime` handler");
+  EXPECT_FALSE(context.shutdown_requested());
+  // get-state returns a plain list: a denied call fails the call instead.
+  out = CallWithState(instance, "theater:simple/message-server-client", "handle-request",
+                      std::string(contract::kHandleRequest), std::nullopt,
+                      ValueList{Value::String("r"), Value::BytesValue(ToBytes("state"))});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.failure().kind, FailureKind::kHostError);
+  EXPECT_NE(out.failure().message.find("permission denied"), std::string::npos);
 }
 
 }  // namespace

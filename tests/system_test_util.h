@@ -22,6 +22,18 @@ inline std::shared_ptr<Engine> SharedEngine() {
 }
 
 class SystemTest : public ::testing::Test {
+ public:
+  // A manifest for `component` (absolute or relative to tests/fixtures) granting `handlers`.
+  static Manifest MakeManifest(const std::filesystem::path& component,
+                               const std::vector<std::string>& handlers = {"runtime", "message-server"},
+                               const std::string& extra = "") {
+    std::string text = "name = \"test\"\nversion = \"0.1.0\"\ncomponent = \"" + component.string() + "\"\n" + extra + "\n";
+    for (const auto& h : handlers) text += "[[handler]]\ntype = \"" + h + "\"\n";
+    auto m = ParseManifest(text, THEATER_FIXTURES, "test.toml");
+    EXPECT_TRUE(m.ok()) << m.error();
+    return *m;
+  }
+
  protected:
   // Override to change the system's options before it is created.
   virtual void Configure(SystemOptions& options) {}
@@ -46,16 +58,6 @@ class SystemTest : public ::testing::Test {
 
   void TearDown() override { system_.reset(); }
 
-  // A manifest for `component` (absolute or relative to tests/fixtures) granting `handlers`.
-  static Manifest MakeManifest(const std::filesystem::path& component,
-                               const std::vector<std::string>& handlers = {"runtime", "message-server"},
-                               const std::string& extra = "") {
-    std::string text = "name = \"test\"\nversion = \"0.1.0\"\ncomponent = \"" + component.string() + "\"\n" + extra + "\n";
-    for (const auto& h : handlers) text += "[[handler]]\ntype = \"" + h + "\"\n";
-    auto m = ParseManifest(text, THEATER_FIXTURES, "test.toml");
-    EXPECT_TRUE(m.ok()) << m.error();
-    return *m;
-  }
 
   std::string Spawn(const std::filesystem::path& component, std::optional<Bytes> state = std::nullopt,
                     const std::vector<std::string>& handlers = {"runtime", "message-server"}) {

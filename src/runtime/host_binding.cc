@@ -15,8 +15,9 @@ class Guard {
       : event_type_(interface + "/" + function) {
     auto handler = contract::HandlerForInterface(interface);
     handler_ = handler ? *handler : "";
-    returns_error_ = signature.find("-> result<") != std::string::npos &&
-                     signature.size() > 8 && signature.compare(signature.size() - 8, 8, ", string>") == 0;
+    constexpr std::string_view kErrorString = ", string>";
+    returns_error_ = signature.find("-> result<") != std::string::npos && signature.size() > kErrorString.size() &&
+                     signature.compare(signature.size() - kErrorString.size(), kErrorString.size(), kErrorString) == 0;
   }
 
   // The answer to a denied call, or nullopt when the call may go ahead.
