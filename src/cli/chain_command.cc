@@ -2,25 +2,12 @@
 #include <ctime>
 
 #include "chain/chain_file.h"
+#include "cli/chain_files.h"
 #include "cli/commands.h"
 #include "cli/output.h"
-#include "common/uuid.h"
 #include "runtime/value_json.h"
 
 namespace theater::cli {
-namespace {
-
-// A chain file path, or an actor id whose chain is in the data directory.
-Result<std::filesystem::path> ResolveChain(const std::string& target, const GlobalOptions& global) {
-  std::error_code ec;
-  if (std::filesystem::is_regular_file(target, ec)) return std::filesystem::path(target);
-  if (IsUuid(target)) {
-    auto path = global.DataDir() / "chains" / (target + ".chain");
-    if (std::filesystem::is_regular_file(path, ec)) return path;
-    return Status::Error("no chain for actor " + target + " in " + (global.DataDir() / "chains").string());
-  }
-  return Status::Error("`" + target + "` is neither a chain file nor an actor id");
-}
 
 std::string FormatTime(uint64_t ms) {
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
@@ -33,12 +20,13 @@ std::string FormatTime(uint64_t ms) {
   return out;
 }
 
-// Event data as readable JSON (CBOR decoded; bytes as text or hex).
 nlohmann::ordered_json ReadableData(const Bytes& data) {
   auto decoded = nlohmann::ordered_json::from_cbor(data, true, false);
   if (decoded.is_discarded()) return {{"undecodable_hex", ToHex(data)}};
   return ReadableJson(decoded);
 }
+
+namespace {
 
 int Verify(const std::string& target, bool json, const GlobalOptions& global) {
   Output out(json);

@@ -6,6 +6,9 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "common/bytes.h"
 
 namespace theater::cli {
 
@@ -22,5 +25,11 @@ struct GlobalOptions {
 // Each returns the subcommand it added; its callback sets `exit_code`.
 CLI::App* AddRunCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 CLI::App* AddChainCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+CLI::App* AddInspectCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+
+// Shared by the commands that print chain events.
+std::string FormatTime(uint64_t ms);
+// Event data as readable JSON (CBOR decoded; bytes as text or hex).
+nlohmann::ordered_json ReadableData(const Bytes& data);
 
 }  // namespace theater::cli

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   int exit_code = kExitOk;
   AddRunCommand(app, global, exit_code);
   AddChainCommand(app, global, exit_code);
+  AddInspectCommand(app, global, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

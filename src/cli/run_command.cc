@@ -1,12 +1,14 @@
 // theater run MANIFEST[@NAME]... [--state JSON] [--to NAME] [--send TEXT]... [--request TEXT]... [--json]
 #include <map>
 
+#include "cli/chain_files.h"
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "engine/engine.h"
 #include "host/host_interfaces.h"
 #include "manifest/manifest.h"
 #include "runtime/actor_system.h"
+#include "runtime/chain_state.h"
 
 namespace theater::cli {
 namespace {
@@ -20,6 +22,7 @@ struct RunOptions {
   uint64_t wait_ms = 10000;
   uint64_t timeout_ms = 5000;
   size_t workers = 0;
+  std::string resume;  // ACTOR-ID[@SEQ]
 };
 
 // One step of the command line, in the order written.
@@ -66,9 +69,37 @@ int Run(const RunOptions& opts, const std::vector<Step>& steps, const GlobalOpti
     return kExitUsage;
   };
 
+  // --resume: the first actor starts from a state recorded in an earlier chain.
+  std::optional<Bytes> resumed_state;
+  std::vector<std::string> manifest_args = opts.manifests;
+  if (!opts.resume.empty()) {
+    if (opts.has_state) return usage_error("--state and --resume cannot be used together");
+    std::string id = opts.resume;
+    std::optional<uint64_t> seq;
+    if (size_t at = id.find('@'); at != std::string::npos) {
+      try {
+        seq = std::stoull(id.substr(at + 1));
+      } catch (const std::exception&) {
+        return usage_error("--resume " + opts.resume + ": the event after @ must be a number");
+      }
+      id = id.substr(0, at);
+    }
+    auto events = ReadVerifiedChain(id, global);
+    if (!events.ok()) return usage_error("--resume: " + events.error());
+    auto state = seq ? StateAtEvent(*events, *seq) : LastGoodState(*events);
+    if (!state.ok()) return usage_error("--resume: " + state.error());
+    resumed_state = *state;
+    if (manifest_args.empty()) {
+      auto recorded = ManifestOf(*events);
+      if (!recorded.ok()) return usage_error("--resume: " + recorded.error());
+      manifest_args.push_back(*recorded);
+    }
+  }
+  if (manifest_args.empty()) return usage_error("give at least one MANIFEST (or --resume ACTOR-ID)");
+
   // Manifests first: every error in them is reported before anything runs.
   std::vector<std::pair<std::string, Manifest>> manifests;
-  for (const std::string& arg : opts.manifests) {
+  for (const std::string& arg : manifest_args) {
     std::string path = arg, alias;
     if (size_t at = arg.rfind('@'); at != std::string::npos && arg.find('/', at) == std::string::npos) {
       path = arg.substr(0, at);
@@ -138,7 +169,8 @@ int Run(const RunOptions& opts, const std::vector<Step>& steps, const GlobalOpti
       std::lock_guard lock(names_mu);
       spawning = name;
     }
-    auto id = actors.Spawn(std::move(manifest), std::move(state));
+    bool resume = i == 0 && !opts.resume.empty();
+    auto id = resume ? actors.Resume(std::move(manifest), resumed_state) : actors.Spawn(std::move(manifest), std::move(state));
     if (!id.ok()) {
       actors.Shutdown();
       return usage_error(id.error());
@@ -212,26 +244,39 @@ int Run(const RunOptions& opts, const std::vector<Step>& steps, const GlobalOpti
   actors.WaitIdle(std::chrono::milliseconds(opts.wait_ms));
   actors.Shutdown();
 
-  for (const Started& a : started) {
-    auto info = actors.Info(a.id);
-    if (!info.ok()) continue;
-    std::string head = info->head ? ToHex(*info->head) : "";
+  // Every actor that ran: the ones started here first, then the children they started.
+  std::vector<ActorInfo> infos;
+  for (const Started& a : started)
+    if (auto info = actors.Info(a.id); info.ok()) infos.push_back(*info);
+  for (const ActorInfo& info : actors.List())
+    if (std::none_of(started.begin(), started.end(), [&](const Started& a) { return a.id == info.id; }))
+      infos.push_back(info);
+  bool show_names = several || infos.size() > 1;
+  for (const ActorInfo& info : infos) {
+    std::string name = name_of(info.id);
+    if (name.empty() || name == spawning) name = info.name;
+    std::string head = info.head ? ToHex(*info.head) : "";
     if (out.json()) {
       nlohmann::ordered_json j = {{"event", "summary"},
-                                  {"ok", info->status != ActorStatus::kFailed},
-                                  {"actor", a.name},
-                                  {"actor_id", a.id},
-                                  {"stopped", info->stop_reason},
-                                  {"chain", info->chain_path.string()},
-                                  {"events", info->events},
+                                  {"ok", info.status != ActorStatus::kFailed},
+                                  {"actor", name},
+                                  {"actor_id", info.id},
+                                  {"parent", info.parent},
+                                  {"stopped", info.stop_reason},
+                                  {"restarts", info.restarts},
+                                  {"chain", info.chain_path.string()},
+                                  {"events", info.events},
                                   {"head", head}};
-      j["state"] = info->state ? BytesJson(*info->state) : nlohmann::ordered_json(nullptr);
+      j["state"] = info.state ? BytesJson(*info.state) : nlohmann::ordered_json(nullptr);
       out.Json(j);
     } else {
-      out.Line("stopped", a.id + (several ? " [" + a.name + "]" : "") + " (" + info->stop_reason + ")");
-      if (info->state) out.Line("state", Printable(*info->state));
-      out.Line("chain", (info->chain_path.empty() ? std::string("(not saved: save_chain = false)") : info->chain_path.string()) +
-                            " (" + std::to_string(info->events) + " events)");
+      std::string what = info.id + (show_names ? " [" + name + "]" : "") + " (" + info.stop_reason;
+      if (info.restarts) what += ", restarted " + std::to_string(info.restarts) + "x";
+      if (!info.parent.empty()) what += ", child of " + info.parent.substr(0, 8);
+      out.Line("stopped", what + ")");
+      if (info.state) out.Line("state", Printable(*info.state));
+      out.Line("chain", (info.chain_path.empty() ? std::string("(not saved: save_chain = false)") : info.chain_path.string()) +
+                            " (" + std::to_string(info.events) + " events)");
       out.Line("head", head);
     }
   }
@@ -254,9 +299,14 @@ CLI::App* AddRunCommand(CLI::App& app, const GlobalOptions& global, int& exit_co
       "  theater run examples/greeter-c/manifest.toml --send hello --request Ada\n"
       "  theater run examples/kv-cpp/manifest.toml --state '\"a=1\\n\"' --request 'get a' --json\n"
       "  theater run examples/ping-pong/ping.toml examples/ping-pong/pong.toml --request 'play {{pong}} 3'\n"
+      "  theater run --resume 0d9c6f1e-2b6f-4a53-9a51-5f1e2b4f7c10@12 --request 'get a'\n"
       "Exit status: 0 ok, 1 an actor failed or a message could not be delivered or answered,\n"
       "2 bad input (arguments, manifest, component).");
-  run->add_option("manifest", opts->manifests, "Actor manifests (TOML), each optionally MANIFEST@NAME")->required();
+  run->add_option("manifest", opts->manifests, "Actor manifests (TOML), each optionally MANIFEST@NAME");
+  run->add_option("--resume", opts->resume,
+                  "Start the first actor from the state recorded in ACTOR-ID's chain (after event SEQ, or its "
+                  "last good state), without calling init; its manifest is the chain's unless one is given")
+      ->type_name("ACTOR-ID[@SEQ]");
   run->add_option("--state", opts->state, "Initial state of the first actor: a JSON document (overrides init_state)");
   CLI::Option* to = run->add_option("--to", opts->targets, "Send the following messages to the actor called NAME")
                         ->type_name("NAME")
