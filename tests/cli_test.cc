@@ -126,6 +126,65 @@ TEST(Cli, UnknownTargetOrDuplicateNameIsAUsageError) {
   EXPECT_NE(r.out.find("MANIFEST@NAME"), std::string::npos) << r.out;
 }
 
+TEST(Cli, RunsTheSupervisionTree) {
+  TempDir home;
+  auto r = RunTheater("run " + Q(testing::Example("supervision/supervisor.toml")) +
+                          " --request 'job 2' --request 'job 3' --request 'job 4' --request 'job 5' --json",
+                      home.path());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto lines = JsonLines(r.out);
+  auto responses = Events(lines, "response");
+  ASSERT_EQ(responses.size(), 4u);
+  EXPECT_NE(responses[0]["response"]["text"].get<std::string>().find("2 squared is 4"), std::string::npos);
+  EXPECT_NE(responses[1]["response"]["text"].get<std::string>().find("could not do it"), std::string::npos);
+  EXPECT_NE(responses[3]["response"]["text"].get<std::string>().find("5 squared is 25"), std::string::npos);
+  auto summaries = Events(lines, "summary");
+  ASSERT_EQ(summaries.size(), 3u);  // the supervisor and its two workers
+  int restarts = 0;
+  for (const json& s : summaries) restarts += s["restarts"].get<int>();
+  EXPECT_EQ(restarts, 1);
+  for (const json& s : summaries) {
+    auto verified = RunTheater("chain verify " + s["actor_id"].get<std::string>(), home.path());
+    EXPECT_EQ(verified.exit_code, 0) << verified.out;
+  }
+}
+
+TEST(Cli, InspectShowsStatusCauseRestartsAndLastEvents) {
+  TempDir home;
+  auto run = RunTheater("run " + Q(testing::Example("supervision/supervisor.toml")) + " --request 'job 3' --json",
+                        home.path());
+  std::string worker;
+  for (const json& s : Events(JsonLines(run.out), "summary"))
+    if (s["restarts"] == 1) worker = s["actor_id"];
+  ASSERT_FALSE(worker.empty()) << run.out;
+  auto r = RunTheater("inspect " + worker + " --json", home.path());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["restarts"], 1);
+  EXPECT_EQ(j["cause"]["kind"], "trap");
+  EXPECT_EQ(j["status"], "stopped");
+  EXPECT_EQ(j["last_events"].size(), 10u);
+  auto text = RunTheater("inspect " + worker, home.path());
+  EXPECT_NE(text.out.find("restarts  1"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("cause     trap"), std::string::npos) << text.out;
+  EXPECT_EQ(RunTheater("inspect nope", home.path()).exit_code, 2);
+}
+
+TEST(Cli, ResumeFromAnEarlierEvent) {
+  TempDir home;
+  auto first = RunTheater("run " + Q(testing::Fixture("counter.toml")) + " --request a --request b --request c --json",
+                          home.path());
+  std::string id = Events(JsonLines(first.out), "summary").at(0)["actor_id"];
+  // Events: started, init (call, result), then a call and a result per request: event 4 is
+  // the result of the first request (state "1").
+  auto resumed = RunTheater("run --resume " + id + "@4 --request again --json", home.path());
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out;
+  EXPECT_EQ(Events(JsonLines(resumed.out), "response").at(0)["response"]["text"], "2");
+  auto last_good = RunTheater("run --resume " + id + " --request again --json", home.path());
+  EXPECT_EQ(Events(JsonLines(last_good.out), "response").at(0)["response"]["text"], "4");
+  EXPECT_EQ(RunTheater("run --resume " + id + "@999", home.path()).exit_code, 2);
+}
+
 TEST(Cli, DeliversSendsAndRequestsInTheOrderGiven) {
   TempDir home;
   auto r = RunTheater("run " + Q(testing::Fixture("counter.toml")) + " --request a --send b --send c --request d --json",

@@ -124,7 +124,6 @@ int Run(const RunOptions& opts, const std::vector<Step>& steps, const GlobalOpti
       if (a.id == id) return a.name;
     return spawning;
   };
-  bool failed = false;
   std::mutex print_mu;
 
   EngineOptions engine_options;
@@ -146,7 +145,6 @@ int Run(const RunOptions& opts, const std::vector<Step>& steps, const GlobalOpti
   std::vector<Failure> spawn_failures;  // reported during Spawn: printed after "started"
   system_options.on_failure = [&](const std::string& id, const Failure& f) {
     std::lock_guard lock(print_mu);
-    failed = true;
     bool known;
     {
       std::lock_guard names(names_mu);
@@ -280,7 +278,10 @@ int Run(const RunOptions& opts, const std::vector<Step>& steps, const GlobalOpti
       out.Line("head", head);
     }
   }
-  return failed || request_failed ? kExitActorFailed : kExitOk;
+  // A failure its supervisor recovered from (a restart) is not a failure of the run.
+  bool failed_at_end = std::any_of(infos.begin(), infos.end(),
+                                   [](const ActorInfo& info) { return info.status == ActorStatus::kFailed; });
+  return failed_at_end || request_failed ? kExitActorFailed : kExitOk;
 }
 
 }  // namespace
@@ -300,7 +301,8 @@ CLI::App* AddRunCommand(CLI::App& app, const GlobalOptions& global, int& exit_co
       "  theater run examples/kv-cpp/manifest.toml --state '\"a=1\\n\"' --request 'get a' --json\n"
       "  theater run examples/ping-pong/ping.toml examples/ping-pong/pong.toml --request 'play {{pong}} 3'\n"
       "  theater run --resume 0d9c6f1e-2b6f-4a53-9a51-5f1e2b4f7c10@12 --request 'get a'\n"
-      "Exit status: 0 ok, 1 an actor failed or a message could not be delivered or answered,\n"
+      "Exit status: 0 ok, 1 an actor ended failed (not restarted) or a message could not be\n"
+      "delivered or answered,\n"
       "2 bad input (arguments, manifest, component).");
   run->add_option("manifest", opts->manifests, "Actor manifests (TOML), each optionally MANIFEST@NAME");
   run->add_option("--resume", opts->resume,
