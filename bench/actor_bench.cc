@@ -2,7 +2,7 @@
 // same component driven through the engine alone (instantiate and call, no scheduler, no
 // mailbox, no chain). Prints one line per measurement with the ratio theater/baseline.
 //
-//   theater_bench [--quick] [--only memory|spawn|send|request]
+//   theater_bench [--quick] [--only memory|spawn|send|request|restart]
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -224,6 +224,55 @@ void BenchRequest() {
   std::filesystem::remove_all(dir);
 }
 
+// From a child's trap to its restarted instance answering a message.
+void BenchRestart() {
+  auto engine = MakeEngine();
+  auto dir = TempDir();
+  int n = quick ? 200 : 2000;
+  // Baseline: the engine alone, after a trap: a new store, instance and init, then a call.
+  auto component = engine->LoadComponentFile(THEATER_MESSENGER).value();
+  std::vector<double> bare;
+  auto instance = BareInstance(engine, component);
+  BareInit(*instance);
+  auto ask = [](Instance& i, const char* text) {
+    return CallWithState(i, contract::kMessageClient, "handle-request", contract::kHandleRequest, std::nullopt,
+                         ValueList{Value::String("r"), Value::BytesValue(ToBytes(text))});
+  };
+  for (int i = 0; i < n; ++i) {
+    if (ask(*instance, "trap").ok()) std::exit(1);
+    auto t0 = Clock::now();
+    instance = BareInstance(engine, component);
+    BareInit(*instance);
+    if (!ask(*instance, "echo x").ok()) std::exit(1);
+    bare.push_back(Micros(Clock::now() - t0));
+  }
+
+  auto system = MakeSystem(engine, dir);
+  std::string boss_toml = (dir / "boss.toml").string(), child_toml = (dir / "child.toml").string();
+  WriteFileAtomic(child_toml, ToBytes(std::string("name = \"child\"\nversion = \"1\"\ncomponent = \"") + THEATER_MESSENGER +
+                                      "\"\n[[handler]]\ntype = \"runtime\"\n[[handler]]\ntype = \"message-server\"\n"));
+  WriteFileAtomic(boss_toml, ToBytes(std::string("name = \"boss\"\nversion = \"1\"\ncomponent = \"") + THEATER_BOSS +
+                                     "\"\n[[handler]]\ntype = \"runtime\"\n[[handler]]\ntype = \"message-server\"\n"
+                                     "[[handler]]\ntype = \"supervisor\"\nmax_restarts = 1000000\nbackoff_initial_ms = 0\n"));
+  std::string boss = system->Spawn(LoadManifest(boss_toml).value()).value();
+  std::string child = Ask(*system, boss, "spawn " + child_toml).substr(4);
+  system->WaitIdle(std::chrono::seconds(10));
+  std::vector<double> restart;
+  for (int i = 0; i < n; ++i) {
+    RequestResult trapped = system->Request(child, ToBytes("trap")).get();
+    if (trapped.ok) std::exit(1);
+    auto t0 = Clock::now();  // the trap has happened: its caller has heard of it
+    while (!system->Request(child, ToBytes("echo x")).get().ok) {
+    }
+    restart.push_back(Micros(Clock::now() - t0));
+  }
+  Summary s = Summarize(restart), b = Summarize(bare);
+  Report("child trap -> restarted child answers (median)", "us", s.median, b.median, 1000, true);
+  Report("child trap -> restarted child answers (p99)", "us", s.p99, b.p99, 10000, true);
+  system.reset();
+  std::filesystem::remove_all(dir);
+}
+
 // Runs in a child process, so that its memory is measured alone. Writes bytes per actor.
 double MemoryPerActor(bool bare, int n) {
   int fds[2];
@@ -270,7 +319,7 @@ double MemoryPerActor(bool bare, int n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string only;  // --only memory|spawn|send|request
+  std::string only;  // --only memory|spawn|send|request|restart
   for (int i = 1; i < argc; ++i) {
     quick |= std::strcmp(argv[i], "--quick") == 0;
     if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = argv[++i];
@@ -281,6 +330,7 @@ int main(int argc, char** argv) {
     if (run("spawn")) BenchSpawn();
     if (run("send")) BenchSend();
     if (run("request")) BenchRequest();
+    if (run("restart")) BenchRestart();
     return 0;
   }
   // Memory first, in child processes forked before this process starts any thread.
@@ -291,5 +341,6 @@ int main(int argc, char** argv) {
   BenchSpawn();
   BenchSend();
   BenchRequest();
+  BenchRestart();
   return 0;
 }
