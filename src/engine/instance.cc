@@ -410,6 +410,25 @@ CallOutcome PendingCall::TakeOutcome() {
   return std::optional<Value>(std::move(v));
 }
 
+namespace {
+
+// A host function's arguments, read with the types the component declared for them.
+std::vector<Value> HostArgs(const wasmtime_component_func_type_t* ty, const wasmtime_component_val_t* args,
+                            size_t nargs) {
+  std::vector<Value> values;
+  values.reserve(nargs);
+  for (size_t i = 0; i < nargs; ++i) {
+    const char* name;
+    size_t len;
+    wt::OwnedValType t;
+    wasmtime_component_func_type_param_nth(ty, i, &name, &len, &t.ty);
+    values.push_back(wt::FromWasmtime(args[i], t.ty));
+  }
+  return values;
+}
+
+}  // namespace
+
 // Called by wasmtime for every synchronous host function; `env` is its HostEntry.
 extern "C" wasmtime_error_t* TheaterHostTrampoline(void* env, wasmtime_context_t* ctx,
                                                    const wasmtime_component_func_type_t* ty,
@@ -423,15 +442,7 @@ extern "C" wasmtime_error_t* TheaterHostTrampoline(void* env, wasmtime_context_t
   };
   // Nothing may unwind into wasmtime (Rust): every exception ends here.
   try {
-    std::vector<Value> values;
-    values.reserve(nargs);
-    for (size_t i = 0; i < nargs; ++i) {
-      const char* pname;
-      size_t plen;
-      wt::OwnedValType t;
-      wasmtime_component_func_type_param_nth(ty, i, &pname, &plen, &t.ty);
-      values.push_back(wt::FromWasmtime(args[i], t.ty));
-    }
+    std::vector<Value> values = HostArgs(ty, args, nargs);
     auto r = entry->fn(data->host_data, values);
     if (!r.ok()) return fail(r.error());
     if (nresults == 1) {
@@ -494,15 +505,7 @@ extern "C" void TheaterAsyncHostTrampoline(void* env, wasmtime_context_t* ctx,
     *error_ret = wasmtime_error_new(data->host_error.c_str());
   };
   try {
-    std::vector<Value> values;
-    values.reserve(nargs);
-    for (size_t i = 0; i < nargs; ++i) {
-      const char* pname;
-      size_t plen;
-      wt::OwnedValType t;
-      wasmtime_component_func_type_param_nth(ty, i, &pname, &plen, &t.ty);
-      values.push_back(wt::FromWasmtime(args[i], t.ty));
-    }
+    std::vector<Value> values = HostArgs(ty, args, nargs);
     auto r = entry->async_fn(data->host_data, values);
     if (!r.ok()) return fail(r.error());
     if (!r->later) {
