@@ -105,6 +105,7 @@ Actor::Actor(ActorSystem* system, std::string id, std::string parent, Manifest m
       raw->Append(e, encoding);
       return Status::Ok();
     });
+    context_.set_flush([this] { system_->chain_store().Flush(*sink_); });
   }
 }
 
@@ -290,6 +291,7 @@ bool Actor::RunSlice() {
         turn.call.reset();  // abandons the call where it runs or waits
         context_.Record("wasm/error", FailureJson(termination_failure.value_or(
                                           Failure{FailureKind::kTerminated, turn.function, "terminated while running", {}})));
+        context_.ReleaseEffects();
         FailReply(turn.envelope, "actor " + id_ + " was terminated");
       }
       if (termination_failure) Finish("failed", *terminate, termination_failure);
@@ -387,7 +389,11 @@ void Actor::FinishTurn(CallOutcome outcome) {
     std::lock_guard lock(mu_);
     state_snapshot_ = r.state;
   }
-  Reply(turn.envelope, r, recorded.ok() ? *recorded : Hash{});
+  Hash result_event = recorded.ok() ? *recorded : Hash{};
+  context_.Defer([this, envelope = std::move(turn.envelope), r = std::move(r), result_event] {
+    Reply(envelope, r, result_event);
+  });
+  context_.ReleaseEffects();
   if (context_.shutdown_requested()) Finish("shutdown", StopOrigin::kOutside);
 }
 
@@ -427,6 +433,7 @@ void Actor::FailReply(const Envelope& envelope, const std::string& why) {
 
 void Actor::Fail(const Failure& failure, std::optional<Envelope> envelope) {
   context_.Record("wasm/error", FailureJson(failure));
+  context_.ReleaseEffects();  // what the turn did before it failed was recorded: it happened
   if (failure.kind == FailureKind::kTerminated) {
     StopOrigin origin;
     {
@@ -460,10 +467,11 @@ void Actor::Finish(std::string reason, StopOrigin origin, std::optional<Failure>
   if (failure) data["failure"] = FailureJson(*failure);
   if (context_.shutdown_requested()) data["shutdown_data"] = OptionalBytesToJson(context_.shutdown_data());
   context_.Record("theater/actor-stopped", data);
+  context_.ReleaseEffects();
+  if (sink_) system_->chain_store().Release(*sink_);  // written out: its file can close
   for (const Envelope& e : undelivered) FailReply(e, "actor " + id_ + " stopped before handling the message");
   turn_.reset();
   instance_.reset();
-  if (sink_) system_->chain_store().Flush(*sink_);
   system_->NotifyFinished(id_, reason);
   {
     std::lock_guard lock(mu_);

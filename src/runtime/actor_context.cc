@@ -36,6 +36,14 @@ Result<Hash> ActorContext::Record(std::string type, const ordered_json& data) {
   return (*appended)->hash;
 }
 
+void ActorContext::ReleaseEffects() {
+  if (deferred_.empty()) return;
+  if (flush_) flush_();
+  std::vector<std::function<void()>> effects;
+  effects.swap(deferred_);
+  for (auto& effect : effects) effect();
+}
+
 void ActorContext::Await(std::shared_ptr<AwaitedCall> call) {
   call->op()->SetOnResume([this] { RecordAwaitedIfDone(); });
   awaited_ = std::move(call);

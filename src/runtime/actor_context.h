@@ -94,6 +94,13 @@ class ActorContext {
     awaited_.reset();
   }
 
+  // Effects of the turn (a message to another actor, an answer) wait until the events
+  // that caused them are written: Defer queues one, ReleaseEffects writes the actor's
+  // events out and then lets the queued effects go, in order.
+  void Defer(std::function<void()> effect) { deferred_.push_back(std::move(effect)); }
+  void ReleaseEffects();
+  void set_flush(std::function<void()> flush) { flush_ = std::move(flush); }
+
   // The async host call the current turn waits for (at most one: a turn is sequential).
   // Its "/done" event is recorded when the call resumes with the result.
   void Await(std::shared_ptr<AwaitedCall> call);
@@ -112,6 +119,8 @@ class ActorContext {
   bool shutdown_requested_ = false;
   std::optional<Bytes> shutdown_data_;
   std::shared_ptr<AwaitedCall> awaited_;
+  std::vector<std::function<void()>> deferred_;
+  std::function<void()> flush_;
 };
 
 // Unix time in milliseconds.

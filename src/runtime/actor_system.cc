@@ -113,7 +113,7 @@ Result<std::string> ActorSystem::SpawnActor(Manifest manifest, Permissions permi
   }
   std::string id = NewUuidV4();
   std::shared_ptr<ChainStore::Sink> sink;
-  if (chain_store_ && manifest.save_chain) sink = *chain_store_->Open(id);
+  if (chain_store_ && manifest.save_chain) sink = chain_store_->Open(id);
   std::optional<Bytes> state = initial_state ? std::move(initial_state) : manifest.init_state;
   auto actor = std::make_shared<Actor>(this, id, parent, std::move(manifest), std::move(permissions), *component,
                                        std::move(sink), options_.log_sink);

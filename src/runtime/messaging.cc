@@ -10,6 +10,12 @@ namespace {
 std::string EventType(const char* function) { return std::string(contract::kMessageHost) + "/" + function; }
 
 Value OkValue() { return Value::Ok(); }
+
+// Delivers `envelope` once the turn's events are written (ActorContext::ReleaseEffects).
+void Defer(ActorContext& from, MailboxSlot slot, Envelope envelope) {
+  auto held = std::make_shared<MailboxSlot>(std::move(slot));
+  from.Defer([held, envelope = std::move(envelope)]() mutable { held->Commit(std::move(envelope)); });
+}
 Value ErrValue(const std::string& why) { return Value::Err(Value::String(why)); }
 
 // Records the call with its outcome and returns the WIT value for it.
@@ -29,7 +35,7 @@ Value Send(ActorContext& from, const std::string& to, Bytes message) {
   ordered_json data = {{"args", std::move(args)}, {"result", {{"ok", nullptr}}}};
   auto event = from.Record(EventType("send"), data);
   if (!event.ok()) return ErrValue(event.error());
-  slot->Commit(Envelope{Envelope::Kind::kSend, std::move(message), "", Cause{from.id(), *event}});
+  Defer(from, std::move(*slot), Envelope{Envelope::Kind::kSend, std::move(message), "", Cause{from.id(), *event}});
   return OkValue();
 }
 
@@ -63,7 +69,8 @@ HostReturn Request(ActorContext& from, const std::string& to, Bytes message) {
                             call->Complete(ErrValue(r.error), {{"err", r.error}}, r.cause);
                           }
                         });
-  slot->Commit(Envelope{Envelope::Kind::kRequest, std::move(message), request_id, Cause{from.id(), *event}});
+  Defer(from, std::move(*slot), Envelope{Envelope::Kind::kRequest, std::move(message), request_id, Cause{from.id(), *event}});
+  from.ReleaseEffects();  // the actor waits now: what it has done so far goes out
   from.Await(call);
   return HostReturn::Later(call->op());
 }
@@ -91,7 +98,9 @@ HostReturn OpenChannel(ActorContext& from, const std::string& to, Bytes initial_
                             call->Complete(ErrValue(r.error), {{"err", r.error}}, r.cause);
                           }
                         });
-  slot->Commit(Envelope{Envelope::Kind::kChannelOpen, std::move(initial_message), channel_id, Cause{from.id(), *event}});
+  Defer(from, std::move(*slot),
+        Envelope{Envelope::Kind::kChannelOpen, std::move(initial_message), channel_id, Cause{from.id(), *event}});
+  from.ReleaseEffects();
   from.Await(call);
   return HostReturn::Later(call->op());
 }
@@ -115,7 +124,7 @@ Value SendOnChannel(ActorContext& from, const std::string& channel_id, Bytes mes
   auto event = from.Record(EventType("send-on-channel"), {{"args", args}, {"result", {{"ok", nullptr}}}});
   if (!event.ok()) return ErrValue(event.error());
   for (auto& slot : slots)
-    slot.Commit(Envelope{Envelope::Kind::kChannelMessage, message, channel_id, Cause{from.id(), *event}});
+    Defer(from, std::move(slot), Envelope{Envelope::Kind::kChannelMessage, message, channel_id, Cause{from.id(), *event}});
   return OkValue();
 }
 
@@ -134,7 +143,7 @@ Value CloseChannel(ActorContext& from, const std::string& channel_id) {
   for (const auto& p : channel->participants) {
     // A participant that has stopped has nothing left to close.
     if (auto slot = system.Reserve(p, 0); slot.ok())
-      slot->Commit(Envelope{Envelope::Kind::kChannelClose, {}, channel_id, Cause{from.id(), *event}});
+      Defer(from, std::move(*slot), Envelope{Envelope::Kind::kChannelClose, {}, channel_id, Cause{from.id(), *event}});
   }
   return OkValue();
 }
@@ -154,7 +163,10 @@ Value RespondToRequest(ActorContext& from, const std::string& request_id, Bytes 
     return Finish(from, "respond-to-request", args, Status::Error("no outstanding request " + request_id + " for this actor"));
   auto event = from.Record(EventType("respond-to-request"), {{"args", args}, {"result", {{"ok", nullptr}}}});
   if (!event.ok()) return ErrValue(event.error());
-  requests.Complete(request_id, RequestResult::Response(std::move(response), Cause{from.id(), *event}));
+  Cause cause{from.id(), *event};
+  from.Defer([&requests, request_id, response = std::move(response), cause]() mutable {
+    requests.Complete(request_id, RequestResult::Response(std::move(response), cause));
+  });
   return OkValue();
 }
 
@@ -165,7 +177,9 @@ Value CancelRequest(ActorContext& from, const std::string& request_id) {
     return Finish(from, "cancel-request", args, Status::Error("no outstanding request " + request_id + " for this actor"));
   auto event = from.Record(EventType("cancel-request"), {{"args", args}, {"result", {{"ok", nullptr}}}});
   if (!event.ok()) return ErrValue(event.error());
-  requests.Complete(request_id, RequestResult::Error("request cancelled by " + from.id(), Cause{from.id(), *event}));
+  Cause cause{from.id(), *event};
+  std::string why = "request cancelled by " + from.id();
+  from.Defer([&requests, request_id, why, cause] { requests.Complete(request_id, RequestResult::Error(why, cause)); });
   return OkValue();
 }
 

@@ -5,7 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "chain/chain_file.h"
+#include "common/files.h"
 
 namespace theater {
 
@@ -27,6 +27,12 @@ Status WriteAll(int fd, const uint8_t* data, size_t size, const std::filesystem:
 }
 
 }  // namespace
+
+ChainStore::Sink::~Sink() {
+  WriteOut(store_->options_.sync);
+  std::lock_guard lock(write_mu_);
+  CloseFile();
+}
 
 void ChainStore::Sink::Append(const ChainEvent& event, std::span<const uint8_t> encoding) {
   uint32_t len = static_cast<uint32_t>(encoding.size() + event.hash.size());
@@ -52,7 +58,14 @@ Status ChainStore::Sink::status() const {
   return error_;
 }
 
-Status ChainStore::Sink::WriteOut() {
+void ChainStore::Sink::CloseFile() {
+  if (fd_ < 0) return;
+  ::close(fd_);
+  fd_ = -1;
+  store_->open_files_.fetch_sub(1);
+}
+
+Status ChainStore::Sink::WriteOut(bool sync) {
   std::lock_guard write_lock(write_mu_);
   Bytes data;
   {
@@ -65,11 +78,20 @@ Status ChainStore::Sink::WriteOut() {
     // The file is created with the first write, off the actor's path.
     data.insert(data.begin(), kChainFileMagic, kChainFileMagic + 8);
   }
-  int fd = ::open(path_.c_str(), created_ ? (O_WRONLY | O_APPEND | O_CLOEXEC) : (O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC),
-                  0644);
-  if (fd >= 0) created_ = true;
-  Status s = fd < 0 ? Status::Error(path_.string() + ": " + std::strerror(errno)) : WriteAll(fd, data.data(), data.size(), path_);
-  if (fd >= 0) ::close(fd);
+  Status s;
+  if (fd_ < 0) {
+    int flags = created_ ? (O_WRONLY | O_APPEND | O_CLOEXEC) : (O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC);
+    fd_ = ::open(path_.c_str(), flags, 0644);
+    if (fd_ < 0) s = Status::Error(path_.string() + ": " + std::strerror(errno));
+    else store_->open_files_.fetch_add(1);
+  }
+  if (fd_ >= 0) {
+    created_ = true;
+    s = WriteAll(fd_, data.data(), data.size(), path_);
+    if (s.ok() && sync && ::fdatasync(fd_) != 0) s = Status::Error(path_.string() + ": fdatasync failed: " + std::strerror(errno));
+    // Keep the file open for the next flush, unless too many are open.
+    if (store_->open_files_.load() > store_->options_.max_open_files) CloseFile();
+  }
   if (!s.ok()) {
     std::lock_guard lock(mu_);
     if (error_.ok()) error_ = s;
@@ -77,7 +99,7 @@ Status ChainStore::Sink::WriteOut() {
   return s;
 }
 
-ChainStore::ChainStore(std::filesystem::path dir) : dir_(std::move(dir)) {
+ChainStore::ChainStore(std::filesystem::path dir, Options options) : dir_(std::move(dir)), options_(options) {
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
   writer_ = std::jthread([this](std::stop_token stop) { WriterLoop(stop); });
@@ -90,11 +112,17 @@ ChainStore::~ChainStore() {
   FlushAll();
 }
 
-Result<std::shared_ptr<ChainStore::Sink>> ChainStore::Open(const std::string& actor_id) {
-  return std::shared_ptr<Sink>(new Sink(this, dir_ / (actor_id + ".chain")));
+std::shared_ptr<ChainStore::Sink> ChainStore::Open(const std::string& actor_id, bool append) {
+  return std::shared_ptr<Sink>(new Sink(this, dir_ / (actor_id + ".chain"), append));
 }
 
-Status ChainStore::Flush(Sink& sink) { return sink.WriteOut(); }
+Status ChainStore::Flush(Sink& sink) { return sink.WriteOut(options_.sync); }
+
+void ChainStore::Release(Sink& sink) {
+  sink.WriteOut(options_.sync);
+  std::lock_guard lock(sink.write_mu_);
+  sink.CloseFile();
+}
 
 void ChainStore::MarkDirty(const std::shared_ptr<Sink>& sink) {
   std::lock_guard lock(mu_);
@@ -108,7 +136,7 @@ void ChainStore::FlushAll() {
     dirty.swap(dirty_);
   }
   for (auto& weak : dirty)
-    if (auto sink = weak.lock()) sink->WriteOut();
+    if (auto sink = weak.lock()) sink->WriteOut(options_.sync);
 }
 
 void ChainStore::WriterLoop(std::stop_token stop) {
@@ -119,6 +147,21 @@ void ChainStore::WriterLoop(std::stop_token stop) {
     FlushAll();
     lock.lock();
   }
+}
+
+RecoveryReport RecoverChainFile(const std::filesystem::path& path) {
+  RecoveryReport report;
+  report.verify = VerifyChainFile(path);
+  bool torn_tail = !report.verify.ok && report.verify.reason.rfind("truncated record", 0) == 0;
+  if (!torn_tail) return report;
+  std::error_code ec;
+  uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec || report.verify.bad_offset >= size) return report;
+  report.dropped_bytes = size - report.verify.bad_offset;
+  std::filesystem::resize_file(path, report.verify.bad_offset, ec);
+  if (ec) return report;
+  report.verify = VerifyChainFile(path);
+  return report;
 }
 
 }  // namespace theater

@@ -1,19 +1,25 @@
-// Chain files for many actors: <dir>/<actor-id>.chain in the format of chain/chain_file.h.
-// Appending an event only copies its record into the actor's buffer; a writer thread
-// writes the buffers out every few milliseconds (one write per actor with new events), so
-// recording costs no system call on the actor's path and thousands of actors need no
-// thousands of open files. Flush() writes an actor's buffer at once.
+// Chain files for many actors: <dir>/<actor-id>.chain in the format of chain/chain_file.h
+// (docs/storage.md says why files and not a database).
+//
+// Appending an event only copies its record into the actor's buffer. The buffer reaches
+// the file in two ways: Flush(), which the actor calls before any effect of its turn leaves
+// it (a message, a response: nothing acknowledged is ever lost to a crash of the process),
+// and a writer thread that writes what is left every few milliseconds. Records are written
+// whole, in order, with one write() per flush; a record cut short by a crash mid-write is
+// detected by the reader (a truncated record) and removed by Recover().
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
-#include <span>
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "chain/chain_file.h"
 #include "chain/event.h"
 #include "common/status.h"
 
@@ -21,20 +27,30 @@ namespace theater {
 
 class ChainStore {
  public:
+  struct Options {
+    // fdatasync after every flush: events then survive power loss too, at the cost of a
+    // disk sync per turn. Without it they survive any crash of the process.
+    bool sync = false;
+    // Files kept open for appending; beyond this a flush opens and closes its file.
+    size_t max_open_files = 512;
+  };
+
   // One actor's chain file.
   class Sink : public std::enable_shared_from_this<Sink> {
    public:
+    ~Sink();
     // Queues the record of `event` (`encoding` is its canonical encoding).
     void Append(const ChainEvent& event, std::span<const uint8_t> encoding);
     const std::filesystem::path& path() const { return path_; }
-    ~Sink() { WriteOut(); }
     // The first write error, if any (the chain in memory is still complete).
     Status status() const;
 
    private:
     friend class ChainStore;
-    explicit Sink(ChainStore* store, std::filesystem::path path) : store_(store), path_(std::move(path)) {}
-    Status WriteOut();  // writes the buffer; called with no lock held
+    Sink(ChainStore* store, std::filesystem::path path, bool exists)
+        : store_(store), path_(std::move(path)), created_(exists) {}
+    Status WriteOut(bool sync);  // writes the buffer; called with no lock held
+    void CloseFile();            // write_mu_ held
 
     ChainStore* store_;
     std::filesystem::path path_;
@@ -42,34 +58,51 @@ class ChainStore {
     Bytes buffer_;
     bool queued_ = false;  // on the store's dirty list
     Status error_;
-    std::mutex write_mu_;   // one writer at a time, so records stay in order
-    bool created_ = false;  // guarded by write_mu_
+    std::mutex write_mu_;  // one writer at a time, so records stay in order
+    bool created_;         // guarded by write_mu_
+    int fd_ = -1;          // guarded by write_mu_
   };
 
-  explicit ChainStore(std::filesystem::path dir);
+  explicit ChainStore(std::filesystem::path dir) : ChainStore(std::move(dir), Options()) {}
+  ChainStore(std::filesystem::path dir, Options options);
   ~ChainStore();  // writes everything out
   ChainStore(const ChainStore&) = delete;
   ChainStore& operator=(const ChainStore&) = delete;
 
   // The sink of <dir>/<actor_id>.chain; the file is created (with its header) when the
-  // first events are written out.
-  Result<std::shared_ptr<Sink>> Open(const std::string& actor_id);
-  // Writes out what `sink` has buffered, now.
+  // first events are written out. With `append`, the file exists and its chain goes on.
+  std::shared_ptr<Sink> Open(const std::string& actor_id, bool append = false);
+  // Writes out what `sink` has buffered, now (and syncs it when the store syncs).
   Status Flush(Sink& sink);
   // Writes out every buffer, now.
   void FlushAll();
+  // Lets the sink's file go (it stays readable); later appends reopen it.
+  void Release(Sink& sink);
   const std::filesystem::path& dir() const { return dir_; }
+  const Options& options() const { return options_; }
 
  private:
   void MarkDirty(const std::shared_ptr<Sink>& sink);
   void WriterLoop(std::stop_token stop);
 
   std::filesystem::path dir_;
+  Options options_;
+  std::atomic<size_t> open_files_{0};
   std::mutex mu_;
   std::condition_variable_any cv_;
   std::vector<std::weak_ptr<Sink>> dirty_;
   std::jthread writer_;
-  friend class Sink;
 };
+
+// What Recover found in a chain file.
+struct RecoveryReport {
+  VerifyReport verify;        // of what is left
+  uint64_t dropped_bytes = 0; // a torn record cut off the end
+};
+
+// Checks a chain file after a crash: a record cut short at the end of the file (a write
+// the crash interrupted, whose event was never acknowledged) is removed; anything else
+// that does not verify is reported and left alone.
+RecoveryReport RecoverChainFile(const std::filesystem::path& path);
 
 }  // namespace theater
