@@ -390,9 +390,11 @@ void Actor::FinishTurn(CallOutcome outcome) {
     state_snapshot_ = r.state;
   }
   Hash result_event = recorded.ok() ? *recorded : Hash{};
-  context_.Defer([this, envelope = std::move(turn.envelope), r = std::move(r), result_event] {
-    Reply(envelope, r, result_event);
-  });
+  if (turn.envelope.kind == Envelope::Kind::kRequest || turn.envelope.kind == Envelope::Kind::kChannelOpen) {
+    context_.Defer([this, envelope = std::move(turn.envelope), r = std::move(r), result_event] {
+      Reply(envelope, r, result_event);
+    });
+  }
   context_.ReleaseEffects();
   if (context_.shutdown_requested()) Finish("shutdown", StopOrigin::kOutside);
 }

@@ -97,7 +97,12 @@ class ActorContext {
   // Effects of the turn (a message to another actor, an answer) wait until the events
   // that caused them are written: Defer queues one, ReleaseEffects writes the actor's
   // events out and then lets the queued effects go, in order.
-  void Defer(std::function<void()> effect) { deferred_.push_back(std::move(effect)); }
+  // A turn that does many things lets them go in groups (a group commit every 64 effects),
+  // so that its messages flow while it runs.
+  void Defer(std::function<void()> effect) {
+    deferred_.push_back(std::move(effect));
+    if (deferred_.size() >= 64) ReleaseEffects();
+  }
   void ReleaseEffects();
   void set_flush(std::function<void()> flush) { flush_ = std::move(flush); }
 
