@@ -1,8 +1,10 @@
 #include "host/host_interfaces.h"
 
 #include "host/message_server_interface.h"
+#include "host/random_interface.h"
 #include "host/runtime_interface.h"
 #include "host/supervisor_interface.h"
+#include "host/timing_interface.h"
 
 namespace theater::host {
 
@@ -11,7 +13,9 @@ Status DefineAllInterfaces(Engine& engine) {
     THEATER_RETURN_IF_ERROR(engine.DefineTypesOnlyInterface(types));
   THEATER_RETURN_IF_ERROR(DefineRuntimeInterface(engine));
   THEATER_RETURN_IF_ERROR(DefineMessageServerInterface(engine));
-  return DefineSupervisorInterface(engine);
+  THEATER_RETURN_IF_ERROR(DefineSupervisorInterface(engine));
+  THEATER_RETURN_IF_ERROR(DefineTimingInterface(engine));
+  return DefineRandomInterface(engine);
 }
 
 }  // namespace theater::host

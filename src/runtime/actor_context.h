@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -106,6 +107,15 @@ class ActorContext {
   void ReleaseEffects();
   void set_flush(std::function<void()> flush) { flush_ = std::move(flush); }
 
+  // State a host interface keeps per actor (a random generator, open files...), created on
+  // first use.
+  template <typename T>
+  T& HostState(const std::string& key) {
+    auto& slot = host_state_[key];
+    if (!slot) slot = std::make_shared<T>();
+    return *static_cast<T*>(slot.get());
+  }
+
   // The async host call the current turn waits for (at most one: a turn is sequential).
   // Its "/done" event is recorded when the call resumes with the result.
   void Await(std::shared_ptr<AwaitedCall> call);
@@ -125,6 +135,7 @@ class ActorContext {
   std::optional<Bytes> shutdown_data_;
   std::shared_ptr<AwaitedCall> awaited_;
   std::vector<std::function<void()>> deferred_;
+  std::map<std::string, std::shared_ptr<void>> host_state_;
   std::function<void()> flush_;
 };
 

@@ -107,6 +107,7 @@ class ActorSystem {
   RequestTable& requests() { return *requests_; }
   ChannelTable& channels() { return channels_; }
   ChainStore& chain_store() { return *chain_store_; }
+  TimerQueue& timers() { return *timers_; }
   // Checks size, target and room, and holds a place in the target's mailbox.
   Result<MailboxSlot> Reserve(const std::string& to, size_t message_bytes);
   // Records that `from` waits on `to`; an error if that closes a cycle of waiting actors.
