@@ -26,6 +26,7 @@ struct GlobalOptions {
 CLI::App* AddRunCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 CLI::App* AddChainCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 CLI::App* AddInspectCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+CLI::App* AddReplayCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 
 // Shared by the commands that print chain events.
 std::string FormatTime(uint64_t ms);

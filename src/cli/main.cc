@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   AddRunCommand(app, global, exit_code);
   AddChainCommand(app, global, exit_code);
   AddInspectCommand(app, global, exit_code);
+  AddReplayCommand(app, global, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

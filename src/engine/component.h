@@ -9,6 +9,14 @@
 
 namespace theater {
 
+// A function the component imports: `interface#name` with its signature as the engine
+// renders it ("func(string) -> u64").
+struct ImportedFunction {
+  std::string interface;
+  std::string name;
+  std::string signature;
+};
+
 class Component {
  public:
   struct Impl;
@@ -25,6 +33,8 @@ class Component {
   const std::vector<std::string>& imports() const;
   // Names of the instances it exports ("theater:simple/actor", ...).
   const std::vector<std::string>& exports() const;
+  // Every function of every instance it imports.
+  const std::vector<ImportedFunction>& imported_functions() const;
 
   Impl& impl() const { return *impl_; }
 

@@ -94,6 +94,27 @@ std::vector<std::string> ItemNames(const wasmtime_component_type_t* ty, const wa
   return names;
 }
 
+std::vector<ImportedFunction> ImportedFunctions(const wasmtime_component_type_t* ty, const wasm_engine_t* engine,
+                                               const std::vector<std::string>& imports) {
+  std::vector<ImportedFunction> functions;
+  for (const std::string& interface : imports) {
+    wt::OwnedItem item;
+    item.valid = wasmtime_component_type_import_get(ty, engine, interface.data(), interface.size(), &item.item);
+    if (!item.valid || item.item.kind != WASMTIME_COMPONENT_ITEM_COMPONENT_INSTANCE) continue;
+    const wasmtime_component_instance_type_t* instance = item.item.of.component_instance;
+    size_t n = wasmtime_component_instance_type_export_count(instance, engine);
+    for (size_t i = 0; i < n; ++i) {
+      const char* name;
+      size_t len;
+      wt::OwnedItem func;
+      func.valid = wasmtime_component_instance_type_export_nth(instance, engine, i, &name, &len, &func.item);
+      if (!func.valid || func.item.kind != WASMTIME_COMPONENT_ITEM_COMPONENT_FUNC) continue;
+      functions.push_back({interface, std::string(name, len), wt::RenderFuncType(func.item.of.component_func)});
+    }
+  }
+  return functions;
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const Component>> Engine::LoadComponent(std::span<const uint8_t> bytes) {
@@ -160,6 +181,7 @@ Result<std::shared_ptr<const Component>> Engine::LoadComponent(std::span<const u
   wt::ComponentTypePtr type(wasmtime_component_type(raw));
   ci->imports = ItemNames(type.get(), impl_->engine.get(), true);
   ci->exports = ItemNames(type.get(), impl_->engine.get(), false);
+  ci->imported_functions = ImportedFunctions(type.get(), impl_->engine.get(), ci->imports);
   ci->load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 
   auto component = std::make_shared<const Component>(std::move(ci));
@@ -303,5 +325,6 @@ const std::string& Component::origin() const { return impl_->origin; }
 double Component::load_ms() const { return impl_->load_ms; }
 const std::vector<std::string>& Component::imports() const { return impl_->imports; }
 const std::vector<std::string>& Component::exports() const { return impl_->exports; }
+const std::vector<ImportedFunction>& Component::imported_functions() const { return impl_->imported_functions; }
 
 }  // namespace theater

@@ -61,6 +61,7 @@ struct Component::Impl {
   double load_ms = 0;
   std::vector<std::string> imports;
   std::vector<std::string> exports;
+  std::vector<ImportedFunction> imported_functions;
   std::once_flag import_check_once;
   Status import_check;  // CheckImports' verdict, computed once per component
 };

@@ -23,11 +23,6 @@ namespace {
 // How many turns a worker runs of one actor before it lets the next actor have the thread.
 constexpr int kTurnsPerSlice = 32;
 
-ordered_json FailureJson(const Failure& f) {
-  return {{"function", f.function}, {"kind", FailureKindName(f.kind)}, {"message", f.message},
-          {"backtrace", f.backtrace}};
-}
-
 std::string StopReason(StopOrigin origin) {
   switch (origin) {
     case StopOrigin::kOutside: return "stopped";
@@ -126,7 +121,13 @@ std::optional<Failure> Actor::Start(std::shared_ptr<Engine> engine, std::optiona
                           {"manifest", m.file.string()},
                           {"component_sha256", ToHex(component_->sha256())},
                           {"initial_state", OptionalBytesToJson(initial_state)},
-                          {"init", call_init}};
+                          {"init", call_init},
+                          {"limits",
+                           {{"fuel_per_call", m.limits.fuel_per_call},
+                            {"call_timeout_ms", m.limits.call_timeout_ms},
+                            {"max_memory_bytes", m.limits.max_memory_bytes},
+                            {"max_table_elements", m.limits.max_table_elements},
+                            {"max_instances", m.limits.max_instances}}}};
   if (!parent_.empty()) started["parent"] = parent_;
   if (cause) started["cause"] = cause->ToJson();
   context_.Record("theater/actor-started", started);
@@ -289,7 +290,7 @@ bool Actor::RunSlice() {
         Turn turn = std::move(*turn_);
         turn_.reset();
         turn.call.reset();  // abandons the call where it runs or waits
-        context_.Record("wasm/error", FailureJson(termination_failure.value_or(
+        context_.Record("wasm/error", FailureToJson(termination_failure.value_or(
                                           Failure{FailureKind::kTerminated, turn.function, "terminated while running", {}})));
         context_.ReleaseEffects();
         FailReply(turn.envelope, "actor " + id_ + " was terminated");
@@ -434,7 +435,7 @@ void Actor::FailReply(const Envelope& envelope, const std::string& why) {
 }
 
 void Actor::Fail(const Failure& failure, std::optional<Envelope> envelope) {
-  context_.Record("wasm/error", FailureJson(failure));
+  context_.Record("wasm/error", FailureToJson(failure));
   context_.ReleaseEffects();  // what the turn did before it failed was recorded: it happened
   if (failure.kind == FailureKind::kTerminated) {
     StopOrigin origin;
@@ -466,7 +467,7 @@ void Actor::Finish(std::string reason, StopOrigin origin, std::optional<Failure>
   // The stop is recorded (and announced) before anyone can see the actor as finished: a
   // supervisor waiting for its children stops after them, in its chain too.
   ordered_json data = {{"reason", reason}, {"undelivered", undelivered.size()}};
-  if (failure) data["failure"] = FailureJson(*failure);
+  if (failure) data["failure"] = FailureToJson(*failure);
   if (context_.shutdown_requested()) data["shutdown_data"] = OptionalBytesToJson(context_.shutdown_data());
   context_.Record("theater/actor-stopped", data);
   context_.ReleaseEffects();

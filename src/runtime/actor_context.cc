@@ -29,9 +29,13 @@ ordered_json AwaitedCall::DoneData() {
 }
 
 Result<Hash> ActorContext::Record(std::string type, const ordered_json& data) {
-  Bytes cbor = ordered_json::to_cbor(data);
+  return RecordRaw(std::move(type), ordered_json::to_cbor(data));
+}
+
+Result<Hash> ActorContext::RecordRaw(std::string type, Bytes data) {
+  uint64_t now = clock_ ? clock_() : NowMs();
   std::lock_guard lock(chain_mu_);
-  auto appended = chain_.Append(std::move(type), std::move(cbor), NowMs());
+  auto appended = chain_.Append(std::move(type), std::move(data), now);
   if (!appended.ok()) return appended.status();
   return (*appended)->hash;
 }

@@ -78,6 +78,10 @@ class ActorContext {
   // Appends an event whose data is `data` encoded as CBOR, stamped with the current time.
   // Returns the event's hash.
   Result<Hash> Record(std::string type, const ordered_json& data);
+  // Appends an event with `data` as it is (replay copies recorded inputs this way).
+  Result<Hash> RecordRaw(std::string type, Bytes data);
+  // Where event timestamps come from (replay uses the recorded ones); default: the clock.
+  void set_clock(std::function<uint64_t()> clock) { clock_ = std::move(clock); }
 
   void Log(const std::string& line) { if (log_sink_) log_sink_(id_, line); }
 
@@ -136,6 +140,7 @@ class ActorContext {
   std::shared_ptr<AwaitedCall> awaited_;
   std::vector<std::function<void()>> deferred_;
   std::map<std::string, std::shared_ptr<void>> host_state_;
+  std::function<uint64_t()> clock_;
   std::function<void()> flush_;
 };
 

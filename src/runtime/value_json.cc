@@ -58,6 +58,11 @@ ordered_json ValueToJson(const Value& v) {
   return nullptr;
 }
 
+ordered_json FailureToJson(const Failure& f) {
+  return {{"function", f.function}, {"kind", FailureKindName(f.kind)}, {"message", f.message},
+          {"backtrace", f.backtrace}};
+}
+
 ordered_json ReadableJson(const ordered_json& j) {
   if (j.is_binary()) {
     const auto& b = j.get_binary();

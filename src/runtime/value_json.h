@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/failure.h"
 #include "engine/value.h"
 
 namespace theater {
@@ -20,6 +21,9 @@ ordered_json ValueToJson(const Value& v);
 ordered_json ValuesToJson(const ValueList& values);
 ordered_json BytesToJson(const Bytes& b);
 ordered_json OptionalBytesToJson(const std::optional<Bytes>& b);
+
+// How a failure is recorded: {"function", "kind", "message", "backtrace"}.
+ordered_json FailureToJson(const Failure& f);
 
 // For people: byte strings become {"utf8": ...} when valid UTF-8, else {"hex": ...}.
 nlohmann::ordered_json ReadableJson(const nlohmann::ordered_json& j);

@@ -1,0 +1,289 @@
+#include "runtime/replay.h"
+
+#include <chrono>
+
+#include "engine/engine.h"
+#include "engine/instance.h"
+#include "engine/state_call.h"
+#include "manifest/manifest.h"
+#include "runtime/actor_context.h"
+#include "runtime/contract.h"
+#include "runtime/value_json.h"
+#include "runtime/value_type.h"
+
+namespace theater {
+namespace {
+
+ordered_json Decode(const ChainEvent& e) {
+  auto j = ordered_json::from_cbor(e.data, true, false);
+  return j.is_discarded() ? ordered_json::object() : j;
+}
+
+bool ReturnsStringError(const FuncType& f) {
+  return f.result.kind == ValueType::Kind::kResult && f.result.items.size() == 2 &&
+         f.result.items[1].kind == ValueType::Kind::kString;
+}
+
+class Replayer {
+ public:
+  Replayer(const std::vector<ChainEvent>& recorded, const ReplayOptions& options)
+      : rec_(recorded),
+        options_(options),
+        context_(nullptr, "", Manifest{}, Permissions{}, nullptr) {}
+
+  ReplayReport Run();
+
+ private:
+  // Records the replay's event; the first one that differs from the recording is the divergence.
+  void Diverge(uint64_t seq, std::string why);
+  bool diverged() const { return report_.divergence.has_value(); }
+  uint64_t seq() const { return context_.chain().size(); }
+  // Records the recorded event at the current position as it is (an input from outside).
+  void CopyRecorded();
+  Status Prepare(const ordered_json& started);
+  std::optional<Failure> Instantiate();
+  void ReplayCall(const ChainEvent& call);
+  Result<std::optional<Value>> HostCall(const std::string& interface, const std::string& name, const FuncType& type,
+                                        std::vector<Value>& args);
+  Value ChainValue() const;
+
+  const std::vector<ChainEvent>& rec_;
+  const ReplayOptions& options_;
+  ActorContext context_;
+  std::shared_ptr<Engine> engine_;
+  std::shared_ptr<const Component> component_;
+  std::unique_ptr<Instance> instance_;
+  InstanceLimits limits_;
+  ReplayReport report_;
+};
+
+void Replayer::Diverge(uint64_t seq, std::string why) {
+  if (diverged()) return;
+  ReplayDivergence d;
+  d.seq = seq;
+  d.why = std::move(why);
+  if (seq < rec_.size()) d.recorded = rec_[seq];
+  if (seq < context_.chain().size()) d.replayed = context_.chain().events()[seq];
+  report_.divergence = std::move(d);
+}
+
+void Replayer::CopyRecorded() {
+  const ChainEvent& e = rec_[seq()];
+  context_.RecordRaw(e.type, e.data);
+}
+
+Status Replayer::Prepare(const ordered_json& started) {
+  std::filesystem::path path;
+  if (options_.component) {
+    path = *options_.component;
+  } else {
+    auto manifest = LoadManifest(started.value("manifest", ""));
+    if (!manifest.ok())
+      return Status::Error("the recorded manifest cannot be read (" + manifest.error() +
+                           "); give the component with --component");
+    path = manifest->component_path;
+  }
+  EngineOptions engine_options;
+  engine_options.cache_dir = options_.cache_dir;
+  auto engine = Engine::Create(engine_options);
+  if (!engine.ok()) return engine.status();
+  engine_ = *engine;
+  auto component = engine_->LoadComponentFile(path);
+  if (!component.ok()) return component.status();
+  component_ = *component;
+  report_.component_sha256 = ToHex(component_->sha256());
+  report_.same_component = report_.component_sha256 == started.value("component_sha256", "");
+  if (!report_.same_component && !options_.component)
+    return Status::Error(path.string() + " has SHA-256 " + report_.component_sha256 + ", the chain recorded " +
+                         started.value("component_sha256", "") +
+                         " (to replay another build on purpose, give it with --component)");
+  // Every function the component imports is answered from the recording.
+  for (const ImportedFunction& f : component_->imported_functions()) {
+    auto type = ParseFuncType(f.signature);
+    if (!type.ok()) return type.status();
+    THEATER_RETURN_IF_ERROR(engine_->DefineFunction(
+        f.interface, f.name, f.signature, [this, f, type = *type](void*, std::vector<Value>& args) {
+          return HostCall(f.interface, f.name, type, args);
+        }));
+  }
+  for (const std::string& import : component_->imports())
+    if (contract::IsTypesOnly(import)) THEATER_RETURN_IF_ERROR(engine_->DefineTypesOnlyInterface(import));
+  const ordered_json& l = started.contains("limits") ? started["limits"] : ordered_json::object();
+  ActorLimits defaults;
+  limits_.fuel_per_call = l.value("fuel_per_call", defaults.fuel_per_call);
+  limits_.call_timeout_ms = l.value("call_timeout_ms", defaults.call_timeout_ms);
+  limits_.max_memory_bytes = l.value("max_memory_bytes", defaults.max_memory_bytes);
+  limits_.max_table_elements = l.value("max_table_elements", defaults.max_table_elements);
+  limits_.max_instances = l.value("max_instances", defaults.max_instances);
+  return Status::Ok();
+}
+
+std::optional<Failure> Replayer::Instantiate() {
+  instance_.reset();
+  auto created = Instance::Create(engine_, component_, limits_, &context_);
+  if (auto* failure = std::get_if<Failure>(&created)) return *failure;
+  instance_ = std::move(std::get<std::unique_ptr<Instance>>(created));
+  return std::nullopt;
+}
+
+Value Replayer::ChainValue() const {
+  ValueList events;
+  for (const ChainEvent& e : context_.chain().events()) {
+    Value event = Value::Record({{"event-type", Value::String(e.type)},
+                                 {"parent", e.parent ? Value::Some(Value::U64(ShortHash(*e.parent))) : Value::None()},
+                                 {"data", Value::BytesValue(e.data)}});
+    events.push_back(Value::Record({{"hash", Value::U64(ShortHash(e.hash))}, {"event", std::move(event)}}));
+  }
+  return Value::Record({{"events", Value::List(std::move(events))}});
+}
+
+Result<std::optional<Value>> Replayer::HostCall(const std::string& interface, const std::string& name,
+                                                const FuncType& type, std::vector<Value>& args) {
+  std::string event_type = interface + "/" + name;
+  uint64_t at = seq();
+  auto stop = [&](std::string why) -> Result<std::optional<Value>> {
+    Diverge(at, std::move(why));
+    return Status::Error("replay diverged");
+  };
+  if (diverged()) return Status::Error("replay diverged");
+  if (at >= rec_.size()) return stop("the component calls " + event_type + "; the recording has no more events");
+  const ChainEvent& e = rec_[at];
+  if (e.type != event_type) return stop("the component calls " + event_type + " where the recording has " + e.type);
+  ordered_json data = Decode(e);
+  ordered_json actual = ValuesToJson(args);
+  if (data["args"] != actual)
+    return stop("the component calls " + event_type + " with " + ReadableJson(actual).dump() + ", the recording has " +
+                ReadableJson(data["args"]).dump());
+  // get-chain's recorded result is a summary: the answer is the replayed chain itself.
+  std::optional<Value> chain;
+  if (interface == "theater:simple/runtime" && name == "get-chain") chain = ChainValue();
+  CopyRecorded();
+  if (data.contains("denied")) {
+    std::string why = data["denied"].get<std::string>();
+    if (ReturnsStringError(type)) return std::optional<Value>(Value::Err(Value::String(why)));
+    return Status::Error(why);
+  }
+  if (data.contains("error")) return Status::Error(data["error"].get<std::string>());
+  if (chain) return chain;
+  ordered_json result;
+  if (data.contains("result")) {
+    result = data["result"];
+  } else {
+    // A call whose result came later: it is in the next event, "<type>/done".
+    if (seq() >= rec_.size() || rec_[seq()].type != event_type + "/done")
+      return Status::Error("the recording ends this call here (the actor was stopped while it waited)");
+    result = Decode(rec_[seq()])["result"];
+    CopyRecorded();
+  }
+  if (type.result.kind == ValueType::Kind::kNone) return std::optional<Value>();
+  auto value = JsonToValue(result, type.result);
+  if (!value.ok()) return stop("the recorded result of " + event_type + " does not fit its type: " + value.error());
+  return std::optional<Value>(std::move(*value));
+}
+
+void Replayer::ReplayCall(const ChainEvent& call) {
+  ordered_json data = Decode(call);
+  std::string function = data.value("function", "");
+  size_t hash = function.find('#');
+  std::string interface = function.substr(0, hash), name = hash == std::string::npos ? "" : function.substr(hash + 1);
+  CopyRecorded();  // the call and its parameters are inputs
+  std::optional<ValueList> params;
+  std::string signature;
+  if (instance_) {
+    if (auto sig = instance_->ExportSignature(interface, name)) signature = *sig;
+  }
+  if (!data["params"].is_null() && !signature.empty()) {
+    auto type = ParseFuncType(signature);
+    if (!type.ok() || type->params.size() < 2) {
+      Diverge(seq(), "the export " + function + " now has the signature " + signature);
+      return;
+    }
+    auto value = JsonToValue(data["params"], type->params[1]);
+    if (!value.ok()) {
+      Diverge(seq(), "the recorded parameters do not fit " + signature + ": " + value.error());
+      return;
+    }
+    params = std::move(value->items());
+  }
+  StateCallOutcome out = instance_ ? UnpackStateResult(function, instance_->Call(interface, name,
+                                                                                 StateCallArgs(context_.state(), params),
+                                                                                 signature))
+                                   : StateCallOutcome(Failure{FailureKind::kInstantiation, function, "no instance", {}});
+  if (diverged()) return;
+  if (out.ok()) {
+    context_.set_state(out.value().state);
+    context_.Record("wasm/result", {{"function", function},
+                                    {"state", OptionalBytesToJson(out.value().state)},
+                                    {"results", ValuesToJson(out.value().results)}});
+    return;
+  }
+  // A call the recording shows interrupted (by its deadline, or from outside) was ended by
+  // the clock or by someone else: that is an input, recorded as it was.
+  if (seq() < rec_.size() && rec_[seq()].type == "wasm/error") {
+    std::string kind = Decode(rec_[seq()]).value("kind", "");
+    if (kind == "deadline-exceeded" || kind == "terminated") {
+      CopyRecorded();
+      return;
+    }
+  }
+  context_.Record("wasm/error", FailureToJson(out.failure()));
+}
+
+ReplayReport Replayer::Run() {
+  auto start = std::chrono::steady_clock::now();
+  if (rec_.empty() || rec_[0].type != "theater/actor-started") {
+    report_.error = "the chain does not start with theater/actor-started";
+    return report_;
+  }
+  report_.recorded_seconds = (rec_.back().timestamp_ms - rec_.front().timestamp_ms) / 1000.0;
+  context_.set_clock([this] { return seq() < rec_.size() ? rec_[seq()].timestamp_ms : NowMs(); });
+  context_.set_chain_sink([this](const ChainEvent& e, std::span<const uint8_t>) {
+    if (e.seq >= rec_.size()) Diverge(e.seq, "the replay made more events than the recording");
+    else if (e.hash != rec_[e.seq].hash) Diverge(e.seq, "the replayed event differs from the recorded one");
+    return Status::Ok();
+  });
+  ordered_json started = Decode(rec_[0]);
+  if (Status s = Prepare(started); !s.ok()) {
+    report_.error = s.message();
+    return report_;
+  }
+  const ordered_json& initial = started["initial_state"];
+  context_.set_state(initial.is_binary() ? std::optional<Bytes>(Bytes(initial.get_binary().begin(), initial.get_binary().end()))
+                                         : std::nullopt);
+  CopyRecorded();
+  if (auto failure = Instantiate()) context_.Record("wasm/error", FailureToJson(*failure));
+  while (!diverged() && seq() < rec_.size()) {
+    const ChainEvent& e = rec_[seq()];
+    if (e.type == "wasm/call") {
+      ReplayCall(e);
+    } else if (e.type == "theater/actor-restarted") {
+      ordered_json data = Decode(e);
+      const ordered_json& state = data["state"];
+      context_.set_state(state.is_binary() ? std::optional<Bytes>(Bytes(state.get_binary().begin(), state.get_binary().end()))
+                                           : std::nullopt);
+      CopyRecorded();
+      if (auto failure = Instantiate()) context_.Record("wasm/error", FailureToJson(*failure));
+    } else if (e.type == "theater/actor-stopped") {
+      CopyRecorded();
+      instance_.reset();
+    } else {
+      Diverge(seq(), "the recording has " + e.type + " here, but the replayed component made no such call");
+    }
+  }
+  report_.events = seq();
+  if (!diverged() && seq() < rec_.size()) Diverge(seq(), "the replay stopped short of the recording");
+  report_.identical = !diverged() && context_.chain().size() == rec_.size();
+  if (report_.divergence) report_.events = report_.divergence->seq;
+  report_.head = context_.chain().head();
+  report_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report_;
+}
+
+}  // namespace
+
+ReplayReport Replay(const std::vector<ChainEvent>& recorded, const ReplayOptions& options) {
+  Replayer replayer(recorded, options);
+  return replayer.Run();
+}
+
+}  // namespace theater
