@@ -35,6 +35,8 @@ inline std::filesystem::path Fixture(const std::string& name) { return std::file
 inline std::filesystem::path Guest(const std::string& name) { return std::filesystem::path(THEATER_GUESTS) / name; }
 inline std::filesystem::path Example(const std::string& name) { return std::filesystem::path(THEATER_EXAMPLES) / name; }
 
+inline std::string ToStr(const Bytes& b) { return std::string(b.begin(), b.end()); }
+
 inline void WriteText(const std::filesystem::path& path, const std::string& text) {
   Status s = WriteFileAtomic(path, ToBytes(text));
   if (!s.ok()) std::abort();

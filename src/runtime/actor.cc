@@ -119,6 +119,7 @@ std::optional<Failure> Actor::Start(std::shared_ptr<Engine> engine, std::optiona
                           {"name", m.name},
                           {"version", m.version},
                           {"manifest", m.file.string()},
+                          {"component", m.component_path.string()},
                           {"component_sha256", ToHex(component_->sha256())},
                           {"initial_state", OptionalBytesToJson(initial_state)},
                           {"init", call_init},

@@ -73,16 +73,10 @@ void Replayer::CopyRecorded() {
 }
 
 Status Replayer::Prepare(const ordered_json& started) {
-  std::filesystem::path path;
-  if (options_.component) {
-    path = *options_.component;
-  } else {
-    auto manifest = LoadManifest(started.value("manifest", ""));
-    if (!manifest.ok())
-      return Status::Error("the recorded manifest cannot be read (" + manifest.error() +
-                           "); give the component with --component");
-    path = manifest->component_path;
-  }
+  // The component the chain says ran (its path, checked by its hash), or the one given.
+  std::filesystem::path path = options_.component ? *options_.component
+                                                  : std::filesystem::path(started.value("component", ""));
+  if (path.empty()) return Status::Error("the chain names no component: give it with --component");
   EngineOptions engine_options;
   engine_options.cache_dir = options_.cache_dir;
   auto engine = Engine::Create(engine_options);
