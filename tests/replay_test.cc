@@ -15,6 +15,7 @@ class ReplayTest : public SystemTest {
  protected:
   // Runs the system to the end and returns every actor's saved chain.
   std::vector<std::pair<std::string, std::vector<ChainEvent>>> SavedChains() {
+    system_->WaitIdle(std::chrono::seconds(10));  // a stop refuses what is still waiting
     system_->Shutdown();
     std::vector<std::pair<std::string, std::vector<ChainEvent>>> chains;
     for (const auto& info : system_->List()) {
@@ -148,7 +149,8 @@ TEST_F(ReplayTest, ReplayedHostCallsMustMatchTheRecordedInputs) {
   std::string hello = Spawn("hello.wat", std::nullopt, {"runtime"});
   auto events = SavedChains().at(0).second;
   size_t log = 0;
-  while (events[log].type != "theater:simple/runtime/log") ++log;
+  while (log < events.size() && events[log].type != "theater:simple/runtime/log") ++log;
+  ASSERT_LT(log, events.size());
   auto data = ordered_json::from_cbor(events[log].data);
   data["args"][0] = "Hello from someone else";
   events[log].data = ordered_json::to_cbor(data);

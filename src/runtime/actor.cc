@@ -193,7 +193,7 @@ void Actor::ScheduleLocked() {
 
 Status Actor::Reserve(size_t capacity) {
   std::lock_guard lock(mu_);
-  if (status_ != ActorStatus::kRunning || stop_requested_ || terminate_requested_)
+  if (status_ != ActorStatus::kRunning || finishing_ || stop_requested_ || terminate_requested_)
     return Status::Error("actor " + id_ + " is " +
                          std::string(status_ == ActorStatus::kRunning ? "stopping" : ActorStatusName(status_)));
   if (mailbox_.size() + reserved_ >= capacity)
@@ -460,9 +460,6 @@ void Actor::Finish(std::string reason, StopOrigin origin, std::optional<Failure>
     std::lock_guard lock(mu_);
     if (sched_ == Sched::kDone || finishing_) return;
     finishing_ = true;  // from here on the mailbox takes nothing
-    status_ = failure ? ActorStatus::kFailed : ActorStatus::kStopped;
-    stop_reason_ = reason;
-    if (failure) failure_ = failure;
     undelivered.swap(mailbox_);
   }
   // The stop is recorded (and announced) before anyone can see the actor as finished: a
@@ -479,6 +476,10 @@ void Actor::Finish(std::string reason, StopOrigin origin, std::optional<Failure>
   system_->NotifyFinished(id_, reason);
   {
     std::lock_guard lock(mu_);
+    // The final status shows only once the stop is in the chain: whoever sees it can read it.
+    status_ = failure ? ActorStatus::kFailed : ActorStatus::kStopped;
+    stop_reason_ = reason;
+    if (failure) failure_ = failure;
     sched_ = Sched::kDone;
     finishing_ = false;
     ++lifetimes_;
