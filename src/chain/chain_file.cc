@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "chain/byte_io.h"
 #include "common/files.h"
 
 namespace theater {
@@ -37,32 +38,10 @@ Status ChainFileWriter::Append(const ChainEvent& event, std::span<const uint8_t>
 
 namespace {
 
-// Reads big-endian integers from a byte span, remembering whether it ran out.
-class Reader {
- public:
-  explicit Reader(std::span<const uint8_t> data) : data_(data) {}
-  bool Need(size_t n) const { return pos_ + n <= data_.size(); }
-  uint64_t Uint(size_t n) {
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; ++i) v = v << 8 | data_[pos_++];
-    return v;
-  }
-  std::span<const uint8_t> Take(size_t n) {
-    auto s = data_.subspan(pos_, n);
-    pos_ += n;
-    return s;
-  }
-  size_t pos() const { return pos_; }
-  bool done() const { return pos_ == data_.size(); }
-
- private:
-  std::span<const uint8_t> data_;
-  size_t pos_ = 0;
-};
-
 // Decodes one canonical encoding (exactly `body`), or explains why it cannot.
-std::optional<std::string> DecodeEvent(std::span<const uint8_t> body, ChainEvent& e) {
-  Reader r(body);
+// The type and data are copied only when `keep_payload` (verifying alone needs neither).
+std::optional<std::string> DecodeEvent(std::span<const uint8_t> body, ChainEvent& e, bool keep_payload) {
+  ByteReader r(body);
   if (!r.Need(9)) return "record too short for its header";
   e.seq = r.Uint(8);
   uint8_t flag = static_cast<uint8_t>(r.Uint(1));
@@ -81,19 +60,27 @@ std::optional<std::string> DecodeEvent(std::span<const uint8_t> body, ChainEvent
   size_t type_len = r.Uint(4);
   if (!r.Need(type_len)) return "event type runs past the record";
   auto t = r.Take(type_len);
-  e.type.assign(t.begin(), t.end());
+  if (keep_payload) e.type.assign(t.begin(), t.end());
   if (!r.Need(8)) return "record too short for its data length";
   uint64_t data_len = r.Uint(8);
   if (!r.Need(data_len)) return "event data runs past the record";
   auto d = r.Take(data_len);
-  e.data.assign(d.begin(), d.end());
+  if (keep_payload) e.data.assign(d.begin(), d.end());
   if (!r.done()) return "record has trailing bytes";
   return std::nullopt;
 }
 
 }  // namespace
 
-VerifyReport VerifyChainBytes(std::span<const uint8_t> file, std::vector<ChainEvent>* events_out) {
+Result<ChainEvent> ParseCanonicalEncoding(std::span<const uint8_t> encoding) {
+  ChainEvent e;
+  if (auto why = DecodeEvent(encoding, e, true)) return Status::Error(*why);
+  e.hash = Sha256(encoding);
+  return e;
+}
+
+VerifyReport VerifyChainBytes(std::span<const uint8_t> file, std::vector<ChainEvent>* events_out,
+                              std::vector<Hash>* hashes_out) {
   VerifyReport report;
   auto fail = [&](uint64_t seq, size_t offset, std::string why) {
     report.ok = false;
@@ -104,7 +91,7 @@ VerifyReport VerifyChainBytes(std::span<const uint8_t> file, std::vector<ChainEv
   };
   if (file.size() < 8 || std::memcmp(file.data(), kChainFileMagic, 8) != 0)
     return fail(0, 0, "not a chain file (missing THCHAIN1 header)");
-  Reader r(file.subspan(8));
+  ByteReader r(file.subspan(8));
   uint64_t expected_seq = 0;
   std::optional<Hash> prev;
   while (!r.done()) {
@@ -118,7 +105,8 @@ VerifyReport VerifyChainBytes(std::span<const uint8_t> file, std::vector<ChainEv
                       std::to_string(file.size() - 8 - r.pos()));
     auto record = r.Take(len);
     ChainEvent e;
-    if (auto why = DecodeEvent(record.first(len - 32), e)) return fail(expected_seq, offset, *why);
+    auto body = record.first(len - 32);
+    if (auto why = DecodeEvent(body, e, events_out != nullptr)) return fail(expected_seq, offset, *why);
     std::copy(record.end() - 32, record.end(), e.hash.begin());
     if (e.seq != expected_seq)
       return fail(expected_seq, offset,
@@ -129,7 +117,8 @@ VerifyReport VerifyChainBytes(std::span<const uint8_t> file, std::vector<ChainEv
                   prev ? (e.parent ? "broken parent link: parent is " + ToHex(*e.parent) + ", previous event is " + ToHex(*prev)
                                    : "broken parent link: event has no parent")
                        : "broken parent link: first event must have no parent");
-    Hash computed = ComputeEventHash(e);
+    // The body parsed exactly as a canonical encoding, so it is the encoding to hash.
+    Hash computed = Sha256(body);
     if (computed != e.hash)
       return fail(e.seq, offset,
                   "hash mismatch: recorded " + ToHex(e.hash) + ", computed " + ToHex(computed));
@@ -137,20 +126,22 @@ VerifyReport VerifyChainBytes(std::span<const uint8_t> file, std::vector<ChainEv
     ++expected_seq;
     report.events = expected_seq;
     report.head = prev;
+    if (hashes_out) hashes_out->push_back(e.hash);
     if (events_out) events_out->push_back(std::move(e));
   }
   report.ok = true;
   return report;
 }
 
-VerifyReport VerifyChainFile(const std::filesystem::path& path, std::vector<ChainEvent>* events_out) {
+VerifyReport VerifyChainFile(const std::filesystem::path& path, std::vector<ChainEvent>* events_out,
+                             std::vector<Hash>* hashes_out) {
   auto data = ReadFile(path);
   if (!data.ok()) {
     VerifyReport report;
     report.reason = data.error();
     return report;
   }
-  return VerifyChainBytes(*data, events_out);
+  return VerifyChainBytes(*data, events_out, hashes_out);
 }
 
 }  // namespace theater

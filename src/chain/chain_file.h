@@ -45,8 +45,14 @@ struct VerifyReport {
 };
 
 // Parses a chain file image and checks every record: length, decoding, hash, sequence,
-// parent link. Events that decode are appended to `events_out` when given.
-VerifyReport VerifyChainBytes(std::span<const uint8_t> file, std::vector<ChainEvent>* events_out = nullptr);
-VerifyReport VerifyChainFile(const std::filesystem::path& path, std::vector<ChainEvent>* events_out = nullptr);
+// parent link. Events that verify are appended to `events_out` when given, their hashes
+// to `hashes_out`.
+VerifyReport VerifyChainBytes(std::span<const uint8_t> file, std::vector<ChainEvent>* events_out = nullptr,
+                              std::vector<Hash>* hashes_out = nullptr);
+// Decodes one canonical encoding (docs/chain-format.md, section 2); the hash is its SHA-256.
+Result<ChainEvent> ParseCanonicalEncoding(std::span<const uint8_t> encoding);
+
+VerifyReport VerifyChainFile(const std::filesystem::path& path, std::vector<ChainEvent>* events_out = nullptr,
+                             std::vector<Hash>* hashes_out = nullptr);
 
 }  // namespace theater

@@ -12,18 +12,36 @@ Result<std::filesystem::path> ResolveChain(const std::string& target, const Glob
     if (std::filesystem::is_regular_file(path, ec)) return path;
     return Status::Error("no chain for actor " + target + " in " + (global.DataDir() / "chains").string());
   }
-  return Status::Error("`" + target + "` is neither a chain file nor an actor id");
+  return Status::Error("`" + target + "` is neither a chain file, an export nor an actor id");
+}
+
+std::string FirstProblem(const ChainVerification& v) {
+  if (!v.chain.ok)
+    return "event " + std::to_string(v.chain.bad_seq.value_or(v.chain.events)) + ": " + v.chain.reason;
+  if (!v.problems.empty()) return v.problems.front();
+  if (v.checkpoints && !v.checkpoints->ok) return v.checkpoints->reason;
+  return "";
+}
+
+Result<VerifiedChain> ReadVerifiedChainImage(const std::string& target, const GlobalOptions& global) {
+  auto path = ResolveChain(target, global);
+  if (!path.ok()) return path.status();
+  auto image = ReadChainImage(*path);
+  if (!image.ok()) return image.status();
+  VerifiedChain out;
+  ChainVerification v = VerifyChainImage(*image, std::nullopt, &out.events);
+  if (!v.ok()) return Status::Error(path->string() + " does not verify: " + FirstProblem(v));
+  out.image = std::move(*image);
+  return out;
 }
 
 Result<std::vector<ChainEvent>> ReadVerifiedChain(const std::string& target, const GlobalOptions& global) {
-  auto path = ResolveChain(target, global);
-  if (!path.ok()) return path.status();
-  std::vector<ChainEvent> events;
-  VerifyReport report = VerifyChainFile(*path, &events);
-  if (!report.ok)
-    return Status::Error(path->string() + " does not verify: event " +
-                         std::to_string(report.bad_seq.value_or(report.events)) + ": " + report.reason);
-  return events;
+  auto chain = ReadVerifiedChainImage(target, global);
+  if (!chain.ok()) return chain.status();
+  return std::move(chain->events);
 }
+
+std::filesystem::path SigningKeyPath(const GlobalOptions& global) { return global.DataDir() / "keys" / "checkpoint.key"; }
+std::filesystem::path PublicKeyPath(const GlobalOptions& global) { return global.DataDir() / "keys" / "checkpoint.pub"; }
 
 }  // namespace theater::cli

@@ -1,19 +1,34 @@
-// Finding and reading chains for the CLI: an actor id (its chain in the data directory) or
-// a chain file's path.
+// Finding and reading chains for the CLI: an actor id (its chain in the data directory), a
+// chain file's path, or an export's path; and where the data directory keeps the key that
+// signs checkpoints.
 #pragma once
 
 #include <filesystem>
 #include <string>
 #include <vector>
 
-#include "chain/chain_file.h"
+#include "chain/chain_image.h"
 #include "cli/commands.h"
 #include "common/status.h"
 
 namespace theater::cli {
 
 Result<std::filesystem::path> ResolveChain(const std::string& target, const GlobalOptions& global);
-// The events of a chain that verifies; an error says why it does not.
+
+struct VerifiedChain {
+  ChainImage image;
+  std::vector<ChainEvent> events;
+};
+// A chain (file or export) that verifies, with its checkpoints; an error says why it does not.
+Result<VerifiedChain> ReadVerifiedChainImage(const std::string& target, const GlobalOptions& global);
+// Its events only.
 Result<std::vector<ChainEvent>> ReadVerifiedChain(const std::string& target, const GlobalOptions& global);
+
+// <data dir>/keys/checkpoint.key (PEM, private) and checkpoint.pub beside it.
+std::filesystem::path SigningKeyPath(const GlobalOptions& global);
+std::filesystem::path PublicKeyPath(const GlobalOptions& global);
+
+// The first reason a verification failed, for messages.
+std::string FirstProblem(const ChainVerification& v);
 
 }  // namespace theater::cli

@@ -27,6 +27,9 @@ CLI::App* AddRunCommand(CLI::App& app, const GlobalOptions& global, int& exit_co
 CLI::App* AddChainCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 CLI::App* AddInspectCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 CLI::App* AddReplayCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+// `chain prove` and `chain verify-proof`; `chain export` and `chain keygen`.
+void AddChainProofCommands(CLI::App& chain, const GlobalOptions& global, int& exit_code);
+void AddChainExportCommands(CLI::App& chain, const GlobalOptions& global, int& exit_code);
 
 // Shared by the commands that print chain events.
 std::string FormatTime(uint64_t ms);

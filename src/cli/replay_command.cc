@@ -2,6 +2,7 @@
 #include "cli/chain_files.h"
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "common/files.h"
 #include "runtime/replay.h"
 
 namespace theater::cli {
@@ -14,16 +15,25 @@ nlohmann::ordered_json EventJson(const std::optional<ChainEvent>& e) {
 
 int RunReplay(const std::string& target, const std::string& component, bool json, const GlobalOptions& global) {
   Output out(json);
-  auto events = ReadVerifiedChain(target, global);
-  if (!events.ok()) {
-    if (json) out.Json({{"error", events.error()}});
-    else std::fprintf(stderr, "theater replay: %s\n", events.error().c_str());
+  auto usage = [&](const std::string& why) {
+    if (json) out.Json({{"error", why}});
+    else std::fprintf(stderr, "theater replay: %s\n", why.c_str());
     return kExitUsage;
-  }
+  };
+  auto chain = ReadVerifiedChainImage(target, global);
+  if (!chain.ok()) return usage(chain.error());
   ReplayOptions options;
   if (!component.empty()) options.component = component;
   options.cache_dir = global.DataDir() / "cache" / "components";
-  ReplayReport r = Replay(*events, options);
+  if (chain->image.component && component.empty()) {
+    // An export carries the recorded build: unpack it where compiled components are cached.
+    std::filesystem::path unpacked = options.cache_dir / (chain->image.component_sha256 + ".wasm");
+    std::error_code ec;
+    std::filesystem::create_directories(options.cache_dir, ec);
+    if (Status s = WriteFileAtomic(unpacked, *chain->image.component); !s.ok()) return usage(s.message());
+    options.recorded_component = unpacked;
+  }
+  ReplayReport r = Replay(chain->events, options);
   if (!r.error.empty()) {
     if (json) out.Json({{"error", r.error}});
     else std::fprintf(stderr, "theater replay: %s\n", r.error.c_str());

@@ -23,6 +23,7 @@ struct RunOptions {
   uint64_t timeout_ms = 5000;
   size_t workers = 0;
   std::string resume;  // ACTOR-ID[@SEQ]
+  bool sync = false;
 };
 
 // One step of the command line, in the order written.
@@ -134,6 +135,13 @@ int Run(const RunOptions& opts, const std::vector<Step>& steps, const GlobalOpti
 
   SystemOptions system_options;
   system_options.chain_dir = global.DataDir() / "chains";
+  system_options.chain_store.sync = opts.sync;
+  // Checkpoints are signed when the data directory has a key (theater chain keygen).
+  if (std::filesystem::exists(SigningKeyPath(global))) {
+    auto key = Ed25519Key::Load(SigningKeyPath(global));
+    if (!key.ok()) return usage_error(key.error());
+    system_options.chain_store.signing_key = *key;
+  }
   system_options.workers = opts.workers;
   system_options.request_timeout = std::chrono::milliseconds(opts.timeout_ms);
   bool several = manifests.size() > 1;
@@ -328,6 +336,8 @@ CLI::App* AddRunCommand(CLI::App& app, const GlobalOptions& global, int& exit_co
       ->capture_default_str();
   run->add_option("--workers", opts->workers, "Worker threads (default: one per core)");
   run->add_flag("--json", opts->json, "One JSON object per line instead of text");
+  run->add_flag("--sync", opts->sync,
+                "fdatasync chain files before a turn's effects leave (survives power loss, not only a crash; slower)");
   run->callback([run, to, send, request, opts, &global, &exit_code] {
     opts->has_state = run->count("--state") > 0;
     // --to, --send and --request interleave: keep the order they were written in.

@@ -52,7 +52,7 @@ Result<std::unique_ptr<ActorSystem>> ActorSystem::Create(std::shared_ptr<Engine>
     std::error_code ec;
     std::filesystem::create_directories(system->options_.chain_dir, ec);
     if (ec) return Status::Error(system->options_.chain_dir.string() + ": " + ec.message());
-    system->chain_store_ = std::make_unique<ChainStore>(system->options_.chain_dir);
+    system->chain_store_ = std::make_unique<ChainStore>(system->options_.chain_dir, system->options_.chain_store);
   }
   system->requests_ = std::make_unique<RequestTable>();
   system->timers_ = std::make_unique<TimerQueue>();

@@ -35,6 +35,7 @@ namespace theater {
 struct SystemOptions {
   // Chains go to <chain_dir>/<actor-id>.chain; empty: chains stay in memory.
   std::filesystem::path chain_dir;
+  ChainStore::Options chain_store;      // durability (sync), checkpoints and their key
   size_t workers = 0;                   // 0: one per core
   size_t mailbox_capacity = 1024;       // messages waiting per actor; a full mailbox refuses
   size_t max_message_bytes = 1 << 20;   // larger messages are refused

@@ -74,8 +74,9 @@ void Replayer::CopyRecorded() {
 
 Status Replayer::Prepare(const ordered_json& started) {
   // The component the chain says ran (its path, checked by its hash), or the one given.
-  std::filesystem::path path = options_.component ? *options_.component
-                                                  : std::filesystem::path(started.value("component", ""));
+  std::filesystem::path path = options_.component            ? *options_.component
+                               : options_.recorded_component ? *options_.recorded_component
+                                                             : std::filesystem::path(started.value("component", ""));
   if (path.empty()) return Status::Error("the chain names no component: give it with --component");
   EngineOptions engine_options;
   engine_options.cache_dir = options_.cache_dir;

@@ -23,6 +23,9 @@ struct ReplayOptions {
   // Another build of the component to run instead of the recorded one; without it, the
   // component the chain's manifest names must be the recorded one (same SHA-256).
   std::optional<std::filesystem::path> component;
+  // Where the recorded build is, when not at the path the chain names (e.g. unpacked from
+  // an export); its SHA-256 must still be the recorded one.
+  std::optional<std::filesystem::path> recorded_component;
   std::filesystem::path cache_dir;  // compiled components (optional)
 };
 

@@ -5,6 +5,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
+
+#include "chain/chain_image.h"
+#include "chain/byte_io.h"
+#include "chain/checkpoint.h"
 #include "common/files.h"
 
 namespace theater {
@@ -65,7 +70,7 @@ void ChainStore::Sink::CloseFile() {
   store_->open_files_.fetch_sub(1);
 }
 
-Status ChainStore::Sink::WriteOut(bool sync) {
+Status ChainStore::Sink::WriteOut(bool sync, bool final) {
   std::lock_guard write_lock(write_mu_);
   Bytes data;
   {
@@ -73,10 +78,13 @@ Status ChainStore::Sink::WriteOut(bool sync) {
     data.swap(buffer_);
     queued_ = false;
   }
-  if (data.empty()) return Status::Ok();
+  if (!loaded_) LoadExisting();
+  if (data.empty()) return final ? AddCheckpoints({}, sync, true) : Status::Ok();
+  size_t header = 0;
   if (!created_) {
     // The file is created with the first write, off the actor's path.
     data.insert(data.begin(), kChainFileMagic, kChainFileMagic + 8);
+    header = 8;
   }
   Status s;
   if (fd_ < 0) {
@@ -92,6 +100,8 @@ Status ChainStore::Sink::WriteOut(bool sync) {
     // Keep the file open for the next flush, unless too many are open.
     if (store_->open_files_.load() > store_->options_.max_open_files) CloseFile();
   }
+  // Checkpoints only ever cover events already in the file.
+  if (s.ok()) s = AddCheckpoints(std::span<const uint8_t>(data).subspan(header), sync, final);
   if (!s.ok()) {
     std::lock_guard lock(mu_);
     if (error_.ok()) error_ = s;
@@ -113,13 +123,66 @@ ChainStore::~ChainStore() {
 }
 
 std::shared_ptr<ChainStore::Sink> ChainStore::Open(const std::string& actor_id, bool append) {
-  return std::shared_ptr<Sink>(new Sink(this, dir_ / (actor_id + ".chain"), append));
+  return std::shared_ptr<Sink>(new Sink(this, actor_id, dir_ / (actor_id + ".chain"), append));
+}
+
+void ChainStore::Sink::LoadExisting() {
+  loaded_ = true;
+  if (!created_) return;
+  std::vector<Hash> hashes;
+  VerifyChainFile(path_, nullptr, &hashes);
+  for (const Hash& h : hashes) tree_.Add(MerkleLeafHash(h));
+  if (auto data = ReadFile(CheckpointPathFor(path_)); data.ok()) {
+    if (auto file = ParseCheckpointFile(*data); file.ok()) {
+      checkpoint_file_created_ = true;
+      if (!file->checkpoints.empty()) checkpointed_ = file->checkpoints.back().tree_size;
+    }
+  }
+}
+
+Status ChainStore::Sink::AddCheckpoints(std::span<const uint8_t> records, bool sync, bool final) {
+  const Options& options = store_->options_;
+  // A new checkpoint file starts with its header.
+  Bytes out = checkpoint_file_created_ ? Bytes() : EncodeCheckpointFileHeader(actor_id_);
+  size_t header = out.size();
+  auto checkpoint = [&] {
+    Checkpoint c;
+    c.tree_size = tree_.size();
+    c.root = tree_.Root();
+    c.timestamp_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               std::chrono::system_clock::now().time_since_epoch())
+                                               .count());
+    if (options.signing_key) SignCheckpoint(actor_id_, *options.signing_key, c);
+    PutBytes(out, EncodeCheckpointRecord(c));
+    checkpointed_ = c.tree_size;
+  };
+  // Each record ends with its event's hash: the next leaf of the tree.
+  for (size_t pos = 0; pos + 4 <= records.size();) {
+    size_t len = size_t{records[pos]} << 24 | size_t{records[pos + 1]} << 16 | size_t{records[pos + 2]} << 8 |
+                 records[pos + 3];
+    pos += 4 + len;
+    Hash h;
+    std::copy(records.begin() + pos - 32, records.begin() + pos, h.begin());
+    tree_.Add(MerkleLeafHash(h));
+    if (options.checkpoint_interval && tree_.size() % options.checkpoint_interval == 0) checkpoint();
+  }
+  if (final && tree_.size() > checkpointed_) checkpoint();
+  if (out.size() == header) return Status::Ok();
+  std::filesystem::path path = CheckpointPathFor(path_);
+  int flags = checkpoint_file_created_ ? (O_WRONLY | O_APPEND | O_CLOEXEC) : (O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC);
+  int fd = ::open(path.c_str(), flags, 0644);
+  if (fd < 0) return Status::Error(path.string() + ": " + std::strerror(errno));
+  checkpoint_file_created_ = true;
+  Status s = WriteAll(fd, out.data(), out.size(), path);
+  if (s.ok() && sync && ::fdatasync(fd) != 0) s = Status::Error(path.string() + ": fdatasync failed: " + std::strerror(errno));
+  ::close(fd);
+  return s;
 }
 
 Status ChainStore::Flush(Sink& sink) { return sink.WriteOut(options_.sync); }
 
 void ChainStore::Release(Sink& sink) {
-  sink.WriteOut(options_.sync);
+  sink.WriteOut(options_.sync, /*final=*/true);
   std::lock_guard lock(sink.write_mu_);
   sink.CloseFile();
 }
@@ -151,10 +214,19 @@ void ChainStore::WriterLoop(std::stop_token stop) {
 
 RecoveryReport RecoverChainFile(const std::filesystem::path& path) {
   RecoveryReport report;
+  std::error_code ec;
+  // The checkpoint file is written after the chain file: its torn tail goes first.
+  std::filesystem::path checkpoints = CheckpointPathFor(path);
+  if (auto data = ReadFile(checkpoints); data.ok()) {
+    auto file = ParseCheckpointFile(*data);
+    if (file.ok() && !file->torn.empty()) {
+      report.dropped_checkpoint_bytes = data->size() - file->valid_bytes;
+      std::filesystem::resize_file(checkpoints, file->valid_bytes, ec);
+    }
+  }
   report.verify = VerifyChainFile(path);
   bool torn_tail = !report.verify.ok && report.verify.reason.rfind("truncated record", 0) == 0;
   if (!torn_tail) return report;
-  std::error_code ec;
   uintmax_t size = std::filesystem::file_size(path, ec);
   if (ec || report.verify.bad_offset >= size) return report;
   report.dropped_bytes = size - report.verify.bad_offset;

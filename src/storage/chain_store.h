@@ -6,7 +6,12 @@
 // it (a message, a response: nothing acknowledged is ever lost to a crash of the process),
 // and a writer thread that writes what is left every few milliseconds. Records are written
 // whole, in order, with one write() per flush; a record cut short by a crash mid-write is
-// detected by the reader (a truncated record) and removed by Recover().
+// detected by the reader (a truncated record) and removed by RecoverChainFile().
+//
+// Each chain also gets checkpoints (chain/checkpoint.h): the Merkle root of its first N
+// events, every `checkpoint_interval` events and whenever the actor stops, appended to
+// <dir>/<actor-id>.checkpoints after those events are in the chain file, and signed when
+// the store has a key.
 #pragma once
 
 #include <atomic>
@@ -20,6 +25,8 @@
 #include <vector>
 
 #include "chain/chain_file.h"
+#include "chain/merkle.h"
+#include "common/ed25519.h"
 #include "chain/event.h"
 #include "common/status.h"
 
@@ -33,6 +40,10 @@ class ChainStore {
     bool sync = false;
     // Files kept open for appending; beyond this a flush opens and closes its file.
     size_t max_open_files = 512;
+    // A checkpoint every this many events (0: only when the actor stops).
+    uint64_t checkpoint_interval = 1024;
+    // Signs checkpoints when set.
+    std::shared_ptr<const Ed25519Key> signing_key;
   };
 
   // One actor's chain file.
@@ -47,12 +58,18 @@ class ChainStore {
 
    private:
     friend class ChainStore;
-    Sink(ChainStore* store, std::filesystem::path path, bool exists)
-        : store_(store), path_(std::move(path)), created_(exists) {}
-    Status WriteOut(bool sync);  // writes the buffer; called with no lock held
-    void CloseFile();            // write_mu_ held
+    Sink(ChainStore* store, std::string actor_id, std::filesystem::path path, bool exists)
+        : store_(store), actor_id_(std::move(actor_id)), path_(std::move(path)), created_(exists) {}
+    // Writes the buffer, then the checkpoints it completes (and one for everything written
+    // so far when `final`); called with no lock held.
+    Status WriteOut(bool sync, bool final = false);
+    void CloseFile();  // write_mu_ held
+    // The rest are called with write_mu_ held.
+    Status AddCheckpoints(std::span<const uint8_t> records, bool sync, bool final);
+    void LoadExisting();  // an existing chain goes on: its Merkle tree and checkpoints
 
     ChainStore* store_;
+    std::string actor_id_;
     std::filesystem::path path_;
     mutable std::mutex mu_;
     Bytes buffer_;
@@ -61,6 +78,12 @@ class ChainStore {
     std::mutex write_mu_;  // one writer at a time, so records stay in order
     bool created_;         // guarded by write_mu_
     int fd_ = -1;          // guarded by write_mu_
+    // Guarded by write_mu_: the Merkle tree of what is in the file, the tree size of the
+    // last checkpoint, and whether the checkpoint file has its header.
+    MerkleFrontier tree_;
+    uint64_t checkpointed_ = 0;
+    bool checkpoint_file_created_ = false;
+    bool loaded_ = false;
   };
 
   explicit ChainStore(std::filesystem::path dir) : ChainStore(std::move(dir), Options()) {}
@@ -94,15 +117,17 @@ class ChainStore {
   std::jthread writer_;
 };
 
-// What Recover found in a chain file.
+// What RecoverChainFile found.
 struct RecoveryReport {
-  VerifyReport verify;        // of what is left
-  uint64_t dropped_bytes = 0; // a torn record cut off the end
+  VerifyReport verify;                    // of what is left
+  uint64_t dropped_bytes = 0;             // a torn record cut off the end
+  uint64_t dropped_checkpoint_bytes = 0;  // a torn checkpoint record cut off its file's end
 };
 
 // Checks a chain file after a crash: a record cut short at the end of the file (a write
-// the crash interrupted, whose event was never acknowledged) is removed; anything else
-// that does not verify is reported and left alone.
+// the crash interrupted, whose event was never acknowledged) is removed, and so is a torn
+// last record of its checkpoint file; anything else that does not verify is reported and
+// left alone.
 RecoveryReport RecoverChainFile(const std::filesystem::path& path);
 
 }  // namespace theater

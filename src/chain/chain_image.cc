@@ -1,0 +1,154 @@
+#include "chain/chain_image.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstring>
+#include <map>
+
+#include "chain/byte_io.h"
+#include "common/files.h"
+
+namespace theater {
+
+namespace {
+
+bool HasMagic(std::span<const uint8_t> data, const char* magic) {
+  return data.size() >= 8 && std::memcmp(data.data(), magic, 8) == 0;
+}
+
+// The actor id and component hash that event 0 (theater/actor-started) records.
+struct StartedFacts {
+  std::string actor_id, component_sha256;
+};
+std::optional<StartedFacts> ReadStarted(std::span<const uint8_t> chain) {
+  // Only the first record is read: the header and one record form a chain of one event.
+  if (chain.size() < 12) return std::nullopt;
+  ByteReader r(chain.subspan(8, 4));
+  uint64_t len = r.Uint(4);
+  if (len > chain.size() - 12) return std::nullopt;
+  std::vector<ChainEvent> first;
+  VerifyChainBytes(chain.first(12 + len), &first);
+  if (first.empty() || first[0].type != "theater/actor-started") return std::nullopt;
+  auto data = nlohmann::json::from_cbor(first[0].data, true, false);
+  if (!data.is_object()) return std::nullopt;
+  StartedFacts facts;
+  if (auto it = data.find("actor_id"); it != data.end() && it->is_string()) facts.actor_id = *it;
+  if (auto it = data.find("component_sha256"); it != data.end() && it->is_string()) facts.component_sha256 = *it;
+  return facts;
+}
+
+}  // namespace
+
+std::filesystem::path CheckpointPathFor(const std::filesystem::path& chain_path) {
+  std::filesystem::path p = chain_path;
+  return p.replace_extension(".checkpoints");
+}
+
+Result<ChainImage> ReadChainImage(const std::filesystem::path& path) {
+  auto data = ReadFile(path);
+  if (!data.ok()) return data.status();
+  if (HasMagic(*data, kExportFileMagic)) {
+    auto image = DecodeExport(*data);
+    if (!image.ok()) return image.status().WithContext(path.string());
+    image->path = path;
+    return image;
+  }
+  ChainImage image;
+  image.path = path;
+  image.actor_id = path.stem().string();
+  image.chain = std::move(*data);
+  std::error_code ec;
+  std::filesystem::path checkpoints = CheckpointPathFor(path);
+  if (std::filesystem::exists(checkpoints, ec)) {
+    auto cp = ReadFile(checkpoints);
+    if (!cp.ok()) return cp.status();
+    image.checkpoints = std::move(*cp);
+  }
+  return image;
+}
+
+Bytes EncodeExport(const ChainImage& image) {
+  Bytes out(kExportFileMagic, kExportFileMagic + 8);
+  auto section = [&](char tag, std::span<const uint8_t> content) {
+    out.push_back(static_cast<uint8_t>(tag));
+    PutUint(out, content.size(), 8);
+    PutBytes(out, content);
+  };
+  section('A', ToBytes(image.actor_id));
+  section('H', ToBytes(image.component_sha256));
+  section('C', image.chain);
+  if (image.checkpoints) section('K', *image.checkpoints);
+  if (image.component) section('W', *image.component);
+  return out;
+}
+
+Result<ChainImage> DecodeExport(std::span<const uint8_t> file) {
+  if (!HasMagic(file, kExportFileMagic)) return Status::Error("not an export (missing THEXPRT1 header)");
+  ByteReader r(file.subspan(8));
+  std::map<char, std::span<const uint8_t>> sections;
+  while (!r.done()) {
+    size_t offset = 8 + r.pos();
+    if (!r.Need(9)) return Status::Error("section at byte offset " + std::to_string(offset) + " is cut short");
+    char tag = static_cast<char>(r.Uint(1));
+    uint64_t len = r.Uint(8);
+    if (std::string_view("AHCKW").find(tag) == std::string_view::npos)
+      return Status::Error("unknown section tag 0x" + ToHex(std::span<const uint8_t>(reinterpret_cast<uint8_t*>(&tag), 1)) +
+                           " at byte offset " + std::to_string(offset));
+    if (!r.Need(len))
+      return Status::Error(std::string("section '") + tag + "' at byte offset " + std::to_string(offset) +
+                           " is cut short: needs " + std::to_string(len) + " bytes, has " + std::to_string(r.left()));
+    if (!sections.emplace(tag, r.Take(len)).second)
+      return Status::Error(std::string("section '") + tag + "' appears twice");
+  }
+  for (char required : {'A', 'H', 'C'})
+    if (!sections.count(required)) return Status::Error(std::string("section '") + required + "' is missing");
+  ChainImage image;
+  image.exported = true;
+  image.actor_id = ToString(sections['A']);
+  image.component_sha256 = ToString(sections['H']);
+  image.chain.assign(sections['C'].begin(), sections['C'].end());
+  if (sections.count('K')) image.checkpoints = Bytes(sections['K'].begin(), sections['K'].end());
+  if (sections.count('W')) image.component = Bytes(sections['W'].begin(), sections['W'].end());
+  return image;
+}
+
+ChainVerification VerifyChainImage(const ChainImage& image, const std::optional<Ed25519PublicKey>& required_signer,
+                                   std::vector<ChainEvent>* events_out, std::vector<Hash>* hashes_out) {
+  ChainVerification v;
+  std::vector<Hash> hashes;
+  v.chain = VerifyChainBytes(image.chain, events_out, &hashes);
+  std::optional<StartedFacts> started = ReadStarted(image.chain);
+  if (image.exported) {
+    if (!started)
+      v.problems.push_back("the export's chain does not begin with theater/actor-started");
+    else if (started->actor_id != image.actor_id)
+      v.problems.push_back("the export names actor " + image.actor_id + ", its chain is actor " + started->actor_id + "'s");
+    else if (started->component_sha256 != image.component_sha256)
+      v.problems.push_back("the export names component SHA-256 " + image.component_sha256 + ", its chain recorded " +
+                           started->component_sha256);
+    if (image.component) {
+      std::string actual = ToHex(Sha256(*image.component));
+      if (actual != image.component_sha256)
+        v.problems.push_back("the component in the export has SHA-256 " + actual + ", not " + image.component_sha256);
+    }
+  }
+  if (image.checkpoints) {
+    auto file = ParseCheckpointFile(*image.checkpoints);
+    if (!file.ok()) {
+      v.problems.push_back("checkpoints: " + file.error());
+    } else {
+      std::string chain_actor = started ? started->actor_id : image.actor_id;
+      if (file->actor_id != chain_actor)
+        v.problems.push_back("the checkpoints are actor " + file->actor_id + "'s, the chain is actor " + chain_actor + "'s");
+      if (!file->torn.empty()) v.problems.push_back("checkpoints: " + file->torn);
+      v.checkpoints = VerifyCheckpoints(*file, hashes, required_signer);
+      v.checkpoint_file = std::move(*file);
+    }
+  } else if (required_signer) {
+    v.problems.push_back("the chain has no checkpoints, so nothing is signed by the key");
+  }
+  if (hashes_out) *hashes_out = std::move(hashes);
+  return v;
+}
+
+}  // namespace theater

@@ -1,0 +1,62 @@
+// A chain as it is handed around: a chain file with its checkpoint file beside it, or an
+// export that packs both with the actor's id, the component's hash and (optionally) the
+// component itself, so it can be verified and replayed on another machine.
+//
+// The export file (docs/chain-format.md, section 9): "THEXPRT1" followed by sections, each
+//   tag (1 byte) | length (u64 BE) | content
+// with tags 'A' actor id, 'H' component SHA-256 (hex), 'C' chain file, 'K' checkpoint file
+// (optional), 'W' the component (optional); each at most once, in any order.
+//
+// Everything here uses only the documented formats, SHA-256 and Ed25519: none of the
+// runtime. It is the independent verifier.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "chain/chain_file.h"
+#include "chain/checkpoint.h"
+
+namespace theater {
+
+inline constexpr char kExportFileMagic[] = "THEXPRT1";
+
+struct ChainImage {
+  std::filesystem::path path;          // where it was read from
+  bool exported = false;               // read from an export
+  std::string actor_id;                // an export's; else the chain file's name
+  std::string component_sha256;        // an export's
+  Bytes chain;                         // a chain file image
+  std::optional<Bytes> checkpoints;    // a checkpoint file image
+  std::optional<Bytes> component;      // an export may carry the component
+};
+
+// <dir>/<id>.chain -> <dir>/<id>.checkpoints
+std::filesystem::path CheckpointPathFor(const std::filesystem::path& chain_path);
+
+// Reads a chain file (and its checkpoint file, when there is one) or an export.
+Result<ChainImage> ReadChainImage(const std::filesystem::path& path);
+
+Bytes EncodeExport(const ChainImage& image);
+Result<ChainImage> DecodeExport(std::span<const uint8_t> file);
+
+// Everything verification found.
+struct ChainVerification {
+  VerifyReport chain;
+  std::optional<CheckpointFile> checkpoint_file;    // parsed, when there is one
+  std::optional<CheckpointReport> checkpoints;     // when there is a checkpoint file
+  std::vector<std::string> problems;               // anything else that does not fit (export header, ids)
+  bool ok() const { return chain.ok && (!checkpoints || checkpoints->ok) && problems.empty(); }
+};
+
+// Verifies the chain (chain/chain_file.h), its checkpoints against it, and that an export's
+// header matches its chain and component. With `required_signer`, the chain must have
+// checkpoints and every one must be signed by that key.
+ChainVerification VerifyChainImage(const ChainImage& image,
+                                   const std::optional<Ed25519PublicKey>& required_signer = std::nullopt,
+                                   std::vector<ChainEvent>* events_out = nullptr,
+                                   std::vector<Hash>* hashes_out = nullptr);
+
+}  // namespace theater
