@@ -134,6 +134,8 @@ ProofCheck CheckInclusionProof(const InclusionProof& p, const std::optional<Ed25
     return fail("the event is number " + std::to_string(event->seq) + ", the proof claims " + std::to_string(p.seq));
   if (!VerifyMerkleInclusion(p.seq, p.tree_size, MerkleLeafHash(event->hash), p.path, p.root))
     return fail("the audit path does not lead from the event to the root " + ToHex(p.root));
+  if (p.checkpoint && (p.checkpoint->root != p.root || p.checkpoint->tree_size != p.tree_size))
+    return fail("the checkpoint is for another tree than the proof's");
   if (p.checkpoint && p.checkpoint->signer) {
     if (!CheckpointSignatureValid(p.actor_id, *p.checkpoint))
       return fail("the checkpoint's signature is not valid for this actor, tree size and root");

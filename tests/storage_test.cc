@@ -1,0 +1,170 @@
+// The chain store: per-actor chain files written in groups, checkpoints beside them, and
+// recovery of a tail torn by a crash.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "chain/chain.h"
+#include "chain/chain_image.h"
+#include "storage/chain_store.h"
+#include "test_util.h"
+
+namespace theater {
+namespace {
+
+using testing::TempDir;
+
+// Records `n` events into `chain`, which writes them to `sink`.
+void Record(Chain& chain, ChainStore::Sink& sink, int n) {
+  chain.set_sink([&sink](const ChainEvent& e, std::span<const uint8_t> encoding) {
+    sink.Append(e, encoding);
+    return Status::Ok();
+  });
+  for (int i = 0; i < n; ++i)
+    ASSERT_TRUE(chain.Append("test/event", ToBytes("event " + std::to_string(chain.size())), 1000).ok());
+}
+
+std::vector<ChainEvent> ReadBack(const std::filesystem::path& path) {
+  std::vector<ChainEvent> events;
+  VerifyReport r = VerifyChainFile(path, &events);
+  EXPECT_TRUE(r.ok) << r.reason;
+  return events;
+}
+
+void AppendBytes(const std::filesystem::path& path, const Bytes& bytes) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  ::close(fd);
+}
+
+TEST(ChainStore, FlushPutsEverythingInTheFileAtOnce) {
+  TempDir dir;
+  ChainStore store(dir.path());
+  auto sink = store.Open("actor-1");
+  Chain chain;
+  Record(chain, *sink, 7);
+  ASSERT_TRUE(store.Flush(*sink).ok());
+  // Read right after the flush, not after the writer thread's next round.
+  EXPECT_EQ(ReadBack(dir / "actor-1.chain"), chain.events());
+  Record(chain, *sink, 3);
+  ASSERT_TRUE(store.Flush(*sink).ok());
+  EXPECT_EQ(ReadBack(dir / "actor-1.chain"), chain.events());
+}
+
+TEST(ChainStore, TheWriterThreadWritesWhatIsNotFlushed) {
+  TempDir dir;
+  ChainStore store(dir.path());
+  auto sink = store.Open("actor-1");
+  Chain chain;
+  Record(chain, *sink, 5);
+  for (int i = 0; i < 200 && !std::filesystem::exists(dir / "actor-1.chain"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(ReadBack(dir / "actor-1.chain"), chain.events());
+}
+
+TEST(ChainStore, WritesCheckpointsPeriodicallyAndAtTheEnd) {
+  TempDir dir;
+  ChainStore::Options options;
+  options.checkpoint_interval = 10;
+  options.signing_key = Ed25519Key::Generate().value();
+  {
+    ChainStore store(dir.path(), options);
+    auto sink = store.Open("actor-1");
+    Chain chain;
+    Record(chain, *sink, 13);
+    ASSERT_TRUE(store.Flush(*sink).ok());
+    Record(chain, *sink, 12);
+    store.Release(*sink);  // the actor stopped: a checkpoint for all 25
+  }
+  auto image = ReadChainImage(dir / "actor-1.chain");
+  ASSERT_TRUE(image.ok()) << image.error();
+  ASSERT_TRUE(image->checkpoints.has_value());
+  auto file = ParseCheckpointFile(*image->checkpoints).value();
+  EXPECT_EQ(file.actor_id, "actor-1");
+  std::vector<uint64_t> sizes;
+  for (const Checkpoint& c : file.checkpoints) sizes.push_back(c.tree_size);
+  EXPECT_EQ(sizes, (std::vector<uint64_t>{10, 20, 25}));
+  ChainVerification v = VerifyChainImage(*image, options.signing_key->public_key());
+  EXPECT_TRUE(v.ok()) << v.checkpoints->reason;
+  EXPECT_EQ(v.checkpoints->signed_count, 3u);
+}
+
+TEST(ChainStore, AChainThatGoesOnKeepsItsCheckpointsRight) {
+  TempDir dir;
+  ChainStore::Options options;
+  options.checkpoint_interval = 8;
+  Chain chain;
+  {
+    ChainStore store(dir.path(), options);
+    auto sink = store.Open("actor-1");
+    Record(chain, *sink, 11);
+    store.Release(*sink);
+  }
+  {
+    ChainStore store(dir.path(), options);
+    auto sink = store.Open("actor-1", /*append=*/true);
+    Record(chain, *sink, 9);
+    store.Release(*sink);
+  }
+  EXPECT_EQ(ReadBack(dir / "actor-1.chain"), chain.events());
+  auto image = ReadChainImage(dir / "actor-1.chain").value();
+  ChainVerification v = VerifyChainImage(image);
+  ASSERT_TRUE(v.ok()) << (v.checkpoints ? v.checkpoints->reason : "no checkpoints");
+  std::vector<uint64_t> sizes;
+  for (const Checkpoint& c : v.checkpoint_file->checkpoints) sizes.push_back(c.tree_size);
+  EXPECT_EQ(sizes, (std::vector<uint64_t>{8, 11, 16, 20}));
+}
+
+TEST(ChainStore, RecoveryCutsATornTailAndKeepsEveryWholeEvent) {
+  TempDir dir;
+  Chain chain;
+  {
+    ChainStore store(dir.path());
+    auto sink = store.Open("actor-1");
+    Record(chain, *sink, 6);
+    store.Release(*sink);
+  }
+  std::filesystem::path path = dir / "actor-1.chain";
+  Bytes whole = ReadFile(path).value();
+  Bytes checkpoints = ReadFile(CheckpointPathFor(path)).value();
+  // A crash in the middle of writing the next record, and of the next checkpoint.
+  AppendBytes(path, {0, 0, 0, 90, 0, 0, 0, 0, 0, 0, 0, 6, 1});
+  AppendBytes(CheckpointPathFor(path), {0, 0, 0, 49, 0, 0});
+  VerifyReport before = VerifyChainFile(path);
+  EXPECT_FALSE(before.ok);
+  EXPECT_EQ(before.bad_seq, 6u);
+  EXPECT_EQ(before.reason.rfind("truncated record", 0), 0u) << before.reason;
+
+  RecoveryReport r = RecoverChainFile(path);
+  EXPECT_TRUE(r.verify.ok) << r.verify.reason;
+  EXPECT_EQ(r.dropped_bytes, 13u);
+  EXPECT_EQ(r.dropped_checkpoint_bytes, 6u);
+  EXPECT_EQ(ReadFile(path).value(), whole);
+  EXPECT_EQ(ReadFile(CheckpointPathFor(path)).value(), checkpoints);
+  EXPECT_EQ(ReadBack(path), chain.events());
+}
+
+TEST(ChainStore, RecoveryLeavesDamageThatIsNotATornTailAlone) {
+  TempDir dir;
+  {
+    ChainStore store(dir.path());
+    auto sink = store.Open("actor-1");
+    Chain chain;
+    Record(chain, *sink, 4);
+    store.Release(*sink);
+  }
+  std::filesystem::path path = dir / "actor-1.chain";
+  Bytes bytes = ReadFile(path).value();
+  bytes[bytes.size() - 40] ^= 1;  // inside the last record: a changed event, not a torn one
+  ASSERT_TRUE(WriteFileAtomic(path, bytes).ok());
+  RecoveryReport r = RecoverChainFile(path);
+  EXPECT_FALSE(r.verify.ok);
+  EXPECT_EQ(r.dropped_bytes, 0u);
+  EXPECT_EQ(ReadFile(path).value(), bytes) << "evidence is never cut away";
+}
+
+}  // namespace
+}  // namespace theater
