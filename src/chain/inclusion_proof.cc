@@ -79,7 +79,7 @@ Result<InclusionProof> InclusionProofFromJson(const nlohmann::json& j) {
     return Status::Error("field `" + field + "`: " + what);
   };
   if (!j.is_object()) return Status::Error("a proof is a JSON object");
-  if (j.value("format", "") != kInclusionProofFormat)
+  if (!j.contains("format") || j["format"] != kInclusionProofFormat)
     return bad("format", std::string("must be \"") + kInclusionProofFormat + "\"");
   InclusionProof p;
   if (!j.contains("actor_id") || !j["actor_id"].is_string()) return bad("actor_id", "missing or not a string");

@@ -21,10 +21,14 @@ int Export(const std::string& target, const std::string& out_path, bool with_com
     std::fprintf(stderr, "theater chain export: the chain does not begin with theater/actor-started\n");
     return kExitUsage;
   }
-  image.actor_id = started.value("actor_id", image.actor_id);
-  image.component_sha256 = started.value("component_sha256", "");
+  auto text = [&](const char* field) {
+    auto it = started.find(field);
+    return it != started.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  image.actor_id = text("actor_id");
+  image.component_sha256 = text("component_sha256");
   if (with_component && !image.component) {
-    std::string component = started.value("component", "");
+    std::string component = text("component");
     auto bytes = component.empty() ? Result<Bytes>(Status::Error("the chain names no component file"))
                                     : ReadFile(component);
     if (bytes.ok() && ToHex(Sha256(*bytes)) == image.component_sha256) {
