@@ -83,7 +83,10 @@ class ActorContext {
   // Where event timestamps come from (replay uses the recorded ones); default: the clock.
   void set_clock(std::function<uint64_t()> clock) { clock_ = std::move(clock); }
 
-  void Log(const std::string& line) { if (log_sink_) log_sink_(id_, line); }
+  // A log line leaves the actor like any effect: after the events before it are written.
+  void Log(const std::string& line) {
+    if (log_sink_) Defer([this, line] { log_sink_(id_, line); });
+  }
 
   // runtime.shutdown: the actor stops once the current call returns.
   void RequestShutdown(std::optional<Bytes> data) {
