@@ -1,5 +1,8 @@
 #include "common/files.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -10,12 +13,30 @@
 namespace theater {
 
 Result<Bytes> ReadFile(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) return Status::Error(path.string() + ": is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error(path.string() + ": " + std::strerror(errno));
-  Bytes data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return Status::Error(path.string() + ": read failed");
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::Error(path.string() + ": " + std::strerror(errno));
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return Status::Error(path.string() + (S_ISDIR(st.st_mode) ? ": is a directory" : ": cannot stat"));
+  }
+  // One read of the size the file has (chains are read whole, often); then whatever it grew by.
+  Bytes data(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (true) {
+    if (got == data.size()) data.resize(data.size() + 65536);
+    ssize_t n = ::read(fd, data.data() + got, data.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return Status::Error(path.string() + ": read failed: " + std::strerror(err));
+    }
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  data.resize(got);
   return data;
 }
 
