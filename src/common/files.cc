@@ -15,17 +15,19 @@ namespace theater {
 Result<Bytes> ReadFile(const std::filesystem::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::Error(path.string() + ": " + std::strerror(errno));
-  struct stat st;
-  if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+  struct stat st {};
+  bool stat_ok = ::fstat(fd, &st) == 0;
+  if (!stat_ok || S_ISDIR(st.st_mode)) {
     ::close(fd);
-    return Status::Error(path.string() + (S_ISDIR(st.st_mode) ? ": is a directory" : ": cannot stat"));
+    return Status::Error(path.string() + (stat_ok ? ": is a directory" : ": cannot stat"));
   }
-  // One read of the size the file has (chains are read whole, often); then whatever it grew by.
-  Bytes data(static_cast<size_t>(st.st_size));
-  size_t got = 0;
+  // Reserved to the file's size and filled by 64 KiB reads: no zero-fill, no regrowth
+  // (chains are read whole, and often); a file that grows meanwhile is still read whole.
+  Bytes data;
+  data.reserve(static_cast<size_t>(st.st_size));
+  uint8_t chunk[65536];
   while (true) {
-    if (got == data.size()) data.resize(data.size() + 65536);
-    ssize_t n = ::read(fd, data.data() + got, data.size() - got);
+    ssize_t n = ::read(fd, chunk, sizeof chunk);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       int err = errno;
@@ -33,10 +35,9 @@ Result<Bytes> ReadFile(const std::filesystem::path& path) {
       return Status::Error(path.string() + ": read failed: " + std::strerror(err));
     }
     if (n == 0) break;
-    got += static_cast<size_t>(n);
+    data.insert(data.end(), chunk, chunk + n);
   }
   ::close(fd);
-  data.resize(got);
   return data;
 }
 
