@@ -1,6 +1,7 @@
 #include "runtime/replay.h"
 
 #include <chrono>
+#include <map>
 
 #include "engine/engine.h"
 #include "engine/instance.h"
@@ -55,6 +56,7 @@ class Replayer {
   std::unique_ptr<Instance> instance_;
   InstanceLimits limits_;
   ReplayReport report_;
+  std::map<std::string, Result<FuncType>> export_types_;  // parsed once per signature
 };
 
 void Replayer::Diverge(uint64_t seq, std::string why) {
@@ -188,7 +190,9 @@ void Replayer::ReplayCall(const ChainEvent& call) {
     if (auto sig = instance_->ExportSignature(interface, name)) signature = *sig;
   }
   if (!data["params"].is_null() && !signature.empty()) {
-    auto type = ParseFuncType(signature);
+    auto cached = export_types_.find(signature);
+    if (cached == export_types_.end()) cached = export_types_.emplace(signature, ParseFuncType(signature)).first;
+    const Result<FuncType>& type = cached->second;
     if (!type.ok() || type->params.size() < 2) {
       Diverge(seq(), "the export " + function + " now has the signature " + signature);
       return;

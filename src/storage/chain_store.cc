@@ -17,6 +17,7 @@ namespace theater {
 namespace {
 
 constexpr auto kWriteInterval = std::chrono::milliseconds(5);
+constexpr size_t kMaxKeptBuffer = 64 * 1024;
 
 Status WriteAll(int fd, const uint8_t* data, size_t size, const std::filesystem::path& path) {
   while (size > 0) {
@@ -72,7 +73,11 @@ void ChainStore::Sink::CloseFile() {
 
 Status ChainStore::Sink::WriteOut(bool sync, bool final) {
   std::lock_guard write_lock(write_mu_);
-  Bytes data;
+  // The two buffers trade places, so both keep their capacity from turn to turn (but not
+  // without bound: a buffer that once held a huge turn is let go).
+  Bytes& data = spare_;
+  data.clear();
+  if (data.capacity() > kMaxKeptBuffer) Bytes().swap(data);
   {
     std::lock_guard lock(mu_);
     data.swap(buffer_);

@@ -74,6 +74,7 @@ class ChainStore {
     mutable std::mutex mu_;
     Bytes buffer_;
     bool queued_ = false;  // on the store's dirty list
+    Bytes spare_;          // guarded by write_mu_: the buffer being written
     Status error_;
     std::mutex write_mu_;  // one writer at a time, so records stay in order
     bool created_;         // guarded by write_mu_
