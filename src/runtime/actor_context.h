@@ -102,16 +102,17 @@ class ActorContext {
     awaited_.reset();
   }
 
-  // Effects of the turn (a message to another actor, an answer) wait until the events
-  // that caused them are written: Defer queues one, ReleaseEffects writes the actor's
-  // events out and then lets the queued effects go, in order.
+  // Effects of the turn (a message to another actor, an answer, a log line) wait until
+  // the events that caused them are written: Defer queues one, ReleaseEffects writes the
+  // actor's events out and then lets the queued effects go, in order.
+  void Defer(std::function<void()> effect) { deferred_.push_back(std::move(effect)); }
+  void ReleaseEffects();
   // A turn that does many things lets them go in groups (a group commit every 64 effects),
-  // so that its messages flow while it runs.
-  void Defer(std::function<void()> effect) {
-    deferred_.push_back(std::move(effect));
+  // so that its messages flow while it runs. Called once a host call's event is recorded
+  // (never from Defer: the effect's own event may not be recorded yet).
+  void ReleaseEffectsIfMany() {
     if (deferred_.size() >= 64) ReleaseEffects();
   }
-  void ReleaseEffects();
   void set_flush(std::function<void()> flush) { flush_ = std::move(flush); }
 
   // State a host interface keeps per actor (a random generator, open files...), created on

@@ -59,6 +59,7 @@ Status DefineActorFunction(Engine& engine, const std::string& interface, const s
         }
         auto recorded = actor.Record(guard.event_type(), data);
         if (!recorded.ok()) return Status::Error("could not record the call: " + recorded.error());
+        actor.ReleaseEffectsIfMany();
         return result;
       });
 }
@@ -70,7 +71,9 @@ Status DefineSelfRecordingFunction(Engine& engine, const std::string& interface,
                                [fn = std::move(fn), guard](void* host_data, std::vector<Value>& args) {
                                  ActorContext& actor = *static_cast<ActorContext*>(host_data);
                                  if (auto denied = guard.Check(actor, args)) return std::move(*denied);
-                                 return fn(actor, args);
+                                 auto result = fn(actor, args);
+                                 actor.ReleaseEffectsIfMany();
+                                 return result;
                                });
 }
 
@@ -85,7 +88,9 @@ Status DefineAsyncActorFunction(Engine& engine, const std::string& interface, co
           if (!denied->ok()) return denied->status();
           return HostReturn::Now(std::move(**denied));
         }
-        return fn(actor, args);
+        auto result = fn(actor, args);
+        actor.ReleaseEffectsIfMany();
+        return result;
       });
 }
 
