@@ -189,7 +189,7 @@ Times TheaterTurns(ChainStore& store, const std::string& actor_id, int turns, st
     raw->Append(e, encoding);
     return Status::Ok();
   });
-  context.set_flush([&store, raw] { store.Flush(*raw); });
+  context.set_flush([&store, raw] { return store.Flush(*raw); });
   const std::vector<TurnInputs>& inputs = Inputs();
   Stopwatch clock;
   for (int t = 0; t < turns; ++t) {

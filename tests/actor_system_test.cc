@@ -79,6 +79,31 @@ TEST_F(ActorSystemTest, FailedTurnKeepsTheStateFromBeforeIt) {
   EXPECT_NE(s.message().find("failed"), std::string::npos) << s.message();
 }
 
+// A full disk: the chain cannot be written, so the answer must not leave (it would claim
+// something the chain cannot prove); the caller hears why and the actor stops failed.
+TEST_F(ActorSystemTest, AnActorWhoseChainCannotBeWrittenStopsAndItsAnswerDoesNotLeave) {
+  std::string id = SpawnMessenger();
+  EXPECT_EQ(Ask(id, "echo before"), "before");
+  std::filesystem::path chain = system_->Info(id).value().chain_path;
+  std::string answer;
+  {
+    testing::FileSizeLimit limit(std::filesystem::file_size(chain));
+    answer = Ask(id, "echo after");
+  }
+  EXPECT_NE(answer.find("ERROR: actor " + id + " could not write its chain"), std::string::npos) << answer;
+  ASSERT_TRUE(WaitStopped(id));
+  auto info = system_->Info(id).value();
+  EXPECT_EQ(info.status, ActorStatus::kFailed);
+  ASSERT_TRUE(info.failure.has_value());
+  EXPECT_NE(info.failure->message.find("its chain could not be written"), std::string::npos) << info.failure->message;
+  // What is on disk is the chain up to the last turn that was written, and it verifies.
+  std::vector<ChainEvent> on_disk;
+  ASSERT_TRUE(VerifyChainFile(chain, &on_disk).ok);
+  auto in_memory = Events(id);
+  ASSERT_LT(on_disk.size(), in_memory.size());
+  EXPECT_TRUE(std::equal(on_disk.begin(), on_disk.end(), in_memory.begin()));
+}
+
 TEST_F(ActorSystemTest, HostileActorsFailAloneWithTheirCause) {
   std::string good = Spawn("counter.wat");
   for (const auto& [fixture, kind] : std::vector<std::pair<std::string, FailureKind>>{

@@ -147,6 +147,18 @@ TEST(ChainStore, RecoveryCutsATornTailAndKeepsEveryWholeEvent) {
   EXPECT_EQ(ReadBack(path), chain.events());
 }
 
+TEST(ChainStore, RecoveryOfAHeaderCutShortLeavesAnEmptyChain) {
+  TempDir dir;
+  testing::WriteText(dir / "actor-1.chain", "THCH");
+  EXPECT_FALSE(VerifyChainFile(dir / "actor-1.chain").ok);
+  RecoveryReport r = RecoverChainFile(dir / "actor-1.chain");
+  EXPECT_TRUE(r.verify.ok) << r.verify.reason;
+  EXPECT_EQ(r.verify.events, 0u);
+  testing::WriteText(dir / "other.chain", "THCX");  // not a torn header: left alone
+  EXPECT_FALSE(RecoverChainFile(dir / "other.chain").verify.ok);
+  EXPECT_EQ(ReadFile(dir / "other.chain").value(), ToBytes("THCX"));
+}
+
 TEST(ChainStore, RecoveryLeavesDamageThatIsNotATornTailAlone) {
   TempDir dir;
   {
@@ -164,6 +176,39 @@ TEST(ChainStore, RecoveryLeavesDamageThatIsNotATornTailAlone) {
   EXPECT_FALSE(r.verify.ok);
   EXPECT_EQ(r.dropped_bytes, 0u);
   EXPECT_EQ(ReadFile(path).value(), bytes) << "evidence is never cut away";
+}
+
+}  // namespace
+}  // namespace theater
+
+namespace theater {
+namespace {
+
+TEST(ChainStore, AFailedWriteStopsTheFileWhereItStillVerifies) {
+  TempDir dir;
+  ChainStore store(dir.path());
+  auto sink = store.Open("actor-1");
+  Chain chain;
+  Record(chain, *sink, 5);
+  ASSERT_TRUE(store.Flush(*sink).ok());
+  uintmax_t size = std::filesystem::file_size(dir / "actor-1.chain");
+  {
+    testing::FileSizeLimit limit(size + 100);  // room for part of one more record
+    Record(chain, *sink, 5);
+    Status s = store.Flush(*sink);
+    EXPECT_FALSE(s.ok());
+    EXPECT_NE(s.message().find("write failed"), std::string::npos) << s.message();
+  }
+  // The disk has room again, but the chain does not go on with a hole in it.
+  Record(chain, *sink, 2);
+  EXPECT_FALSE(store.Flush(*sink).ok());
+  EXPECT_FALSE(sink->status().ok());
+  RecoveryReport r = RecoverChainFile(dir / "actor-1.chain");
+  ASSERT_TRUE(r.verify.ok) << r.verify.reason;
+  std::vector<ChainEvent> on_disk = ReadBack(dir / "actor-1.chain");
+  ASSERT_GE(on_disk.size(), 5u);
+  ASSERT_LT(on_disk.size(), chain.size());
+  EXPECT_TRUE(std::equal(on_disk.begin(), on_disk.end(), chain.events().begin())) << "a prefix of the chain";
 }
 
 }  // namespace

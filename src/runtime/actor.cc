@@ -100,7 +100,14 @@ Actor::Actor(ActorSystem* system, std::string id, std::string parent, Manifest m
       raw->Append(e, encoding);
       return Status::Ok();
     });
-    context_.set_flush([this] { system_->chain_store().Flush(*sink_); });
+    // An actor whose chain cannot be written stops: it could no longer prove what it did.
+    context_.set_flush([this] {
+      Status s = system_->chain_store().Flush(*sink_);
+      if (!s.ok())
+        RequestTermination(StopOrigin::kOutside,
+                           Failure{FailureKind::kHostError, "", "its chain could not be written: " + s.message(), {}});
+      return s;
+    });
   }
 }
 
@@ -294,6 +301,7 @@ bool Actor::RunSlice() {
         context_.Record("wasm/error", FailureToJson(termination_failure.value_or(
                                           Failure{FailureKind::kTerminated, turn.function, "terminated while running", {}})));
         context_.ReleaseEffects();
+        context_.Flush();  // the error leaves after its event is written
         FailReply(turn.envelope, "actor " + id_ + " was terminated");
       }
       if (termination_failure) Finish("failed", *terminate, termination_failure);
@@ -392,12 +400,15 @@ void Actor::FinishTurn(CallOutcome outcome) {
     state_snapshot_ = r.state;
   }
   Hash result_event = recorded.ok() ? *recorded : Hash{};
-  if (turn.envelope.kind == Envelope::Kind::kRequest || turn.envelope.kind == Envelope::Kind::kChannelOpen) {
+  bool answers = turn.envelope.kind == Envelope::Kind::kRequest || turn.envelope.kind == Envelope::Kind::kChannelOpen;
+  Envelope answer_to{turn.envelope.kind, {}, turn.envelope.id, std::nullopt};
+  if (answers) {
     context_.Defer([this, envelope = std::move(turn.envelope), r = std::move(r), result_event] {
       Reply(envelope, r, result_event);
     });
   }
-  context_.ReleaseEffects();
+  // The answer was dropped with the turn's other effects: the caller hears why instead.
+  if (!context_.ReleaseEffects() && answers) FailReply(answer_to, "actor " + id_ + " could not write its chain");
   if (context_.shutdown_requested()) Finish("shutdown", StopOrigin::kOutside);
 }
 
@@ -438,6 +449,7 @@ void Actor::FailReply(const Envelope& envelope, const std::string& why) {
 void Actor::Fail(const Failure& failure, std::optional<Envelope> envelope) {
   context_.Record("wasm/error", FailureToJson(failure));
   context_.ReleaseEffects();  // what the turn did before it failed was recorded: it happened
+  context_.Flush();           // and the failure is written before anyone hears of it
   if (failure.kind == FailureKind::kTerminated) {
     StopOrigin origin;
     {

@@ -40,12 +40,16 @@ Result<Hash> ActorContext::RecordRaw(std::string type, Bytes data) {
   return (*appended)->hash;
 }
 
-void ActorContext::ReleaseEffects() {
-  if (deferred_.empty()) return;
-  if (flush_) flush_();
+bool ActorContext::ReleaseEffects() {
+  if (deferred_.empty()) return true;
+  if (!Flush().ok()) {
+    deferred_.clear();
+    return false;
+  }
   std::vector<std::function<void()>> effects;
   effects.swap(deferred_);
   for (auto& effect : effects) effect();
+  return true;
 }
 
 void ActorContext::Await(std::shared_ptr<AwaitedCall> call) {

@@ -105,15 +105,19 @@ class ActorContext {
   // Effects of the turn (a message to another actor, an answer, a log line) wait until
   // the events that caused them are written: Defer queues one, ReleaseEffects writes the
   // actor's events out and then lets the queued effects go, in order.
+  // ReleaseEffects is false when the events could not be written (the effects are dropped).
   void Defer(std::function<void()> effect) { deferred_.push_back(std::move(effect)); }
-  void ReleaseEffects();
+  bool ReleaseEffects();
   // A turn that does many things lets them go in groups (a group commit every 64 effects),
   // so that its messages flow while it runs. Called once a host call's event is recorded
   // (never from Defer: the effect's own event may not be recorded yet).
   void ReleaseEffectsIfMany() {
     if (deferred_.size() >= 64) ReleaseEffects();
   }
-  void set_flush(std::function<void()> flush) { flush_ = std::move(flush); }
+  // Writes the actor's recorded events out. When that fails, the queued effects are
+  // dropped, never let go: nothing leaves that is not durable.
+  void set_flush(std::function<Status()> flush) { flush_ = std::move(flush); }
+  Status Flush() { return flush_ ? flush_() : Status::Ok(); }
 
   // State a host interface keeps per actor (a random generator, open files...), created on
   // first use.
@@ -145,7 +149,7 @@ class ActorContext {
   std::vector<std::function<void()>> deferred_;
   std::map<std::string, std::shared_ptr<void>> host_state_;
   std::function<uint64_t()> clock_;
-  std::function<void()> flush_;
+  std::function<Status()> flush_;
 };
 
 // Unix time in milliseconds.

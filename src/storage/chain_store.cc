@@ -1,5 +1,6 @@
 #include "storage/chain_store.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -82,6 +83,9 @@ Status ChainStore::Sink::WriteOut(bool sync, bool final) {
     std::lock_guard lock(mu_);
     data.swap(buffer_);
     queued_ = false;
+    // After a failed write nothing more is written: the file stays a chain that verifies
+    // (a prefix of the real one) instead of one with a hole.
+    if (!error_.ok()) return error_;
   }
   if (!loaded_) LoadExisting();
   if (data.empty()) return final ? AddCheckpoints({}, sync, true) : Status::Ok();
@@ -228,6 +232,13 @@ RecoveryReport RecoverChainFile(const std::filesystem::path& path) {
       report.dropped_checkpoint_bytes = data->size() - file->valid_bytes;
       std::filesystem::resize_file(checkpoints, file->valid_bytes, ec);
     }
+  }
+  // A crash during an actor's very first write can leave part of the header: no event of
+  // it was ever acknowledged, so the chain is empty.
+  if (auto data = ReadFile(path); data.ok() && data->size() < 8 &&
+                                  std::equal(data->begin(), data->end(), kChainFileMagic)) {
+    report.dropped_bytes = data->size();
+    WriteFileAtomic(path, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(kChainFileMagic), 8));
   }
   report.verify = VerifyChainFile(path);
   bool torn_tail = !report.verify.ok && report.verify.reason.rfind("truncated record", 0) == 0;
