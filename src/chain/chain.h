@@ -22,6 +22,11 @@ class Chain {
 
   // Records an event at `timestamp_ms`. The event is in the chain even if the sink fails.
   Result<const ChainEvent*> Append(std::string type, Bytes data, uint64_t timestamp_ms);
+  // Takes `events` as the chain so far (an earlier run's, read back from its file), so that
+  // the next Append continues it. They must form a chain: seq 0, 1, ..., each hash right
+  // and linked to the one before. The chain must be empty; the sink is not called (the
+  // events are already wherever it writes).
+  Status Restore(std::vector<ChainEvent> events);
 
   const std::vector<ChainEvent>& events() const { return events_; }
   size_t size() const { return events_.size(); }

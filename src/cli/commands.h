@@ -16,6 +16,7 @@ namespace theater::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitActorFailed = 1;   // the actor failed (run) / the chain is invalid (verify)
 inline constexpr int kExitUsage = 2;         // bad arguments, manifest, component or data directory
+inline constexpr int kExitNoServer = 3;      // no server at the address (or it went away)
 
 struct GlobalOptions {
   std::string data_dir;  // --data-dir, else $THEATER_HOME, else ~/.theater
@@ -27,6 +28,10 @@ CLI::App* AddRunCommand(CLI::App& app, const GlobalOptions& global, int& exit_co
 CLI::App* AddChainCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 CLI::App* AddInspectCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 CLI::App* AddReplayCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+CLI::App* AddServerCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+// The client commands of a running server (client_commands.cc, channel_command.cc).
+void AddClientCommands(CLI::App& app, int& exit_code);
+void AddChannelCommand(CLI::App& app, int& exit_code);
 // `chain prove` and `chain verify-proof`; `chain export` and `chain keygen`.
 void AddChainProofCommands(CLI::App& chain, const GlobalOptions& global, int& exit_code);
 void AddChainExportCommands(CLI::App& chain, const GlobalOptions& global, int& exit_code);

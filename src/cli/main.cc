@@ -18,7 +18,10 @@ int main(int argc, char** argv) {
       "Theater runs WebAssembly components as sandboxed actors and records everything that\n"
       "crosses the sandbox in a hash-linked chain that can be verified.\n\n"
       "Data (chains, compiled components) lives in --data-dir, $THEATER_HOME or ~/.theater.\n"
-      "Exit status: 0 ok, 1 the actor failed or a chain did not verify, 2 bad input.",
+      "Run one actor system in the foreground with `theater run`, or a long-lived server with\n"
+      "`theater server` and drive it with start/list/send/request/events/... (--server ADDR).\n\n"
+      "Exit status: 0 ok, 1 the actor failed, the server refused or a chain did not verify,\n"
+      "2 bad input, 3 no server at the address.",
       "theater"};
   app.set_version_flag("--version", "theater 0.1.0 (wasmtime 48.0.8)");
   app.require_subcommand(1);
@@ -30,6 +33,9 @@ int main(int argc, char** argv) {
   AddChainCommand(app, global, exit_code);
   AddInspectCommand(app, global, exit_code);
   AddReplayCommand(app, global, exit_code);
+  AddServerCommand(app, global, exit_code);
+  AddClientCommands(app, exit_code);
+  AddChannelCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "runtime/actor_system.h"
+#include "runtime/chain_state.h"
 #include "runtime/contract.h"
 
 namespace theater {
@@ -94,12 +95,13 @@ Actor::Actor(ActorSystem* system, std::string id, std::string parent, Manifest m
       component_(std::move(component)),
       sink_(std::move(sink)),
       context_(system, std::move(id), std::move(manifest), std::move(permissions), std::move(log_sink)) {
+  ChainStore::Sink* raw = sink_.get();
+  context_.set_chain_sink([raw, system, this](const ChainEvent& e, std::span<const uint8_t> encoding) {
+    if (raw) raw->Append(e, encoding);
+    if (system) system->PublishEvent(id_, e);
+    return Status::Ok();
+  });
   if (sink_) {
-    ChainStore::Sink* raw = sink_.get();
-    context_.set_chain_sink([raw](const ChainEvent& e, std::span<const uint8_t> encoding) {
-      raw->Append(e, encoding);
-      return Status::Ok();
-    });
     // An actor whose chain cannot be written stops: it could no longer prove what it did.
     context_.set_flush([this] {
       Status s = system_->chain_store().Flush(*sink_);
@@ -162,6 +164,33 @@ std::optional<Failure> Actor::Restart(std::shared_ptr<Engine> engine, bool last_
   context_.set_state(state);
   context_.Record("theater/actor-restarted", {{"restart", restart}, {"reason", why}, {"state", OptionalBytesToJson(state)}});
   return Instantiate(std::move(engine), true);
+}
+
+Status Actor::RestoreChain(std::vector<ChainEvent> events) {
+  // A restart from its initial state starts from the one it was first given, and the
+  // restarts go on counting.
+  auto initial = StateAtEvent(events, 0);
+  if (!initial.ok()) return initial.status();
+  uint32_t restarts = static_cast<uint32_t>(std::count_if(
+      events.begin(), events.end(), [](const ChainEvent& e) { return e.type == "theater/actor-restarted"; }));
+  THEATER_RETURN_IF_ERROR(context_.RestoreChain(std::move(events)));
+  initial_state_ = std::move(*initial);
+  std::lock_guard lock(mu_);
+  restarts_ = restarts;
+  return Status::Ok();
+}
+
+std::optional<Failure> Actor::Revive(std::shared_ptr<Engine> engine, std::optional<Bytes> state,
+                                     const std::string& reason) {
+  size_t events = context_.Head().first;
+  {
+    std::lock_guard lock(mu_);
+    state_snapshot_ = state;
+  }
+  context_.set_state(state);
+  ordered_json after = events > 0 ? ordered_json(events - 1) : ordered_json(nullptr);
+  context_.Record("theater/actor-resumed", {{"reason", reason}, {"state", OptionalBytesToJson(state)}, {"after", after}});
+  return Instantiate(std::move(engine), /*call_init=*/false);
 }
 
 std::optional<Failure> Actor::Instantiate(std::shared_ptr<Engine> engine, bool call_init) {

@@ -82,6 +82,12 @@ class Actor : public std::enable_shared_from_this<Actor> {
   // After it finished: records "theater/actor-restarted" and starts a fresh instance with
   // its initial state (or its last good one).
   std::optional<Failure> Restart(std::shared_ptr<Engine> engine, bool last_good_state, const std::string& why);
+  // Revival (ActorSystem::Revive), in two steps. RestoreChain, before anything is
+  // recorded: the chain of its earlier run, which its events continue. Revive: records
+  // "theater/actor-resumed" and instantiates the component without calling init; the
+  // actor goes on with `state`.
+  Status RestoreChain(std::vector<ChainEvent> events);
+  std::optional<Failure> Revive(std::shared_ptr<Engine> engine, std::optional<Bytes> state, const std::string& reason);
 
   // Mailbox, from any thread. Reserve checks room (and that the actor still takes
   // messages) and holds a place; Commit fills it. Enqueue does both. Notices to a

@@ -75,6 +75,11 @@ class ActorContext {
   void set_chain_sink(Chain::Sink sink) { chain_.set_sink(std::move(sink)); }
   std::vector<ChainEvent> CopyEvents() const;
   std::pair<size_t, std::optional<Hash>> Head() const;
+  // An earlier run's events, which the next Record continues (see Chain::Restore).
+  Status RestoreChain(std::vector<ChainEvent> events) {
+    std::lock_guard lock(chain_mu_);
+    return chain_.Restore(std::move(events));
+  }
   // Appends an event whose data is `data` encoded as CBOR, stamped with the current time.
   // Returns the event's hash.
   Result<Hash> Record(std::string type, const ordered_json& data);

@@ -83,21 +83,28 @@ Result<std::string> ActorSystem::Resume(Manifest manifest, std::optional<Bytes> 
 
 Result<std::string> ActorSystem::SpawnChild(const std::string& parent_id, Manifest manifest,
                                             std::optional<Bytes> initial_state, bool call_init) {
-  auto parent = Find(parent_id);
-  if (!parent) return Status::Error("no actor with id " + parent_id);
-  const nlohmann::json* settings = parent->permissions().Settings("supervisor");
-  if (!settings) return Status::Error("actor " + parent_id + " has no supervisor handler");
-  size_t limit = RestartPolicy::FromSettings(*settings).max_children;
+  auto permissions = ChildPermissions(parent_id, manifest);
+  if (!permissions.ok()) return permissions.status();
+  size_t limit = RestartPolicy::FromSettings(*Find(parent_id)->permissions().Settings("supervisor")).max_children;
   if (ChildrenOf(parent_id).size() >= limit)
     return Status::Error("too many children: this actor already has " + std::to_string(limit) +
                          " (max_children of its supervisor handler)");
-  auto permissions = Permissions::ForChild(parent->permissions(), parent->manifest().permission_policies, manifest);
-  if (!permissions.ok()) return Status::Error(manifest.file.string() + ": " + permissions.error());
   return SpawnActor(std::move(manifest), std::move(*permissions), parent_id, std::move(initial_state), call_init);
 }
 
+Result<Permissions> ActorSystem::ChildPermissions(const std::string& parent_id, const Manifest& manifest) {
+  auto parent = Find(parent_id);
+  if (!parent) return Status::Error("no actor with id " + parent_id);
+  if (!parent->permissions().Settings("supervisor"))
+    return Status::Error("actor " + parent_id + " has no supervisor handler");
+  auto permissions = Permissions::ForChild(parent->permissions(), parent->manifest().permission_policies, manifest);
+  if (!permissions.ok()) return Status::Error(manifest.file.string() + ": " + permissions.error());
+  return std::move(*permissions);
+}
+
 Result<std::string> ActorSystem::SpawnActor(Manifest manifest, Permissions permissions, const std::string& parent,
-                                            std::optional<Bytes> initial_state, bool call_init) {
+                                            std::optional<Bytes> initial_state, bool call_init,
+                                            std::optional<Revival> revival) {
   if (shutting_down_) return Status::Error("the actor system is shutting down");
   if (manifest.component_path.empty())
     return Status::Error(manifest.file.string() + ": field `component`: store:// references are not supported yet");
@@ -111,21 +118,39 @@ Result<std::string> ActorSystem::SpawnActor(Manifest manifest, Permissions permi
                          " are running (the limit follows vm.max_map_count; raise it with "
                          "`sysctl -w vm.max_map_count=262144` for more)");
   }
-  std::string id = NewUuidV4();
+  std::string id = revival ? revival->id : NewUuidV4();
   std::shared_ptr<ChainStore::Sink> sink;
-  if (chain_store_ && manifest.save_chain) sink = chain_store_->Open(id);
-  std::optional<Bytes> state = initial_state ? std::move(initial_state) : manifest.init_state;
+  // A revived actor's chain file goes on (its Merkle tree and checkpoints too).
+  if (chain_store_ && manifest.save_chain) sink = chain_store_->Open(id, /*append=*/revival.has_value());
+  // A revived actor resumes with the state it is given, even none.
+  std::optional<Bytes> state = initial_state || revival ? std::move(initial_state) : manifest.init_state;
   auto actor = std::make_shared<Actor>(this, id, parent, std::move(manifest), std::move(permissions), *component,
                                        std::move(sink), options_.log_sink);
+  if (revival) {
+    if (Status s = actor->RestoreChain(std::move(revival->events)); !s.ok()) {
+      live_actors_.fetch_sub(1);
+      return Status::Error("the chain of actor " + id + " cannot go on: " + s.message());
+    }
+  }
   {
     std::unique_lock lock(registry_mu_);
-    actors_[id] = actor;
+    if (!actors_.try_emplace(id, actor).second) {
+      live_actors_.fetch_sub(1);
+      return Status::Error("actor " + id + " already exists");
+    }
   }
   if (!parent.empty()) {
     std::lock_guard lock(tree_mu_);
     children_[parent].push_back(id);
   }
-  actor->Start(engine_, std::move(state), call_init, std::nullopt);
+  // Announced before it runs: a failure to start is heard of after its start.
+  if (revival) {
+    NotifyLifecycle(LifecycleEvent::Kind::kRevived, *actor, StopOrigin::kOutside, revival->reason);
+    actor->Revive(engine_, std::move(state), revival->reason);
+  } else {
+    NotifyLifecycle(LifecycleEvent::Kind::kStarted, *actor);
+    actor->Start(engine_, std::move(state), call_init, std::nullopt);
+  }
   return id;
 }
 
@@ -190,16 +215,17 @@ std::future<RequestResult> ActorSystem::Request(const std::string& to, Bytes mes
                                                 std::optional<std::chrono::milliseconds> timeout) {
   auto promise = std::make_shared<std::promise<RequestResult>>();
   std::future<RequestResult> future = promise->get_future();
-  auto slot = Reserve(to, message.size());
-  if (!slot.ok()) {
-    promise->set_value(RequestResult::Error(slot.error()));
-    return future;
-  }
-  std::string id = NewUuidV4();
-  requests_->Add(id, "", to, timeout.value_or(options_.request_timeout),
-                 [promise](RequestResult r) { promise->set_value(std::move(r)); });
-  slot->Commit(Envelope{Envelope::Kind::kRequest, std::move(message), id, std::nullopt});
+  RequestAsync(to, std::move(message), timeout, [promise](RequestResult r) { promise->set_value(std::move(r)); });
   return future;
+}
+
+void ActorSystem::RequestAsync(const std::string& to, Bytes message, std::optional<std::chrono::milliseconds> timeout,
+                               RequestTable::Completion done) {
+  auto slot = Reserve(to, message.size());
+  if (!slot.ok()) return done(RequestResult::Error(slot.error()));
+  std::string id = NewUuidV4();
+  requests_->Add(id, "", to, timeout.value_or(options_.request_timeout), std::move(done));
+  slot->Commit(Envelope{Envelope::Kind::kRequest, std::move(message), id, std::nullopt});
 }
 
 Status ActorSystem::EnterWait(const std::string& from, const std::string& to) {
@@ -242,7 +268,7 @@ void ActorSystem::AnswerChannelOpen(const std::string& channel_id, const std::st
   // The target's welcome message reaches the opener as the channel's first message.
   if (message) {
     const std::string& opener = channel->participants.front();
-    if (auto slot = Reserve(opener, message->size()); slot.ok())
+    if (auto slot = ReserveParticipant(opener, message->size()); slot.ok())
       slot->Commit(Envelope{Envelope::Kind::kChannelMessage, *message, channel_id, std::move(cause)});
   }
 }
@@ -258,6 +284,13 @@ void ActorSystem::NotifyFailure(const std::string& id, const Failure& failure) {
 
 void ActorSystem::NotifyFinished(const std::string& id, const std::string& reason) {
   if (options_.on_finished) options_.on_finished(id, reason);
+}
+
+void ActorSystem::NotifyLifecycle(LifecycleEvent::Kind kind, const Actor& actor, StopOrigin origin, std::string reason,
+                                  bool failed) {
+  if (!options_.on_lifecycle) return;
+  options_.on_lifecycle(
+      LifecycleEvent{kind, actor.id(), actor.parent(), actor.manifest().file, origin, std::move(reason), failed});
 }
 
 bool ActorSystem::WaitIdle(std::chrono::milliseconds timeout) {

@@ -5,6 +5,7 @@
 // state, status and chain.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -24,6 +25,7 @@
 #include "manifest/manifest.h"
 #include "runtime/actor.h"
 #include "runtime/channels.h"
+#include "runtime/outside.h"
 #include "runtime/requests.h"
 #include "runtime/restart_policy.h"
 #include "runtime/scheduler.h"
@@ -31,6 +33,25 @@
 #include "storage/chain_store.h"
 
 namespace theater {
+
+// Every change in an actor's life, for whoever keeps records of actors (the server).
+struct LifecycleEvent {
+  enum class Kind {
+    kStarted,    // Spawn, Resume, SpawnChild: before its first event is recorded
+    kRevived,    // Revive
+    kRestarted,  // its supervisor's restart policy (or an operator) started it again
+    kFinished,   // it stopped or failed; kRestarted may follow (origin kRestart, or a failure)
+  };
+  Kind kind = Kind::kStarted;
+  std::string id;
+  std::string parent;               // empty for actors started from outside
+  std::filesystem::path manifest;   // the manifest's path, as loaded
+  // kFinished: who stopped it. kShutdown when the actor system is shutting down, for the
+  // children of the actors it stops too: such an actor was still running.
+  StopOrigin origin = StopOrigin::kOutside;
+  std::string reason;               // kFinished: the stop reason; kRevived, kRestarted: why
+  bool failed = false;              // kFinished: it failed
+};
 
 struct SystemOptions {
   // Chains go to <chain_dir>/<actor-id>.chain; empty: chains stay in memory.
@@ -46,20 +67,29 @@ struct SystemOptions {
   ActorContext::LogSink log_sink;                                         // runtime.log lines
   std::function<void(const std::string& id, const Failure&)> on_failure;  // an actor failed
   std::function<void(const std::string& id, const std::string& reason)> on_finished;  // an actor stopped
+  // Every change in an actor's life (see LifecycleEvent), in the order they happen for one
+  // actor. Called on the runtime's threads, some holding the actor's turn: it must be
+  // quick and must not call back into the ActorSystem.
+  std::function<void(const LifecycleEvent&)> on_lifecycle;
 };
 
-// A reserved place in an actor's mailbox (released unless committed).
+// A reserved place in an actor's mailbox (released unless committed), or a delivery to a
+// channel participant outside the system.
 class MailboxSlot {
  public:
   explicit MailboxSlot(std::shared_ptr<Actor> target) : target_(std::move(target)) {}
+  explicit MailboxSlot(std::shared_ptr<OutsideEndpoint> endpoint) : endpoint_(std::move(endpoint)) {}
   MailboxSlot(MailboxSlot&& other) noexcept = default;
   MailboxSlot& operator=(MailboxSlot&&) = delete;
   ~MailboxSlot() { if (target_) target_->Unreserve(); }
-  void Commit(Envelope envelope) { std::exchange(target_, nullptr)->Commit(std::move(envelope)); }
-  const std::string& target_id() const { return target_->id(); }
+  void Commit(Envelope envelope) {
+    if (endpoint_) return std::exchange(endpoint_, nullptr)->Deliver(std::move(envelope));
+    std::exchange(target_, nullptr)->Commit(std::move(envelope));
+  }
 
  private:
   std::shared_ptr<Actor> target_;
+  std::shared_ptr<OutsideEndpoint> endpoint_;
 };
 
 class ActorSystem {
@@ -91,12 +121,51 @@ class ActorSystem {
   std::vector<ActorInfo> List();
   Result<std::vector<ChainEvent>> Events(const std::string& id);
 
+  // --- Revival (runtime/revive.cc) -------------------------------------------------------
+  // Brings back an actor that ran before (for example in a server that was restarted):
+  // same id and parent, its chain goes on from `events` (the verified events of its chain
+  // file, which is appended to), and it resumes with `state` without calling init. A
+  // child's parent must be live already (revive parents first); its permissions are
+  // narrowed by the parent's as at spawn. Records "theater/actor-resumed".
+  Result<std::string> Revive(const std::string& id, const std::string& parent, Manifest manifest,
+                             std::vector<ChainEvent> events, std::optional<Bytes> state, std::string reason);
+
   // --- Messages from outside the system --------------------------------------------------
   Status Send(const std::string& to, Bytes message);
   // The response, or why there is none (timeout, refused, stopped...). A parked request is
   // answered when the actor responds to it, within the timeout.
   std::future<RequestResult> Request(const std::string& to, Bytes message,
                                      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+  // Like Request, but `done` is called (on any thread) instead of filling a future.
+  void RequestAsync(const std::string& to, Bytes message, std::optional<std::chrono::milliseconds> timeout,
+                    RequestTable::Completion done);
+
+  // --- Outside participants and observers (runtime/outside.cc) ----------------------------
+  // Registers a channel participant outside the system; returns its id.
+  std::string AddEndpoint(std::shared_ptr<OutsideEndpoint> endpoint);
+  // It leaves its channels (they close: the other participants are told) and is forgotten.
+  void RemoveEndpoint(const std::string& endpoint_id);
+  // Channels between an outside participant and an actor, as the message-server-host
+  // functions give them to actors: the target accepts or rejects the open; `done` gets
+  // the channel id (as the response) or why not.
+  void OpenChannelFrom(const std::string& endpoint_id, const std::string& target, Bytes initial_message,
+                       RequestTable::Completion done);
+  Status SendOnChannelFrom(const std::string& endpoint_id, const std::string& channel_id, Bytes message);
+  Status CloseChannelFrom(const std::string& endpoint_id, const std::string& channel_id);
+  // Restarts an actor from outside (an operator's restart): it stops (its children first)
+  // and starts again with a fresh instance and its initial state, keeping its id and chain.
+  Status Restart(const std::string& id);
+  // Watches an actor's chain as it grows (see EventObserver); returns a token for
+  // StopObserving. The actor must exist.
+  Result<uint64_t> Observe(const std::string& actor_id, EventObserver observer);
+  void StopObserving(uint64_t token);
+  // Called by actors with each event they record.
+  void PublishEvent(const std::string& actor_id, const ChainEvent& event) {
+    if (observer_count_.load(std::memory_order_relaxed) > 0) PublishToObservers(actor_id, event);
+  }
+  // Like Reserve, for a channel participant: an actor, or an outside endpoint.
+  Result<MailboxSlot> ReserveParticipant(const std::string& participant, size_t message_bytes);
 
   // Blocks until no actor has work to do right now (or `timeout` passes).
   bool WaitIdle(std::chrono::milliseconds timeout);
@@ -137,8 +206,21 @@ class ActorSystem {
  private:
   ActorSystem(std::shared_ptr<Engine> engine, SystemOptions options);
   std::shared_ptr<Actor> Find(const std::string& id);
+  // What a revived actor brings back of its earlier run (see Revive).
+  struct Revival {
+    std::string id;
+    std::vector<ChainEvent> events;
+    std::string reason;
+  };
+  // Starts an actor: a new one, or with `revival` the one that ran before.
   Result<std::string> SpawnActor(Manifest manifest, Permissions permissions, const std::string& parent,
-                                 std::optional<Bytes> initial_state, bool call_init);
+                                 std::optional<Bytes> initial_state, bool call_init,
+                                 std::optional<Revival> revival = std::nullopt);
+  // The permissions of a child of `parent` (live, with a supervisor handler): the
+  // manifest's, narrowed by the parent's.
+  Result<Permissions> ChildPermissions(const std::string& parent, const Manifest& manifest);
+  void NotifyLifecycle(LifecycleEvent::Kind kind, const Actor& actor, StopOrigin origin = StopOrigin::kOutside,
+                       std::string reason = "", bool failed = false);
 
   // Supervision (runtime/supervision.cc).
   struct RestartPlan {
@@ -177,6 +259,14 @@ class ActorSystem {
   std::unordered_map<std::string, std::deque<TimerQueue::Clock::time_point>> restarts_;  // parent -> recent restarts
   std::vector<std::shared_ptr<RestartPlan>> plans_;
   std::unique_ptr<TimerQueue> timers_;
+
+  // Outside participants and observers (runtime/outside.cc).
+  void PublishToObservers(const std::string& actor_id, const ChainEvent& event);
+  std::mutex outside_mu_;  // guards the three below
+  std::unordered_map<std::string, std::shared_ptr<OutsideEndpoint>> endpoints_;
+  std::unordered_multimap<std::string, std::pair<uint64_t, EventObserver>> observers_;  // actor id -> observers
+  uint64_t next_observer_ = 1;
+  std::atomic<size_t> observer_count_{0};
 
   size_t max_actors_ = 0;
   std::atomic<size_t> live_actors_{0};

@@ -9,6 +9,7 @@ namespace {
 std::pair<bool, std::optional<Bytes>> StateSetBy(const ChainEvent& e) {
   const char* field = e.type == "wasm/result"              ? "state"
                       : e.type == "theater/actor-restarted" ? "state"
+                      : e.type == "theater/actor-resumed"   ? "state"
                       : e.type == "theater/actor-started"   ? "initial_state"
                                                             : nullptr;
   if (!field) return {false, std::nullopt};

@@ -11,8 +11,8 @@
 namespace theater {
 
 // The state the actor had right after event `seq`: the state of the last `wasm/result`
-// (or `theater/actor-restarted`) at or before it, else its `initial_state`. nullopt inside
-// the Result means "no state".
+// (or `theater/actor-restarted`, `theater/actor-resumed`) at or before it, else its
+// `initial_state`. nullopt inside the Result means "no state".
 Result<std::optional<Bytes>> StateAtEvent(const std::vector<ChainEvent>& events, uint64_t seq);
 // The last good state: the state after the chain's last successful call.
 Result<std::optional<Bytes>> LastGoodState(const std::vector<ChainEvent>& events);

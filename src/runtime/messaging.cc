@@ -117,7 +117,7 @@ Value SendOnChannel(ActorContext& from, const std::string& channel_id, Bytes mes
   std::vector<MailboxSlot> slots;
   for (const auto& p : channel->participants) {
     if (p == from.id()) continue;
-    auto slot = system.Reserve(p, message.size());
+    auto slot = system.ReserveParticipant(p, message.size());
     if (!slot.ok()) return Finish(from, "send-on-channel", args, slot.status());
     slots.push_back(std::move(*slot));
   }
@@ -142,7 +142,7 @@ Value CloseChannel(ActorContext& from, const std::string& channel_id) {
   if (!event.ok()) return ErrValue(event.error());
   for (const auto& p : channel->participants) {
     // A participant that has stopped has nothing left to close.
-    if (auto slot = system.Reserve(p, 0); slot.ok())
+    if (auto slot = system.ReserveParticipant(p, 0); slot.ok())
       Defer(from, std::move(*slot), Envelope{Envelope::Kind::kChannelClose, {}, channel_id, Cause{from.id(), *event}});
   }
   return OkValue();

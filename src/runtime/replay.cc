@@ -47,6 +47,9 @@ class Replayer {
   Result<std::optional<Value>> HostCall(const std::string& interface, const std::string& name, const FuncType& type,
                                         std::vector<Value>& args);
   Value ChainValue() const;
+  // The recording goes on at `at` with the actor revived after its process ended: the
+  // turn in progress was cut off there.
+  bool CutOff(uint64_t at) const { return at < rec_.size() && rec_[at].type == "theater/actor-resumed"; }
 
   const std::vector<ChainEvent>& rec_;
   const ReplayOptions& options_;
@@ -144,6 +147,8 @@ Result<std::optional<Value>> Replayer::HostCall(const std::string& interface, co
   };
   if (diverged()) return Status::Error("replay diverged");
   if (at >= rec_.size()) return stop("the component calls " + event_type + "; the recording has no more events");
+  // The process ended during this turn (a crash): what the call did next never happened.
+  if (CutOff(at)) return Status::Error("the recording ends this call here (the process ended while it ran)");
   const ChainEvent& e = rec_[at];
   if (e.type != event_type) return stop("the component calls " + event_type + " where the recording has " + e.type);
   ordered_json data = Decode(e);
@@ -209,6 +214,9 @@ void Replayer::ReplayCall(const ChainEvent& call) {
                                                                                  signature))
                                    : StateCallOutcome(Failure{FailureKind::kInstantiation, function, "no instance", {}});
   if (diverged()) return;
+  // A turn cut off by the end of the process has no result in the recording; the state
+  // stays the one from before it (the actor resumes from its last good state).
+  if (CutOff(seq())) return;
   if (out.ok()) {
     context_.set_state(out.value().state);
     context_.Record("wasm/result", {{"function", function},
@@ -255,7 +263,9 @@ ReplayReport Replayer::Run() {
     const ChainEvent& e = rec_[seq()];
     if (e.type == "wasm/call") {
       ReplayCall(e);
-    } else if (e.type == "theater/actor-restarted") {
+    } else if (e.type == "theater/actor-restarted" || e.type == "theater/actor-resumed") {
+      // A fresh instance with the recorded state; a restart's init, if any, is the next
+      // recorded wasm/call (a resumed actor has none).
       ordered_json data = Decode(e);
       const ordered_json& state = data["state"];
       context_.set_state(state.is_binary() ? std::optional<Bytes>(Bytes(state.get_binary().begin(), state.get_binary().end()))

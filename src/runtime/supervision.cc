@@ -88,6 +88,10 @@ Status ActorSystem::RestartChild(const std::string& parent, const std::string& c
 void ActorSystem::OnActorFinished(const std::shared_ptr<Actor>& actor, const FinishInfo& info) {
   const std::string& id = actor->id();
   live_actors_.fetch_sub(1);
+  // The children of a stopping supervisor stop with kParentStopping; in a shutdown they
+  // were running all the same, and a restarted server brings them back.
+  StopOrigin origin = shutting_down_ && info.origin == StopOrigin::kParentStopping ? StopOrigin::kShutdown : info.origin;
+  NotifyLifecycle(LifecycleEvent::Kind::kFinished, *actor, origin, info.reason, info.failure.has_value());
   requests_->EndAllOf(id, "actor " + id + " stopped before responding");
   LeaveWait(id);
   // It leaves its channels: they close, and the other participants are told.
@@ -96,7 +100,7 @@ void ActorSystem::OnActorFinished(const std::shared_ptr<Actor>& actor, const Fin
     if (!channel || !channel->open) continue;
     for (const std::string& participant : channel->participants) {
       if (participant == id) continue;
-      if (auto slot = Reserve(participant, 0); slot.ok())
+      if (auto slot = ReserveParticipant(participant, 0); slot.ok())
         slot->Commit(Envelope{Envelope::Kind::kChannelClose, {}, channel_id, std::nullopt});
     }
   }
@@ -231,7 +235,9 @@ void ActorSystem::RunPlan(const std::shared_ptr<RestartPlan>& plan) {
     plans_.erase(std::remove(plans_.begin(), plans_.end(), plan), plans_.end());
   }
   auto parent = Find(plan->parent);
-  bool go = !shutting_down_ && parent && !parent->finished() && parent->status() == ActorStatus::kRunning;
+  // A top-level actor (restarted from outside) has no supervisor to wait for.
+  bool go = !shutting_down_ &&
+            (plan->parent.empty() || (parent && !parent->finished() && parent->status() == ActorStatus::kRunning));
   for (const auto& actor : plan->actors) {
     if (!go) {
       // The supervisor is gone or going: its children stay stopped.
@@ -239,6 +245,7 @@ void ActorSystem::RunPlan(const std::shared_ptr<RestartPlan>& plan) {
       continue;
     }
     live_actors_.fetch_add(1);
+    NotifyLifecycle(LifecycleEvent::Kind::kRestarted, *actor, StopOrigin::kRestart, plan->why);
     actor->Restart(engine_, plan->last_good_state, plan->why);
   }
 }

@@ -1,0 +1,97 @@
+// theater server [--listen ADDR] [--token TOKEN] [--fresh] ...: the long-lived server.
+#include <csignal>
+#include <thread>
+
+#include "cli/commands.h"
+#include "server/server.h"
+
+namespace theater::cli {
+namespace {
+
+struct ServeOptions {
+  std::string listen = "127.0.0.1:9000";
+  std::string token;
+  bool fresh = false;
+  bool sync = false;
+  size_t workers = 0;
+  size_t max_frame = server::kDefaultMaxFrameBytes;
+  size_t max_connections = 1024;
+  uint64_t timeout_ms = 5000;
+};
+
+int Serve(const ServeOptions& o, const GlobalOptions& global) {
+  server::ServerOptions options;
+  options.listen = o.listen;
+  options.data_dir = global.DataDir();
+  options.auth_token = o.token;
+  if (options.auth_token.empty())
+    if (const char* t = std::getenv("THEATER_TOKEN")) options.auth_token = t;
+  options.fresh = o.fresh;
+  options.max_frame_bytes = o.max_frame;
+  options.max_connections = o.max_connections;
+  options.system.workers = o.workers;
+  options.system.chain_store.sync = o.sync;
+  options.system.request_timeout = std::chrono::milliseconds(o.timeout_ms);
+
+  // SIGINT and SIGTERM stop the server cleanly: every actor's chain is written out and
+  // the actors come back on the next start.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto server = server::Server::Create(options);
+  if (!server.ok()) {
+    std::fprintf(stderr, "theater server: %s\n", server.error().c_str());
+    return kExitUsage;
+  }
+  std::printf("theater server listening on %s (data in %s)\n", (*server)->listen_address().c_str(),
+              options.data_dir.string().c_str());
+  std::fflush(stdout);
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    std::fprintf(stderr, "theater server: %s, stopping\n", sig == SIGINT ? "interrupted" : "terminated");
+    (*server)->Stop();
+  });
+  (*server)->Run();
+  // Run ended without a signal (it cannot today, but do not leave the waiter behind).
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  server->reset();
+  return kExitOk;
+}
+
+}  // namespace
+
+CLI::App* AddServerCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) {
+  auto o = std::make_shared<ServeOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "server",
+      "Run Theater as a long-lived server, driven by the management protocol over TCP\n"
+      "(docs/protocol.md) from `theater start/list/send/...` or your own programs.\n"
+      "Actors that were running when it last stopped (or crashed) are brought back, from\n"
+      "their last recorded state, with their chains going on.");
+  cmd->add_option("--listen", o->listen, "Address to listen on, HOST:PORT (port 0: any free port)")->capture_default_str();
+  cmd->add_option("--token", o->token,
+                  "Clients must authenticate with this token (default: $THEATER_TOKEN). Required when\n"
+                  "listening on an address that is not loopback");
+  cmd->add_flag("--fresh", o->fresh, "Start empty: forget the actors of the last run (their chains stay)");
+  cmd->add_flag("--sync", o->sync, "fdatasync chains at every group commit (survives power loss, slower)");
+  cmd->add_option("--workers", o->workers, "Worker threads running actors (default: one per core)");
+  cmd->add_option("--max-frame", o->max_frame, "Largest frame a client may send, in bytes")->capture_default_str();
+  cmd->add_option("--max-connections", o->max_connections, "Clients at once; more are refused")->capture_default_str();
+  cmd->add_option("--timeout", o->timeout_ms, "Default request timeout, in milliseconds")->capture_default_str();
+  cmd->footer(
+      "Examples:\n"
+      "  theater server                              # 127.0.0.1:9000, data in ~/.theater\n"
+      "  theater --data-dir /tmp/t server --fresh\n"
+      "  THEATER_TOKEN=s3cret theater server --listen 0.0.0.0:9000\n"
+      "Stop it with Ctrl-C or SIGTERM. Exit status: 0 stopped, 2 could not start.");
+  cmd->callback([o, &global, &exit_code] { exit_code = Serve(*o, global); });
+  return cmd;
+}
+
+}  // namespace theater::cli

@@ -1,0 +1,133 @@
+// ActorSystem's outside: channel participants that are not actors, and chain observers.
+#include <algorithm>
+
+#include "common/uuid.h"
+#include "runtime/actor_system.h"
+
+namespace theater {
+
+std::string ActorSystem::AddEndpoint(std::shared_ptr<OutsideEndpoint> endpoint) {
+  std::string id = std::string(kOutsidePrefix) + NewUuidV4();
+  std::lock_guard lock(outside_mu_);
+  endpoints_[id] = std::move(endpoint);
+  return id;
+}
+
+void ActorSystem::RemoveEndpoint(const std::string& endpoint_id) {
+  for (const std::string& channel_id : channels_.ChannelsOf(endpoint_id)) {
+    auto channel = channels_.Remove(channel_id);
+    if (!channel || !channel->open) continue;
+    for (const std::string& participant : channel->participants) {
+      if (participant == endpoint_id) continue;
+      if (auto slot = ReserveParticipant(participant, 0); slot.ok())
+        slot->Commit(Envelope{Envelope::Kind::kChannelClose, {}, channel_id, std::nullopt});
+    }
+  }
+  std::lock_guard lock(outside_mu_);
+  endpoints_.erase(endpoint_id);
+}
+
+Result<MailboxSlot> ActorSystem::ReserveParticipant(const std::string& participant, size_t message_bytes) {
+  if (!IsOutsideId(participant)) return Reserve(participant, message_bytes);
+  if (message_bytes > options_.max_message_bytes)
+    return Status::Error("message of " + std::to_string(message_bytes) + " bytes is larger than the limit of " +
+                         std::to_string(options_.max_message_bytes) + " bytes");
+  std::lock_guard lock(outside_mu_);
+  auto it = endpoints_.find(participant);
+  if (it == endpoints_.end()) return Status::Error("no participant " + participant);
+  return MailboxSlot(it->second);
+}
+
+void ActorSystem::OpenChannelFrom(const std::string& endpoint_id, const std::string& target, Bytes initial_message,
+                                  RequestTable::Completion done) {
+  {
+    std::lock_guard lock(outside_mu_);
+    if (!endpoints_.count(endpoint_id)) return done(RequestResult::Error("no participant " + endpoint_id));
+  }
+  auto slot = Reserve(target, initial_message.size());
+  if (!slot.ok()) return done(RequestResult::Error(slot.error()));
+  std::string channel_id = NewUuidV4();
+  channels_.Propose(channel_id, endpoint_id, target);
+  requests_->Add(channel_id, "", target, options_.request_timeout,
+                 [this, channel_id, done = std::move(done)](RequestResult r) {
+                   if (!r.ok) channels_.Remove(channel_id);
+                   done(std::move(r));
+                 });
+  slot->Commit(Envelope{Envelope::Kind::kChannelOpen, std::move(initial_message), channel_id, std::nullopt});
+}
+
+Status ActorSystem::SendOnChannelFrom(const std::string& endpoint_id, const std::string& channel_id, Bytes message) {
+  auto channel = channels_.Get(channel_id);
+  if (!channel || !channel->open) return Status::Error("no open channel " + channel_id);
+  if (std::find(channel->participants.begin(), channel->participants.end(), endpoint_id) == channel->participants.end())
+    return Status::Error("not a participant of channel " + channel_id);
+  std::vector<MailboxSlot> slots;
+  for (const auto& p : channel->participants) {
+    if (p == endpoint_id) continue;
+    auto slot = ReserveParticipant(p, message.size());
+    if (!slot.ok()) return slot.status();
+    slots.push_back(std::move(*slot));
+  }
+  for (auto& slot : slots) slot.Commit(Envelope{Envelope::Kind::kChannelMessage, message, channel_id, std::nullopt});
+  return Status::Ok();
+}
+
+Status ActorSystem::CloseChannelFrom(const std::string& endpoint_id, const std::string& channel_id) {
+  auto channel = channels_.Get(channel_id);
+  if (!channel || !channel->open ||
+      std::find(channel->participants.begin(), channel->participants.end(), endpoint_id) == channel->participants.end())
+    return Status::Error("no open channel " + channel_id + " of this participant");
+  channels_.Remove(channel_id);
+  for (const auto& p : channel->participants) {
+    if (p == endpoint_id) continue;
+    if (auto slot = ReserveParticipant(p, 0); slot.ok())
+      slot->Commit(Envelope{Envelope::Kind::kChannelClose, {}, channel_id, std::nullopt});
+  }
+  return Status::Ok();
+}
+
+Status ActorSystem::Restart(const std::string& id) {
+  auto actor = Find(id);
+  if (!actor) return Status::Error("no actor with id " + id);
+  if (shutting_down_) return Status::Error("the actor system is shutting down");
+  auto plan = std::make_shared<RestartPlan>();
+  plan->parent = actor->parent();
+  plan->actors = {actor};
+  plan->due = TimerQueue::Clock::now();
+  plan->why = "restarted from outside";
+  if (!actor->finished()) plan->finishing.insert(id);
+  Plan(plan);
+  if (!actor->finished()) StopTree(actor, StopOrigin::kRestart);
+  return Status::Ok();
+}
+
+Result<uint64_t> ActorSystem::Observe(const std::string& actor_id, EventObserver observer) {
+  if (!Find(actor_id)) return Status::Error("no actor with id " + actor_id);
+  std::lock_guard lock(outside_mu_);
+  uint64_t token = next_observer_++;
+  observers_.emplace(actor_id, std::make_pair(token, std::move(observer)));
+  observer_count_.store(observers_.size());
+  return token;
+}
+
+void ActorSystem::StopObserving(uint64_t token) {
+  std::lock_guard lock(outside_mu_);
+  for (auto it = observers_.begin(); it != observers_.end(); ++it) {
+    if (it->second.first != token) continue;
+    observers_.erase(it);
+    break;
+  }
+  observer_count_.store(observers_.size());
+}
+
+void ActorSystem::PublishToObservers(const std::string& actor_id, const ChainEvent& event) {
+  std::vector<EventObserver> observers;
+  {
+    std::lock_guard lock(outside_mu_);
+    auto [begin, end] = observers_.equal_range(actor_id);
+    for (auto it = begin; it != end; ++it) observers.push_back(it->second.second);
+  }
+  for (const auto& observe : observers) observe(actor_id, event);
+}
+
+}  // namespace theater

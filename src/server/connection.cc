@@ -1,0 +1,347 @@
+#include "server/connection.h"
+
+#include <openssl/crypto.h>
+
+#include "server/channel_registry.h"
+#include "server/event_json.h"
+#include "server/frame.h"
+#include "server/handlers.h"
+#include "runtime/value_json.h"
+#include "server/server.h"
+
+namespace theater::server {
+namespace {
+
+bool SameToken(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+constexpr const char* kHungUp = "client disconnected";
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+}  // namespace
+
+Connection::Connection(Server& server, asio::ip::tcp::socket socket, asio::thread_pool& handlers, uint64_t number)
+    : server_(server), socket_(std::move(socket)), handlers_(handlers), number_(number) {
+  authenticated_ = server_.options().auth_token.empty();
+}
+
+Connection::~Connection() = default;
+
+void Connection::Start() { ReadHeader(); }
+
+bool Connection::closed() {
+  std::lock_guard lock(out_mu_);
+  return closed_;
+}
+
+void Connection::Close(const std::string& why) {
+  std::map<std::string, Subscription> subscriptions;
+  std::map<std::string, std::string> channels;
+  {
+    std::lock_guard lock(out_mu_);
+    if (closed_) return;
+    closed_ = true;
+    subscriptions.swap(subscriptions_);
+    channels.swap(channels_);
+    out_.clear();
+    out_bytes_ = 0;
+  }
+  for (auto& [id, s] : subscriptions) server_.system().StopObserving(s.token);
+  for (auto& [channel, endpoint] : channels) server_.channels().Drop(endpoint);
+  // A client that hangs up between frames is the normal end; anything else is worth a line.
+  if (why != kHungUp) server_.Log("connection " + std::to_string(number_) + " closed: " + why);
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    asio::error_code ignored;
+    self->socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    self->socket_.close(ignored);
+  });
+}
+
+void Connection::CloseAfterWrite(const std::string& why) {
+  std::lock_guard lock(out_mu_);
+  close_after_write_ = why;
+  if (!write_scheduled_) {
+    write_scheduled_ = true;
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->StartWrite(); });
+  }
+}
+
+// --- Reading ------------------------------------------------------------------------------
+
+void Connection::ReadHeader() {
+  asio::async_read(socket_, asio::buffer(header_), [self = shared_from_this()](asio::error_code ec, size_t) {
+    if (ec) return self->Close(ec == asio::error::eof ? kHungUp : ec.message());
+    uint32_t length = DecodeFrameLength(self->header_.data());
+    size_t max = self->server_.options().max_frame_bytes;
+    if (length > max) {
+      std::string why = "frame of " + std::to_string(length) + " bytes is larger than the limit of " +
+                        std::to_string(max) + " bytes";
+      self->Send(ErrorResponse({error_kind::kFrameTooLarge, why}));
+      return self->CloseAfterWrite(why);
+    }
+    self->ReadBody(length);
+  });
+}
+
+void Connection::ReadBody(uint32_t length) {
+  body_.resize(length);
+  asio::async_read(socket_, asio::buffer(body_), [self = shared_from_this()](asio::error_code ec, size_t) {
+    if (ec) return self->Close(ec == asio::error::eof ? "client disconnected in the middle of a frame" : ec.message());
+    self->OnFrame(std::move(self->body_));
+    self->body_.clear();
+    if (self->commands_.size() >= self->server_.options().max_pending_commands) {
+      self->reading_paused_ = true;  // RunNext reads on when there is room
+      return;
+    }
+    self->ReadHeader();
+  });
+}
+
+void Connection::OnFrame(std::string body) {
+  commands_.push_back(std::move(body));
+  RunNext();
+}
+
+// --- Running commands, one at a time -------------------------------------------------------
+
+void Connection::RunNext() {
+  if (running_command_ || commands_.empty() || closed()) return;
+  std::string text = std::move(commands_.front());
+  commands_.pop_front();
+  if (reading_paused_) {
+    reading_paused_ = false;
+    ReadHeader();
+  }
+  running_command_ = true;
+  ParsedCommand parsed = ParseCommand(text);
+  if (!parsed.command) return Finish(ErrorResponse(parsed.error));
+  Command& command = *parsed.command;
+  if (command.kind == CommandKind::kAuthenticate) {
+    const std::string& token = server_.options().auth_token;
+    if (!token.empty() && !SameToken(token, command.token)) {
+      Send(ErrorResponse({error_kind::kUnauthorized, "wrong token"}));
+      running_command_ = false;
+      return CloseAfterWrite("wrong token");
+    }
+    authenticated_ = true;
+    return Finish(Response("Authenticated", json::object()));
+  }
+  if (!authenticated_) {
+    Send(ErrorResponse({error_kind::kUnauthorized,
+                        "this server requires a token: send {\"Authenticate\":{\"token\":\"...\"}} first"}));
+    running_command_ = false;
+    return CloseAfterWrite("not authenticated");
+  }
+  asio::post(handlers_, [self = shared_from_this(), command = std::move(command)]() mutable {
+    RunCommand(self->server_, self, std::move(command));
+  });
+}
+
+void Connection::Finish(std::optional<json> response) {
+  if (response) Send(*response);
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->running_command_ = false;
+    self->RunNext();
+  });
+}
+
+// --- Writing ---------------------------------------------------------------------------------
+
+bool Connection::Send(const json& message, bool droppable) {
+  std::string frame = EncodeFrame(Dump(message));
+  std::string overflow;
+  {
+    std::lock_guard lock(out_mu_);
+    if (closed_) return false;
+    if (droppable && out_bytes_ >= server_.options().stream_buffer_bytes) return false;
+    if (out_bytes_ + frame.size() > server_.options().max_buffer_bytes) {
+      overflow = "the client did not read its responses (" + std::to_string(out_bytes_) + " bytes waiting)";
+    } else {
+      PushLocked(std::move(frame));
+    }
+  }
+  if (!overflow.empty()) Close(overflow);
+  return overflow.empty();
+}
+
+void Connection::PushLocked(std::string frame) {
+  out_bytes_ += frame.size();
+  out_.push_back(std::move(frame));
+  if (!write_scheduled_) {
+    write_scheduled_ = true;
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->StartWrite(); });
+  }
+}
+
+void Connection::StartWrite() {
+  std::vector<asio::const_buffer> buffers;
+  size_t count = 0, bytes = 0;
+  std::string close_reason;
+  {
+    std::lock_guard lock(out_mu_);
+    if (closed_) return;
+    for (const std::string& frame : out_) {  // deque elements stay put while others are appended
+      if (count == 64 || (count > 0 && bytes + frame.size() > (1u << 20))) break;
+      buffers.emplace_back(frame.data(), frame.size());
+      bytes += frame.size();
+      ++count;
+    }
+    if (count == 0) {
+      write_scheduled_ = false;
+      close_reason = close_after_write_;
+    }
+  }
+  if (count == 0) {
+    if (!close_reason.empty()) Close(close_reason);
+    return;
+  }
+  asio::async_write(socket_, buffers, [self = shared_from_this(), count, bytes](asio::error_code ec, size_t) {
+    if (ec) return self->Close("could not write to the client: " + ec.message());
+    {
+      std::lock_guard lock(self->out_mu_);
+      if (self->closed_) return;
+      for (size_t i = 0; i < count; ++i) self->out_.pop_front();
+      self->out_bytes_ -= bytes;
+      if (self->out_bytes_ < self->server_.options().stream_buffer_bytes / 2) self->SendLagNotices();
+    }
+    self->StartWrite();
+  });
+}
+
+void Connection::SendLagNotices() {
+  for (auto& [id, s] : subscriptions_) {
+    if (s.dropped == 0) continue;
+    PushLocked(EncodeFrame(Dump(Response(
+        "SubscriptionLagged",
+        {{"id", s.actor_id}, {"subscription_id", s.id}, {"dropped", s.dropped},
+         {"message", "this client fell behind; " + std::to_string(s.dropped) +
+                         " events were not sent (GetActorEvents has them all)"}}))));
+    s.dropped = 0;
+  }
+}
+
+// --- Subscriptions and channels ----------------------------------------------------------------
+
+Status Connection::Subscribe(const std::string& actor_id, bool events, bool lifecycle, std::optional<uint64_t> from,
+                             json response, const char* tag) {
+  std::string sid;
+  {
+    std::lock_guard lock(out_mu_);
+    if (closed_) return Status::Error("connection closed");
+    sid = "sub-" + std::to_string(next_subscription_++);
+    Subscription& s = subscriptions_[sid];
+    s.id = sid;
+    s.actor_id = actor_id;
+    s.events = events;
+    s.lifecycle = lifecycle;
+    s.catching_up = from.has_value();
+  }
+  std::weak_ptr<Connection> weak = weak_from_this();
+  auto token = server_.system().Observe(actor_id, [weak, sid](const std::string&, const ChainEvent& e) {
+    if (auto self = weak.lock()) self->OnObserved(sid, e);
+  });
+  if (!token.ok()) {
+    std::lock_guard lock(out_mu_);
+    subscriptions_.erase(sid);
+    return token.status();
+  }
+  std::vector<ChainEvent> history;
+  if (from) {
+    auto all = server_.system().Events(actor_id);
+    if (all.ok()) history = std::move(*all);
+  }
+  bool gone = false;
+  {
+    std::lock_guard lock(out_mu_);
+    auto it = subscriptions_.find(sid);
+    if (closed_ || it == subscriptions_.end()) {
+      gone = true;
+    } else {
+      Subscription& s = it->second;
+      s.token = *token;
+      response[tag]["subscription_id"] = sid;
+      PushLocked(EncodeFrame(Dump(response)));
+      uint64_t next = from.value_or(0);
+      for (const ChainEvent& e : history) {
+        if (e.seq < next) continue;
+        PushLocked(EncodeFrame(Dump(Response("ActorEvent", {{"id", actor_id}, {"subscription_id", sid}, {"event", EventToJson(e)}}))));
+        next = e.seq + 1;
+      }
+      for (const ChainEvent& e : s.waiting) {
+        if (e.seq < next) continue;
+        PushLocked(EncodeFrame(Dump(Response("ActorEvent", {{"id", actor_id}, {"subscription_id", sid}, {"event", EventToJson(e)}}))));
+        next = e.seq + 1;
+      }
+      s.waiting.clear();
+      s.catching_up = false;
+    }
+  }
+  if (gone) server_.system().StopObserving(*token);
+  return Status::Ok();
+}
+
+void Connection::OnObserved(const std::string& sid, const ChainEvent& e) {
+  std::optional<json> notice;
+  bool is_stop = e.type == "theater/actor-stopped";
+  std::string actor_id;
+  {
+    std::lock_guard lock(out_mu_);
+    auto it = subscriptions_.find(sid);
+    if (closed_ || it == subscriptions_.end()) return;
+    Subscription& s = it->second;
+    actor_id = s.actor_id;
+    if (s.catching_up) {
+      s.waiting.push_back(e);
+      return;
+    }
+    if (s.events) {
+      if (out_bytes_ >= server_.options().stream_buffer_bytes) {
+        ++s.dropped;
+      } else {
+        if (s.dropped) SendLagNotices();
+        PushLocked(EncodeFrame(Dump(Response("ActorEvent", {{"id", s.actor_id}, {"subscription_id", sid}, {"event", EventToJson(e)}}))));
+      }
+    }
+    if (!s.lifecycle || !is_stop) return;
+  }
+  // How the actor ended, for a client that started it as its parent.
+  auto data = json::from_cbor(e.data, true, false);
+  if (data.is_discarded()) return;
+  if (data.contains("failure"))
+    notice = Response("ActorError", {{"id", actor_id}, {"error", data["failure"]}});
+  else if (data.value("reason", "") == "shutdown")
+    notice = Response("ActorExit", {{"id", actor_id}, {"data", data.contains("shutdown_data") ? ReadableJson(data["shutdown_data"]) : json(nullptr)}});
+  else
+    notice = Response("ActorFinished", {{"id", actor_id}, {"reason", data.value("reason", "")}});
+  Send(*notice);
+}
+
+Status Connection::Unsubscribe(const std::string& actor_id, const std::string& subscription_id) {
+  uint64_t token;
+  {
+    std::lock_guard lock(out_mu_);
+    auto it = subscriptions_.find(subscription_id);
+    if (it == subscriptions_.end() || it->second.actor_id != actor_id)
+      return Status::Error("no subscription " + subscription_id + " to actor " + actor_id + " on this connection");
+    token = it->second.token;
+    subscriptions_.erase(it);
+  }
+  server_.system().StopObserving(token);
+  return Status::Ok();
+}
+
+void Connection::AdoptChannel(const std::string& channel_id, const std::string& endpoint_id) {
+  bool adopted = false;
+  {
+    std::lock_guard lock(out_mu_);
+    if (!closed_) {
+      channels_[channel_id] = endpoint_id;
+      adopted = true;
+    }
+  }
+  if (!adopted) server_.channels().Drop(endpoint_id);
+}
+
+}  // namespace theater::server

@@ -1,0 +1,278 @@
+#include "server/handlers.h"
+
+#include <asio.hpp>
+
+#include "common/files.h"
+#include "manifest/manifest.h"
+#include "server/channel_registry.h"
+#include "server/connection.h"
+#include "server/event_json.h"
+#include "runtime/actor_context.h"
+#include "server/server.h"
+
+namespace theater::server {
+namespace {
+
+using K = CommandKind;
+
+json Error(const char* kind, const std::string& message) { return ErrorResponse({kind, message}); }
+
+// "no actor with id ..." is ActorNotFound; anything else the actor system refuses is ActorError.
+json ActorError(const Status& s) {
+  bool missing = s.message().rfind("no actor with id", 0) == 0;
+  return Error(missing ? error_kind::kActorNotFound : error_kind::kActorError, s.message());
+}
+
+json OptionalBytes(const std::optional<Bytes>& b) { return b ? BytesToArray(*b) : json(nullptr); }
+
+json FailureJson(const Failure& f) {
+  return {{"kind", FailureKindName(f.kind)}, {"function", f.function}, {"message", f.message}, {"backtrace", f.backtrace}};
+}
+
+json InfoSummary(const ActorInfo& info) {
+  json j = {{"id", info.id},
+            {"name", info.name},
+            {"status", std::string(ActorStatusName(info.status))},
+            {"parent", info.parent.empty() ? json(nullptr) : json(info.parent)},
+            {"restarts", info.restarts},
+            {"events", info.events}};
+  return j;
+}
+
+// A manifest given to StartActor: inline TOML when it has a line break or an `=`, else a path.
+Result<Manifest> ManifestFrom(const std::string& text) {
+  if (text.find('\n') != std::string::npos || text.find('=') != std::string::npos)
+    return ParseManifest(text, std::filesystem::current_path(), "inline manifest");
+  std::filesystem::path path(text);
+  if (path.is_relative())
+    return Status::Error("manifest `" + text + "`: give an absolute path (the server's working directory is " +
+                         std::filesystem::current_path().string() + ")");
+  return LoadManifest(path);
+}
+
+// Polls until `done()` or the deadline, on the connection's network thread, then replies.
+void WaitUntil(Server& server, std::shared_ptr<Connection> connection, std::function<bool()> done,
+               std::chrono::steady_clock::time_point deadline, std::function<json(bool)> reply) {
+  if (done() || std::chrono::steady_clock::now() >= deadline) return connection->Finish(reply(done()));
+  auto timer = std::make_shared<asio::steady_timer>(server.executor(), std::chrono::milliseconds(5));
+  timer->async_wait([&server, connection, done = std::move(done), deadline, reply = std::move(reply), timer](
+                        asio::error_code) mutable {
+    WaitUntil(server, std::move(connection), std::move(done), deadline, std::move(reply));
+  });
+}
+
+bool Finished(ActorSystem& system, const std::string& id) {
+  auto actor = system.FindActor(id);
+  return !actor || actor->finished();
+}
+
+}  // namespace
+
+void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, Command c) {
+  ActorSystem& system = server.system();
+  auto finish = [&](json response) { connection->Finish(std::move(response)); };
+  const auto stop_wait = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+
+  switch (c.kind) {
+    case K::kAuthenticate: return finish(Response("Authenticated", json::object()));
+
+    case K::kGetServerInfo: {
+      ServerStats stats = server.Stats();
+      size_t live = 0;
+      for (const ActorInfo& info : system.List())
+        live += info.status == ActorStatus::kRunning || info.status == ActorStatus::kStarting;
+      return finish(Response("ServerInfo", {{"version", stats.version},
+                                            {"listen", stats.listen},
+                                            {"data_dir", stats.data_dir.string()},
+                                            {"started_ms", stats.started_ms},
+                                            {"uptime_ms", NowMs() - stats.started_ms},
+                                            {"actors", live},
+                                            {"connections", stats.connections},
+                                            {"revived", stats.revived},
+                                            {"revive_errors", stats.revive_errors}}));
+    }
+
+    case K::kStartActor: {
+      auto manifest = ManifestFrom(c.manifest);
+      if (!manifest.ok()) return finish(Error(error_kind::kActorError, manifest.error()));
+      auto id = system.Spawn(std::move(*manifest), c.data);
+      if (!id.ok()) return finish(Error(error_kind::kActorError, id.error()));
+      json response = Response("ActorStarted", {{"id", *id}});
+      if (c.subscribe || c.parent) {
+        Status s = connection->Subscribe(*id, c.subscribe, c.parent, c.subscribe ? std::optional<uint64_t>(0) : std::nullopt,
+                                         response, "ActorStarted");
+        if (s.ok()) return connection->Finish(std::nullopt);
+      }
+      return finish(std::move(response));
+    }
+
+    case K::kStopActor:
+    case K::kTerminateActor: {
+      bool terminate = c.kind == K::kTerminateActor;
+      Status s = terminate ? system.Terminate(c.id) : system.Stop(c.id);
+      if (!s.ok()) return finish(ActorError(s));
+      std::string id = c.id;
+      return WaitUntil(server, connection, [&system, id] { return Finished(system, id); }, stop_wait,
+                       [id, terminate](bool done) {
+                         if (!done)
+                           return Error(error_kind::kActorError, "actor " + id + " did not stop within 10 s" +
+                                                                     (terminate ? "" : "; TerminateActor ends it now"));
+                         return Response(terminate ? "ActorTerminated" : "ActorStopped", {{"id", id}});
+                       });
+    }
+
+    case K::kRestartActor: {
+      auto before = system.Info(c.id);
+      if (!before.ok()) return finish(ActorError(before.status()));
+      if (Status s = system.Restart(c.id); !s.ok()) return finish(ActorError(s));
+      std::string id = c.id;
+      uint32_t restarts = before->restarts;
+      auto restarted = [&system, id, restarts] {
+        auto info = system.Info(id);
+        return info.ok() && info->restarts > restarts && info->status != ActorStatus::kRestarting;
+      };
+      return WaitUntil(server, connection, restarted, stop_wait, [&system, id](bool done) {
+        if (!done) return Error(error_kind::kActorError, "actor " + id + " did not restart within 10 s");
+        auto info = system.Info(id);
+        return Response("ActorRestarted", {{"id", id}, {"status", std::string(ActorStatusName(info->status))},
+                                           {"restarts", info->restarts}});
+      });
+    }
+
+    case K::kListActors: {
+      json actors = json::array();
+      for (const ActorInfo& info : system.List()) actors.push_back(InfoSummary(info));
+      return finish(Response("ActorList", {{"actors", std::move(actors)}}));
+    }
+
+    case K::kGetActorStatus: {
+      auto info = system.Info(c.id);
+      if (!info.ok()) return finish(ActorError(info.status()));
+      json body = {{"id", c.id}, {"status", std::string(ActorStatusName(info->status))}};
+      if (!info->stop_reason.empty()) body["reason"] = info->stop_reason;
+      if (info->failure) body["failure"] = FailureJson(*info->failure);
+      return finish(Response("ActorStatus", std::move(body)));
+    }
+
+    case K::kGetActorState: {
+      auto info = system.Info(c.id);
+      if (!info.ok()) return finish(ActorError(info.status()));
+      return finish(Response("ActorState", {{"id", c.id}, {"state", OptionalBytes(info->state)}}));
+    }
+
+    case K::kGetActorManifest: {
+      auto actor = system.FindActor(c.id);
+      if (!actor) return finish(Error(error_kind::kActorNotFound, "no actor with id " + c.id));
+      const Manifest& m = actor->manifest();
+      auto text = ReadFile(m.file);
+      return finish(Response("ActorManifest", {{"id", c.id},
+                                               {"path", m.file.string()},
+                                               {"name", m.name},
+                                               {"version", m.version},
+                                               {"component", m.component_path.string()},
+                                               {"manifest", text.ok() ? json(ToString(*text)) : json(nullptr)}}));
+    }
+
+    case K::kGetActorEvents: {
+      auto events = system.Events(c.id);
+      if (!events.ok()) return finish(ActorError(events.status()));
+      uint64_t from = c.from.value_or(0);
+      uint64_t limit = c.limit.value_or(UINT64_MAX);
+      json list = json::array();
+      for (const ChainEvent& e : *events) {
+        if (e.seq < from) continue;
+        if (list.size() >= limit) break;
+        list.push_back(EventToJson(e));
+      }
+      return finish(Response("ActorEvents", {{"id", c.id}, {"total", events->size()}, {"events", std::move(list)}}));
+    }
+
+    case K::kInspectActor: {
+      auto info = system.Info(c.id);
+      if (!info.ok()) return finish(ActorError(info.status()));
+      auto events = system.Events(c.id);
+      json last = json::array();
+      if (events.ok())
+        for (size_t i = events->size() > 10 ? events->size() - 10 : 0; i < events->size(); ++i)
+          last.push_back(EventToJson((*events)[i]));
+      json body = InfoSummary(*info);
+      body["children"] = system.ChildrenOf(c.id);
+      body["state"] = OptionalBytes(info->state);
+      body["failure"] = info->failure ? FailureJson(*info->failure) : json(nullptr);
+      body["stop_reason"] = info->stop_reason;
+      body["mailbox"] = info->mailbox;
+      body["head"] = info->head ? json(ToHex(*info->head)) : json(nullptr);
+      body["chain"] = info->chain_path.string();
+      body["manifest"] = info->manifest_path.string();
+      body["last_events"] = std::move(last);
+      return finish(Response("ActorInspection", std::move(body)));
+    }
+
+    case K::kSubscribeToActor: {
+      json response = Response("Subscribed", {{"id", c.id}});
+      Status s = connection->Subscribe(c.id, true, false, c.from, response, "Subscribed");
+      if (!s.ok()) return finish(ActorError(s));
+      return connection->Finish(std::nullopt);
+    }
+
+    case K::kUnsubscribeFromActor: {
+      Status s = connection->Unsubscribe(c.id, c.subscription_id);
+      if (!s.ok()) return finish(Error(error_kind::kSubscriptionNotFound, s.message()));
+      return finish(Response("Unsubscribed", {{"id", c.id}, {"subscription_id", c.subscription_id}}));
+    }
+
+    case K::kSendActorMessage: {
+      Status s = system.Send(c.id, c.data.value_or(Bytes()));
+      if (!s.ok()) return finish(ActorError(s));
+      return finish(Response("SentMessage", {{"id", c.id}}));
+    }
+
+    case K::kRequestActorMessage: {
+      std::optional<std::chrono::milliseconds> timeout;
+      if (c.timeout_ms) timeout = std::chrono::milliseconds(*c.timeout_ms);
+      std::string id = c.id;
+      system.RequestAsync(id, c.data.value_or(Bytes()), timeout, [connection, id](RequestResult r) {
+        if (!r.ok) return connection->Finish(Error(error_kind::kRequestFailed, r.error));
+        connection->Finish(Response("RequestedMessage", {{"id", id}, {"message", BytesToArray(r.response)}}));
+      });
+      return;
+    }
+
+    case K::kOpenChannel: {
+      std::string endpoint = server.channels().NewParticipant(connection);
+      std::string target = c.id;
+      system.OpenChannelFrom(endpoint, target, c.data.value_or(Bytes()),
+                             [&server, connection, endpoint, target](RequestResult r) {
+                               if (!r.ok) {
+                                 server.channels().Drop(endpoint);
+                                 return connection->Finish(Error(error_kind::kChannelError, r.error));
+                               }
+                               std::string channel_id = ToString(r.response);
+                               server.channels().Opened(channel_id, endpoint);
+                               connection->AdoptChannel(channel_id, endpoint);
+                               connection->Finish(Response("ChannelOpened", {{"channel_id", channel_id}, {"actor_id", target}}));
+                             });
+      return;
+    }
+
+    case K::kSendOnChannel: {
+      auto endpoint = server.channels().ParticipantOf(c.id);
+      if (!endpoint) return finish(Error(error_kind::kChannelError, "no open channel " + c.id + " of a client"));
+      Status s = system.SendOnChannelFrom(*endpoint, c.id, c.data.value_or(Bytes()));
+      if (!s.ok()) return finish(Error(error_kind::kChannelError, s.message()));
+      return finish(Response("MessageSent", {{"channel_id", c.id}}));
+    }
+
+    case K::kCloseChannel: {
+      auto endpoint = server.channels().ParticipantOf(c.id);
+      if (!endpoint) return finish(Error(error_kind::kChannelError, "no open channel " + c.id + " of a client"));
+      Status s = system.CloseChannelFrom(*endpoint, c.id);
+      if (!s.ok()) return finish(Error(error_kind::kChannelError, s.message()));
+      server.channels().Closed(c.id);
+      return finish(Response("ChannelClosed", {{"channel_id", c.id}, {"by", "client"}}));
+    }
+  }
+  finish(Error(error_kind::kUnknownCommand, "command " + c.name + " is not implemented"));
+}
+
+}  // namespace theater::server

@@ -1,0 +1,17 @@
+// The commands of the management protocol, run against the server's actor system. Each
+// ends by calling connection->Finish() with its response, at once or later (a request
+// waits for the actor's answer, a stop for the actor to finish) without holding a thread.
+#pragma once
+
+#include <memory>
+
+#include "server/protocol.h"
+
+namespace theater::server {
+
+class Server;
+class Connection;
+
+void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, Command command);
+
+}  // namespace theater::server

@@ -1,0 +1,240 @@
+#include "server/protocol.h"
+
+#include <map>
+#include <set>
+
+namespace theater::server {
+namespace {
+
+// How each command is spelled, and the fields it takes (required ones first in the docs).
+struct CommandSpec {
+  CommandKind kind;
+  std::set<std::string> required;
+  std::set<std::string> optional;
+};
+
+const std::map<std::string, CommandSpec, std::less<>>& Specs() {
+  using K = CommandKind;
+  static const std::map<std::string, CommandSpec, std::less<>> specs = {
+      {"Authenticate", {K::kAuthenticate, {"token"}, {}}},
+      {"GetServerInfo", {K::kGetServerInfo, {}, {}}},
+      {"StartActor", {K::kStartActor, {"manifest"}, {"initial_state", "parent", "subscribe"}}},
+      {"StopActor", {K::kStopActor, {"id"}, {}}},
+      {"TerminateActor", {K::kTerminateActor, {"id"}, {}}},
+      {"RestartActor", {K::kRestartActor, {"id"}, {}}},
+      {"ListActors", {K::kListActors, {}, {}}},
+      {"GetActorStatus", {K::kGetActorStatus, {"id"}, {}}},
+      {"GetActorState", {K::kGetActorState, {"id"}, {}}},
+      {"GetActorManifest", {K::kGetActorManifest, {"id"}, {}}},
+      {"GetActorEvents", {K::kGetActorEvents, {"id"}, {"from", "limit"}}},
+      {"InspectActor", {K::kInspectActor, {"id"}, {}}},
+      {"SubscribeToActor", {K::kSubscribeToActor, {"id"}, {"from"}}},
+      {"UnsubscribeFromActor", {K::kUnsubscribeFromActor, {"id", "subscription_id"}, {}}},
+      {"SendActorMessage", {K::kSendActorMessage, {"id", "data"}, {}}},
+      {"RequestActorMessage", {K::kRequestActorMessage, {"id", "data"}, {"timeout_ms"}}},
+      {"OpenChannel", {K::kOpenChannel, {"actor_id"}, {"initial_message"}}},
+      {"SendOnChannel", {K::kSendOnChannel, {"channel_id", "message"}, {}}},
+      {"CloseChannel", {K::kCloseChannel, {"channel_id"}, {}}},
+  };
+  return specs;
+}
+
+// Commands without fields may also be sent as a bare string: "ListActors".
+bool TakesNoFields(const CommandSpec& spec) { return spec.required.empty() && spec.optional.empty(); }
+
+class FieldReader {
+ public:
+  FieldReader(const std::string& command, const json& body) : command_(command), body_(body) {}
+
+  std::optional<std::string> String(const char* field) {
+    const json* v = Find(field);
+    if (!v) return std::nullopt;
+    if (!v->is_string()) return Wrong(field, "a string");
+    return v->get<std::string>();
+  }
+  std::optional<bool> Bool(const char* field) {
+    const json* v = Find(field);
+    if (!v) return std::nullopt;
+    if (!v->is_boolean()) return Wrong(field, "true or false");
+    return v->get<bool>();
+  }
+  std::optional<uint64_t> Uint(const char* field) {
+    const json* v = Find(field);
+    if (!v) return std::nullopt;
+    if (!v->is_number_unsigned()) return Wrong(field, "a number >= 0");
+    return v->get<uint64_t>();
+  }
+  // An array of numbers 0-255, or a string (its UTF-8 bytes); null: none.
+  std::optional<Bytes> BytesField(const char* field) {
+    const json* v = Find(field);
+    if (!v) return std::nullopt;
+    if (v->is_string()) return ToBytes(v->get<std::string>());
+    if (!v->is_array()) return Wrong(field, "an array of numbers 0-255 or a string");
+    Bytes out;
+    out.reserve(v->size());
+    for (const json& b : *v) {
+      if (!b.is_number_unsigned() || b.get<uint64_t>() > 255) return Wrong(field, "an array of numbers 0-255 or a string");
+      out.push_back(static_cast<uint8_t>(b.get<uint64_t>()));
+    }
+    return out;
+  }
+  const std::optional<std::string>& error() const { return error_; }
+
+ private:
+  const json* Find(const char* field) {
+    auto it = body_.find(field);
+    if (it == body_.end() || it->is_null()) return nullptr;
+    return &*it;
+  }
+  std::nullopt_t Wrong(const char* field, const char* expected) {
+    if (!error_) error_ = command_ + ": field `" + field + "` must be " + expected;
+    return std::nullopt;
+  }
+  std::string command_;
+  const json& body_;
+  std::optional<std::string> error_;
+};
+
+ParsedCommand Fail(const char* kind, std::string message) { return {std::nullopt, {kind, std::move(message)}}; }
+
+}  // namespace
+
+ParsedCommand ParseCommand(std::string_view text) {
+  json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return Fail(error_kind::kInvalidJson, "the frame is not a valid JSON document");
+  std::string name;
+  json body = json::object();
+  if (doc.is_string()) {
+    name = doc.get<std::string>();
+  } else if (doc.is_object() && doc.size() == 1) {
+    name = doc.begin().key();
+    body = doc.begin().value();
+  } else {
+    return Fail(error_kind::kInvalidCommand,
+                "a command is a JSON object with exactly one key, the command's name: {\"ListActors\":{}}");
+  }
+  auto spec_it = Specs().find(name);
+  if (spec_it == Specs().end()) return Fail(error_kind::kUnknownCommand, "unknown command `" + name + "`");
+  const CommandSpec& spec = spec_it->second;
+  if (body.is_null() && TakesNoFields(spec)) body = json::object();
+  if (!body.is_object()) return Fail(error_kind::kInvalidCommand, name + ": its value must be an object of fields");
+  for (const auto& [field, value] : body.items())
+    if (!spec.required.count(field) && !spec.optional.count(field))
+      return Fail(error_kind::kInvalidCommand, name + ": unknown field `" + field + "`");
+  for (const std::string& field : spec.required)
+    if (!body.contains(field) || body[field].is_null())
+      return Fail(error_kind::kInvalidCommand, name + ": missing field `" + field + "`");
+
+  Command c;
+  c.kind = spec.kind;
+  c.name = name;
+  FieldReader r(name, body);
+  using K = CommandKind;
+  switch (spec.kind) {
+    case K::kAuthenticate: c.token = r.String("token").value_or(""); break;
+    case K::kStartActor:
+      c.manifest = r.String("manifest").value_or("");
+      c.data = r.BytesField("initial_state");
+      c.parent = r.Bool("parent").value_or(false);
+      c.subscribe = r.Bool("subscribe").value_or(false);
+      break;
+    case K::kGetActorEvents:
+    case K::kSubscribeToActor:
+      c.id = r.String("id").value_or("");
+      c.from = r.Uint("from");
+      c.limit = r.Uint("limit");
+      break;
+    case K::kUnsubscribeFromActor:
+      c.id = r.String("id").value_or("");
+      c.subscription_id = r.String("subscription_id").value_or("");
+      break;
+    case K::kSendActorMessage:
+    case K::kRequestActorMessage:
+      c.id = r.String("id").value_or("");
+      c.data = r.BytesField("data");
+      c.timeout_ms = r.Uint("timeout_ms");
+      break;
+    case K::kOpenChannel:
+      c.id = r.String("actor_id").value_or("");
+      c.data = r.BytesField("initial_message");
+      break;
+    case K::kSendOnChannel:
+      c.id = r.String("channel_id").value_or("");
+      c.data = r.BytesField("message");
+      break;
+    case K::kCloseChannel: c.id = r.String("channel_id").value_or(""); break;
+    case K::kGetServerInfo:
+    case K::kListActors: break;
+    default: c.id = r.String("id").value_or(""); break;
+  }
+  if (r.error()) return Fail(error_kind::kInvalidCommand, *r.error());
+  return {std::move(c), {}};
+}
+
+json Response(std::string_view tag, json body) {
+  json r = json::object();
+  r[std::string(tag)] = std::move(body);
+  return r;
+}
+
+json ErrorResponse(const ProtocolError& error) {
+  return Response("Error", {{"kind", error.kind}, {"message", error.message}});
+}
+
+json BytesToArray(const Bytes& bytes) {
+  json a = json::array();
+  for (uint8_t b : bytes) a.push_back(b);
+  return a;
+}
+
+json CommandToJson(const Command& c) {
+  using K = CommandKind;
+  json body = json::object();
+  auto bytes = [&](const char* field) { body[field] = c.data ? BytesToArray(*c.data) : json(nullptr); };
+  switch (c.kind) {
+    case K::kAuthenticate: body["token"] = c.token; break;
+    case K::kGetServerInfo:
+    case K::kListActors: break;
+    case K::kStartActor:
+      body["manifest"] = c.manifest;
+      bytes("initial_state");
+      body["parent"] = c.parent;
+      body["subscribe"] = c.subscribe;
+      break;
+    case K::kGetActorEvents:
+    case K::kSubscribeToActor:
+      body["id"] = c.id;
+      if (c.from) body["from"] = *c.from;
+      if (c.limit) body["limit"] = *c.limit;
+      break;
+    case K::kUnsubscribeFromActor:
+      body["id"] = c.id;
+      body["subscription_id"] = c.subscription_id;
+      break;
+    case K::kSendActorMessage:
+    case K::kRequestActorMessage:
+      body["id"] = c.id;
+      bytes("data");
+      if (c.timeout_ms) body["timeout_ms"] = *c.timeout_ms;
+      break;
+    case K::kOpenChannel:
+      body["actor_id"] = c.id;
+      bytes("initial_message");
+      break;
+    case K::kSendOnChannel:
+      body["channel_id"] = c.id;
+      bytes("message");
+      break;
+    case K::kCloseChannel: body["channel_id"] = c.id; break;
+    default: body["id"] = c.id; break;
+  }
+  return Response(c.name.empty() ? CommandName(c.kind) : c.name, std::move(body));
+}
+
+std::string CommandName(CommandKind kind) {
+  for (const auto& [name, spec] : Specs())
+    if (spec.kind == kind) return name;
+  return "";
+}
+
+}  // namespace theater::server

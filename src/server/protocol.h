@@ -1,0 +1,97 @@
+// The management protocol's commands and responses (docs/protocol.md). Each is an
+// externally tagged JSON object: {"StopActor":{"id":"..."}} -> {"ActorStopped":{"id":"..."}},
+// errors as {"Error":{"kind":"...","message":"..."}}. Parsing is strict: an unknown command,
+// a missing or mistyped field, or an unknown field is an error that names it.
+//
+// Bytes (states, messages) travel as arrays of numbers 0-255, as Theater's management
+// protocol has them; commands also take a string, meaning its UTF-8 bytes.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "common/bytes.h"
+
+namespace theater::server {
+
+using json = nlohmann::ordered_json;
+
+enum class CommandKind {
+  kAuthenticate,
+  kGetServerInfo,
+  kStartActor,
+  kStopActor,
+  kTerminateActor,
+  kRestartActor,
+  kListActors,
+  kGetActorStatus,
+  kGetActorState,
+  kGetActorManifest,
+  kGetActorEvents,
+  kInspectActor,
+  kSubscribeToActor,
+  kUnsubscribeFromActor,
+  kSendActorMessage,
+  kRequestActorMessage,
+  kOpenChannel,
+  kSendOnChannel,
+  kCloseChannel,
+};
+
+// One command; which fields are set depends on its kind.
+struct Command {
+  CommandKind kind;
+  std::string name;            // as sent: "StartActor"
+  std::string id;              // the actor (or, for SendOnChannel/CloseChannel, the channel)
+  std::string manifest;        // StartActor: a path, or the manifest's TOML text
+  std::optional<Bytes> data;   // initial_state, message data, initial_message
+  bool parent = false;         // StartActor: this connection hears how the actor ends
+  bool subscribe = false;      // StartActor: and gets its chain events
+  std::string token;           // Authenticate
+  std::string subscription_id; // UnsubscribeFromActor
+  std::optional<uint64_t> from;  // GetActorEvents, SubscribeToActor: the first seq
+  std::optional<uint64_t> limit;       // GetActorEvents: at most this many
+  std::optional<uint64_t> timeout_ms;  // RequestActorMessage
+};
+
+// Error kinds (the "kind" of an Error response).
+namespace error_kind {
+inline constexpr const char* kFrameTooLarge = "FrameTooLarge";
+inline constexpr const char* kInvalidJson = "InvalidJson";
+inline constexpr const char* kUnknownCommand = "UnknownCommand";
+inline constexpr const char* kInvalidCommand = "InvalidCommand";
+inline constexpr const char* kUnauthorized = "Unauthorized";
+inline constexpr const char* kActorNotFound = "ActorNotFound";
+inline constexpr const char* kActorError = "ActorError";
+inline constexpr const char* kRequestFailed = "RequestFailed";
+inline constexpr const char* kChannelError = "ChannelError";
+inline constexpr const char* kSubscriptionNotFound = "SubscriptionNotFound";
+inline constexpr const char* kBusy = "Busy";
+inline constexpr const char* kShuttingDown = "ShuttingDown";
+}  // namespace error_kind
+
+struct ProtocolError {
+  std::string kind;
+  std::string message;
+};
+
+// A command or why the text is not one.
+struct ParsedCommand {
+  std::optional<Command> command;
+  ProtocolError error;
+};
+ParsedCommand ParseCommand(std::string_view text);
+
+// Responses.
+json Response(std::string_view tag, json body);
+json ErrorResponse(const ProtocolError& error);
+json BytesToArray(const Bytes& bytes);
+// The command as a JSON document (what a client sends).
+json CommandToJson(const Command& command);
+std::string CommandName(CommandKind kind);
+
+}  // namespace theater::server

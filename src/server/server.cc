@@ -1,0 +1,292 @@
+#include "server/server.h"
+
+#include <cstdio>
+
+#include "common/ed25519.h"
+#include "common/files.h"
+#include "host/host_interfaces.h"
+#include "runtime/actor_context.h"
+#include "runtime/chain_state.h"
+#include "server/channel_registry.h"
+#include "server/connection.h"
+
+namespace theater::server {
+namespace {
+
+constexpr const char* kVersion = "theater 0.1.0 (wasmtime 48.0.8)";
+
+Result<asio::ip::tcp::endpoint> ParseListen(const std::string& listen) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return Status::Error("--listen " + listen + ": expected HOST:PORT");
+  std::string host = listen.substr(0, colon), port_text = listen.substr(colon + 1);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned long port = 0;
+  try {
+    size_t used = 0;
+    port = std::stoul(port_text, &used);
+    if (used != port_text.size() || port > 65535) throw std::out_of_range("port");
+  } catch (const std::exception&) {
+    return Status::Error("--listen " + listen + ": the port must be a number from 0 to 65535");
+  }
+  if (host == "localhost") host = "127.0.0.1";
+  asio::error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) return Status::Error("--listen " + listen + ": `" + host + "` is not an IP address");
+  return asio::ip::tcp::endpoint(address, static_cast<uint16_t>(port));
+}
+
+}  // namespace
+
+struct Server::Impl {
+  asio::io_context io{1};
+  asio::ip::tcp::acceptor acceptor{io};
+  asio::thread_pool handlers;
+  std::mutex mu;
+  std::map<uint64_t, std::weak_ptr<Connection>> connections;
+  uint64_t next_connection = 1;
+  std::atomic<bool> stopping{false};
+  std::string listen;
+  uint16_t port = 0;
+
+  explicit Impl(size_t threads) : handlers(threads) {}
+};
+
+Server::Server(ServerOptions options) : options_(std::move(options)) {}
+
+Server::~Server() {
+  Stop();
+  impl_->handlers.join();
+  if (system_) system_->Shutdown();  // chains written out; records keep the actors for next time
+}
+
+Result<std::unique_ptr<Server>> Server::Create(ServerOptions options) {
+  std::unique_ptr<Server> server(new Server(std::move(options)));
+  THEATER_RETURN_IF_ERROR(server->Start());
+  return server;
+}
+
+void Server::Log(const std::string& line) {
+  if (options_.log) return options_.log(line);
+  std::fprintf(stderr, "theater server: %s\n", line.c_str());
+}
+
+Status Server::Start() {
+  impl_ = std::make_unique<Impl>(std::max<size_t>(1, options_.handler_threads));
+  auto endpoint = ParseListen(options_.listen);
+  if (!endpoint.ok()) return endpoint.status();
+  if (!endpoint->address().is_loopback() && options_.auth_token.empty())
+    return Status::Error("--listen " + options_.listen +
+                         " is not a loopback address: give the server a token (--token or THEATER_TOKEN) that clients "
+                         "must send");
+
+  std::error_code fs_ec;
+  std::filesystem::create_directories(options_.data_dir, fs_ec);
+  if (fs_ec) return Status::Error(options_.data_dir.string() + ": " + fs_ec.message());
+  auto records = ActorRecords::Open(options_.data_dir / "actors.db");
+  if (!records.ok()) return records.status();
+  records_ = std::move(*records);
+  if (options_.fresh) THEATER_RETURN_IF_ERROR(records_->Clear());
+
+  EngineOptions engine_options;
+  engine_options.cache_dir = options_.data_dir / "cache" / "components";
+  auto engine = Engine::Create(engine_options);
+  if (!engine.ok()) return engine.status();
+  THEATER_RETURN_IF_ERROR(host::DefineAllInterfaces(**engine));
+
+  SystemOptions system_options = options_.system;
+  system_options.chain_dir = options_.data_dir / "chains";
+  auto key_path = options_.data_dir / "keys" / "checkpoint.key";
+  if (!system_options.chain_store.signing_key && std::filesystem::exists(key_path)) {
+    auto key = Ed25519Key::Load(key_path);
+    if (!key.ok()) return key.status();
+    system_options.chain_store.signing_key = *key;
+  }
+  if (!system_options.log_sink)
+    system_options.log_sink = [this](const std::string& id, const std::string& line) { Log("[" + id + "] " + line); };
+  auto user_lifecycle = system_options.on_lifecycle;
+  system_options.on_lifecycle = [this, user_lifecycle](const LifecycleEvent& e) {
+    OnLifecycle(e);
+    if (user_lifecycle) user_lifecycle(e);
+  };
+  auto system = ActorSystem::Create(*engine, system_options);
+  if (!system.ok()) return system.status();
+  system_ = std::move(*system);
+  channels_ = std::make_unique<ChannelRegistry>(*system_);
+
+  asio::error_code ec;
+  impl_->acceptor.open(endpoint->protocol(), ec);
+  if (!ec) impl_->acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+  if (!ec) impl_->acceptor.bind(*endpoint, ec);
+  if (!ec) impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Status::Error("cannot listen on " + options_.listen + ": " + ec.message());
+  auto bound = impl_->acceptor.local_endpoint();
+  impl_->listen = (bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string()) +
+                  ":" + std::to_string(bound.port());
+  impl_->port = bound.port();
+  stats_.version = kVersion;
+  stats_.listen = impl_->listen;
+  stats_.data_dir = options_.data_dir;
+  stats_.started_ms = NowMs();
+  Revive();
+  Accept();
+  return Status::Ok();
+}
+
+// Brings back the actors that were running when the server last stopped (or crashed),
+// parents before their children, each from its last recorded state.
+void Server::Revive() {
+  auto running = records_->Running();
+  if (!running.ok()) {
+    Log("cannot read the actor records: " + running.error());
+    return;
+  }
+  size_t revived = 0;
+  std::vector<std::string> errors;
+  for (const ActorRecord& r : *running) {
+    auto fail = [&](const std::string& why) {
+      errors.push_back(r.id + ": " + why);
+      Log("could not bring back actor " + r.id + ": " + why);
+      records_->SetStatus(r.id, "failed", "could not be brought back: " + why);
+    };
+    std::filesystem::path chain = system_->options().chain_dir / (r.id + ".chain");
+    if (!std::filesystem::exists(chain)) {
+      fail("its chain file " + chain.string() + " is missing");
+      continue;
+    }
+    RecoveryReport recovery = RecoverChainFile(chain);
+    if (!recovery.verify.ok) {
+      fail("its chain does not verify: " + recovery.verify.reason);
+      continue;
+    }
+    std::vector<ChainEvent> events;
+    VerifyReport report = VerifyChainFile(chain, &events);
+    if (!report.ok) {
+      fail("its chain does not verify: " + report.reason);
+      continue;
+    }
+    auto state = LastGoodState(events);
+    if (!state.ok()) {
+      fail(state.error());
+      continue;
+    }
+    auto manifest = LoadManifest(r.manifest);
+    if (!manifest.ok()) {
+      fail(manifest.error());
+      continue;
+    }
+    auto id = system_->Revive(r.id, r.parent, std::move(*manifest), std::move(events), std::move(*state),
+                              "server restart");
+    if (!id.ok()) {
+      fail(id.error());
+      continue;
+    }
+    ++revived;
+  }
+  if (revived || !errors.empty())
+    Log("brought back " + std::to_string(revived) + " actors" +
+        (errors.empty() ? "" : "; " + std::to_string(errors.size()) + " could not be"));
+  std::lock_guard lock(stats_mu_);
+  stats_.revived = revived;
+  stats_.revive_errors = std::move(errors);
+}
+
+void Server::OnLifecycle(const LifecycleEvent& e) {
+  using Kind = LifecycleEvent::Kind;
+  Status s;
+  switch (e.kind) {
+    case Kind::kStarted:
+    case Kind::kRevived:
+    case Kind::kRestarted: {
+      ActorRecord r;
+      r.id = e.id;
+      r.parent = e.parent;
+      r.manifest = e.manifest.string();
+      r.status = "running";
+      r.created_ms = r.updated_ms = NowMs();
+      s = records_->Put(r);
+      break;
+    }
+    case Kind::kFinished:
+      // Stopped by the server's own shutdown: it comes back on the next start.
+      if (e.origin == StopOrigin::kShutdown) return;
+      s = records_->SetStatus(e.id, e.failed ? "failed" : "stopped", e.reason);
+      break;
+  }
+  if (!s.ok()) Log("actor records: " + s.message());
+}
+
+void Server::Accept() {
+  impl_->acceptor.async_accept([this](asio::error_code ec, asio::ip::tcp::socket socket) {
+    if (impl_->stopping) return;
+    if (ec) {
+      Log("accept: " + ec.message());
+    } else {
+      std::shared_ptr<Connection> connection;
+      {
+        std::lock_guard lock(impl_->mu);
+        for (auto it = impl_->connections.begin(); it != impl_->connections.end();)
+          it = it->second.expired() ? impl_->connections.erase(it) : std::next(it);
+        if (impl_->connections.size() < options_.max_connections) {
+          uint64_t number = impl_->next_connection++;
+          connection = std::make_shared<Connection>(*this, std::move(socket), impl_->handlers, number);
+          impl_->connections[number] = connection;
+        }
+      }
+      if (connection) {
+        connection->Start();
+      } else {
+        // Too many clients: this one is told so and let go.
+        auto refused = std::make_shared<std::string>(EncodeFrame(
+            ErrorResponse({error_kind::kBusy, "the server has its maximum of " + std::to_string(options_.max_connections) +
+                                                  " connections"}).dump()));
+        auto s = std::make_shared<asio::ip::tcp::socket>(std::move(socket));
+        asio::async_write(*s, asio::buffer(*refused), [s, refused](asio::error_code, size_t) {
+          asio::error_code ignored;
+          s->shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+          s->close(ignored);
+        });
+      }
+    }
+    Accept();
+  });
+}
+
+void Server::Run() {
+  Log("listening on " + impl_->listen + " (data in " + options_.data_dir.string() + ")");
+  auto guard = asio::make_work_guard(impl_->io);
+  impl_->io.run();
+}
+
+void Server::Stop() {
+  if (!impl_ || impl_->stopping.exchange(true)) return;
+  asio::post(impl_->io, [this] {
+    asio::error_code ignored;
+    impl_->acceptor.close(ignored);
+    std::vector<std::shared_ptr<Connection>> open;
+    {
+      std::lock_guard lock(impl_->mu);
+      for (auto& [n, weak] : impl_->connections)
+        if (auto c = weak.lock()) open.push_back(c);
+    }
+    for (auto& c : open) c->Close("the server is stopping");
+    // Let the closes run, then end the loop.
+    asio::post(impl_->io, [this] { impl_->io.stop(); });
+  });
+}
+
+uint16_t Server::port() const { return impl_->port; }
+
+const std::string& Server::listen_address() const { return impl_->listen; }
+
+asio::any_io_executor Server::executor() { return impl_->io.get_executor(); }
+
+ServerStats Server::Stats() {
+  std::lock_guard lock(stats_mu_);
+  ServerStats s = stats_;
+  std::lock_guard c(impl_->mu);
+  s.connections = 0;
+  for (auto& [n, weak] : impl_->connections) s.connections += !weak.expired();
+  return s;
+}
+
+}  // namespace theater::server
