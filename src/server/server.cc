@@ -219,7 +219,13 @@ void Server::Accept() {
   impl_->acceptor.async_accept([this](asio::error_code ec, asio::ip::tcp::socket socket) {
     if (impl_->stopping) return;
     if (ec) {
-      Log("accept: " + ec.message());
+      // Out of descriptors (or memory), the connection stays in the backlog and accepting
+      // again at once fails again: a busy loop that floods the log. Try again a little later.
+      Log("accept: " + ec.message() + "; trying again in 100 ms");
+      auto timer = std::make_shared<asio::steady_timer>(impl_->io, std::chrono::milliseconds(100));
+      return timer->async_wait([this, timer](asio::error_code) {
+        if (!impl_->stopping) Accept();
+      });
     } else {
       std::shared_ptr<Connection> connection;
       {
