@@ -2,7 +2,8 @@
 # Sets up everything Theater needs on a fresh Debian 12 machine. Idempotent: each step
 # checks first and does nothing when its part is already there.
 #   1. Debian packages: the C++ toolchain and libraries, and the guest toolchain
-#      (clang-22, lld-22, wasi-libc, libclang-rt-22-dev-wasm32).
+#      (clang-22, lld-22, wasi-libc, libclang-rt-22-dev-wasm32), and clang's sanitizer and
+#      libFuzzer runtimes (libclang-rt-22-dev) for the protocol fuzz target (scripts/fuzz.sh).
 #   2. wasm-tools and wit-bindgen (pinned, from crates.io) for building C/C++ actors.
 #   3. The wasmtime C API, built once into ~/.cache/theater (scripts/build-wasmtime.sh).
 set -euo pipefail
@@ -13,6 +14,7 @@ APT_PACKAGES=(
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libssl-dev libsqlite3-dev
   libspdlog-dev libfmt-dev libasio-dev uuid-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang-22 lld-22 wasi-libc libclang-rt-22-dev-wasm32 libc++-22-dev-wasm32 libc++abi-22-dev-wasm32
+  libclang-rt-22-dev
 )
 WASM_TOOLS_VERSION=1.263.0
 WIT_BINDGEN_VERSION=0.63.0
