@@ -267,5 +267,88 @@ TEST_F(ServerTest, ChainsWrittenByTheServerVerify) {
   EXPECT_GE(report.events, 20u);
 }
 
+TEST_F(ServerTest, AStoppedActorCanBeRestarted) {
+  StartServer();
+  auto client = Connect();
+  std::string id = StartMessenger(*client);
+  Expect(*client, {{"StopActor", {{"id", id}}}}, "ActorStopped");
+  json restarted = Expect(*client, {{"RestartActor", {{"id", id}}}}, "ActorRestarted");
+  EXPECT_EQ(restarted["status"], "running");
+  EXPECT_EQ(Ask(*client, id, "echo back"), "back");
+  EXPECT_EQ(Expect(*client, {{"GetActorStatus", {{"id", id}}}}, "ActorStatus")["status"], "running");
+}
+
+TEST_F(ServerTest, AParentAlwaysHearsHowItsActorEndedEvenWhenItEndsAtOnce) {
+  StartServer();
+  auto client = Connect();
+  std::string manifest = std::filesystem::absolute(testing::Fixture("trap.toml")).string();
+  for (int i = 0; i < 10; ++i) {
+    for (bool subscribe : {true, false}) {
+      json started = Expect(*client, {{"StartActor", {{"manifest", manifest}, {"parent", true}, {"subscribe", subscribe}}}},
+                            "ActorStarted");
+      json error = WaitFor(*client, "ActorError");
+      ASSERT_FALSE(error.is_null()) << "run " << i << (subscribe ? " with" : " without") << " subscribe";
+      EXPECT_EQ(error["id"], started["id"]);
+      EXPECT_EQ(error["error"]["kind"], "trap");
+    }
+  }
+}
+
+TEST_F(ServerTest, AChannelClosedByAnotherClientIsNewsToItsOpener) {
+  StartServer();
+  auto opener = Connect();
+  std::string id = StartMessenger(*opener);
+  std::string channel = Expect(*opener, {{"OpenChannel", {{"actor_id", id}}}}, "ChannelOpened")["channel_id"];
+  auto other = Connect();
+  Expect(*other, {{"CloseChannel", {{"channel_id", channel}}}}, "ChannelClosed");
+  json closed = WaitFor(*opener, "ChannelClosed");
+  EXPECT_EQ(closed["channel_id"], channel);
+  EXPECT_EQ(closed["by"], "another client");
+}
+
+TEST_F(ServerTest, RequestsNameAMissingActorAndRefuseAbsurdTimeouts) {
+  StartServer();
+  auto client = Connect();
+  EXPECT_EQ(ErrorKind(*client, {{"RequestActorMessage", {{"id", "nobody"}, {"data", "x"}}}}), "ActorNotFound");
+  std::string id = StartMessenger(*client);
+  EXPECT_EQ(ErrorKind(*client, {{"RequestActorMessage", {{"id", id}, {"data", "echo"}, {"timeout_ms", 9223372036854775807ull}}}}),
+            "InvalidCommand");
+}
+
+TEST_F(ServerTest, AHistoryLargerThanTheStreamBudgetIsCutAndTheSubscriberTold) {
+  StartServer([](server::ServerOptions& o) { o.stream_buffer_bytes = 32 << 10; });
+  auto client = Connect();
+  std::string id = StartMessenger(*client);
+  for (int i = 0; i < 100; ++i) Ask(*client, id, "echo " + std::string(500, 'h'));
+  auto late = Connect();
+  Expect(*late, {{"SubscribeToActor", {{"id", id}, {"from", 0}}}}, "Subscribed");
+  size_t events = 0;
+  json lagged;
+  for (;;) {
+    auto m = late->ReadMessage(std::chrono::seconds(5));
+    ASSERT_TRUE(m.ok() && *m);
+    if ((**m).contains("ActorEvent")) ++events;
+    if ((**m).contains("SubscriptionLagged")) {
+      lagged = (**m)["SubscriptionLagged"];
+      break;
+    }
+  }
+  size_t total = Expect(*client, {{"GetActorEvents", {{"id", id}}}}, "ActorEvents")["total"];
+  EXPECT_GT(events, 0u);
+  EXPECT_EQ(events + lagged["dropped"].get<size_t>(), total);
+}
+
+TEST_F(ServerTest, InlineManifestsAreKeptInTheDataDirectory) {
+  StartServer();
+  auto client = Connect();
+  std::string id = StartMessenger(*client);
+  json manifest = Expect(*client, {{"GetActorManifest", {{"id", id}}}}, "ActorManifest");
+  EXPECT_EQ(manifest["manifest"], MessengerManifest());
+  EXPECT_EQ(std::filesystem::path(manifest["path"].get<std::string>()).parent_path(), dir_.path() / "manifests");
+  json r = Call(*client, {{"StartActor", {{"manifest", "name = \"x\"\nversion = \"1\"\ncomponent = \"rel.wasm\"\n"}}}});
+  ASSERT_TRUE(r.contains("Error"));
+  EXPECT_NE(r["Error"]["message"].get<std::string>().find("absolute path"), std::string::npos) << r.dump();
+}
+
 }  // namespace
 }  // namespace theater

@@ -95,9 +95,12 @@ Status ActorSystem::Restart(const std::string& id) {
   plan->actors = {actor};
   plan->due = TimerQueue::Clock::now();
   plan->why = "restarted from outside";
-  if (!actor->finished()) plan->finishing.insert(id);
+  // Read once: once planned, a finished actor restarts at once, and the new instance
+  // must not be stopped by what was meant for the old one.
+  bool running = !actor->finished();
+  if (running) plan->finishing.insert(id);
   Plan(plan);
-  if (!actor->finished()) StopTree(actor, StopOrigin::kRestart);
+  if (running) StopTree(actor, StopOrigin::kRestart);
   return Status::Ok();
 }
 

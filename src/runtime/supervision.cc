@@ -79,9 +79,12 @@ Status ActorSystem::RestartChild(const std::string& parent, const std::string& c
   plan->actors = {actor};
   plan->due = TimerQueue::Clock::now();
   plan->why = "restart-child";
-  if (!actor->finished()) plan->finishing.insert(child);
+  // Read once: once planned, a finished actor restarts at once, and the new instance
+  // must not be stopped by what was meant for the old one.
+  bool running = !actor->finished();
+  if (running) plan->finishing.insert(child);
   Plan(plan);
-  if (!actor->finished()) StopTree(actor, StopOrigin::kRestart);
+  if (running) StopTree(actor, StopOrigin::kRestart);
   return Status::Ok();
 }
 

@@ -33,12 +33,13 @@ std::string ChannelRegistry::NewParticipant(const std::shared_ptr<Connection>& o
   return system_.AddEndpoint(std::make_shared<ClientParticipant>(owner, this));
 }
 
-void ChannelRegistry::Opened(const std::string& channel_id, const std::string& endpoint_id) {
+void ChannelRegistry::Opened(const std::string& channel_id, const std::string& endpoint_id,
+                             std::weak_ptr<Connection> owner) {
   std::lock_guard lock(mu_);
-  endpoints_[channel_id] = endpoint_id;
+  endpoints_[channel_id] = Participant{endpoint_id, std::move(owner)};
 }
 
-std::optional<std::string> ChannelRegistry::ParticipantOf(const std::string& channel_id) {
+std::optional<ChannelRegistry::Participant> ChannelRegistry::ParticipantOf(const std::string& channel_id) {
   std::lock_guard lock(mu_);
   auto it = endpoints_.find(channel_id);
   if (it == endpoints_.end()) return std::nullopt;
@@ -51,7 +52,7 @@ void ChannelRegistry::Closed(const std::string& channel_id) {
     std::lock_guard lock(mu_);
     auto it = endpoints_.find(channel_id);
     if (it == endpoints_.end()) return;
-    endpoint_id = it->second;
+    endpoint_id = it->second.endpoint_id;
     endpoints_.erase(it);
   }
   system_.RemoveEndpoint(endpoint_id);  // one participant per channel: it has nothing left
@@ -61,7 +62,7 @@ void ChannelRegistry::Drop(const std::string& endpoint_id) {
   {
     std::lock_guard lock(mu_);
     for (auto it = endpoints_.begin(); it != endpoints_.end();)
-      it = it->second == endpoint_id ? endpoints_.erase(it) : std::next(it);
+      it = it->second.endpoint_id == endpoint_id ? endpoints_.erase(it) : std::next(it);
   }
   system_.RemoveEndpoint(endpoint_id);
 }

@@ -22,9 +22,13 @@ class ChannelRegistry {
 
   // A participant for a channel that `owner` is opening; returns its endpoint id.
   std::string NewParticipant(const std::shared_ptr<Connection>& owner);
-  void Opened(const std::string& channel_id, const std::string& endpoint_id);
+  void Opened(const std::string& channel_id, const std::string& endpoint_id, std::weak_ptr<Connection> owner);
+  struct Participant {
+    std::string endpoint_id;
+    std::weak_ptr<Connection> owner;  // the connection that opened the channel
+  };
   // The participant of an open channel, if a client has one.
-  std::optional<std::string> ParticipantOf(const std::string& channel_id);
+  std::optional<Participant> ParticipantOf(const std::string& channel_id);
   // The channel closed (from either side): forget it.
   void Closed(const std::string& channel_id);
   // The participant goes (its connection closed, or its open failed): its channels close.
@@ -33,7 +37,7 @@ class ChannelRegistry {
  private:
   ActorSystem& system_;
   std::mutex mu_;
-  std::map<std::string, std::string> endpoints_;  // channel id -> endpoint id
+  std::map<std::string, Participant> endpoints_;  // channel id -> its client participant
 };
 
 }  // namespace theater::server

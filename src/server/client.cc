@@ -7,7 +7,8 @@ namespace theater::server {
 bool IsStreamItem(const json& m) {
   if (!m.is_object() || m.size() != 1) return false;
   const std::string& tag = m.begin().key();
-  if (tag == "ChannelClosed") return m.begin().value().value("by", "") == "actor";
+  // The response to CloseChannel says "by":"client"; the actor or another client closing it is news.
+  if (tag == "ChannelClosed") return m.begin().value().value("by", "") != "client";
   return tag == "ActorEvent" || tag == "SubscriptionLagged" || tag == "ChannelMessage" || tag == "ActorError" ||
          tag == "ActorExit" || tag == "ActorFinished";
 }

@@ -224,6 +224,27 @@ void Connection::SendLagNotices() {
 
 // --- Subscriptions and channels ----------------------------------------------------------------
 
+namespace {
+
+// How the actor ended, from its theater/actor-stopped event, for a client that started it
+// as its parent; nullopt for any other event.
+std::optional<json> EndNotice(const std::string& actor_id, const ChainEvent& e) {
+  if (e.type != "theater/actor-stopped") return std::nullopt;
+  auto data = json::from_cbor(e.data, true, false);
+  if (data.is_discarded()) return std::nullopt;
+  if (data.contains("failure")) return Response("ActorError", {{"id", actor_id}, {"error", data["failure"]}});
+  if (data.value("reason", "") == "shutdown")
+    return Response("ActorExit", {{"id", actor_id},
+                                  {"data", data.contains("shutdown_data") ? ReadableJson(data["shutdown_data"]) : json(nullptr)}});
+  return Response("ActorFinished", {{"id", actor_id}, {"reason", data.value("reason", "")}});
+}
+
+std::string EventFrame(const std::string& actor_id, const std::string& sid, const ChainEvent& e) {
+  return EncodeFrame(Dump(Response("ActorEvent", {{"id", actor_id}, {"subscription_id", sid}, {"event", EventToJson(e)}})));
+}
+
+}  // namespace
+
 Status Connection::Subscribe(const std::string& actor_id, bool events, bool lifecycle, std::optional<uint64_t> from,
                              json response, const char* tag) {
   std::string sid;
@@ -236,7 +257,7 @@ Status Connection::Subscribe(const std::string& actor_id, bool events, bool life
     s.actor_id = actor_id;
     s.events = events;
     s.lifecycle = lifecycle;
-    s.catching_up = from.has_value();
+    s.catching_up = true;  // until what was recorded before Observe is accounted for
   }
   std::weak_ptr<Connection> weak = weak_from_this();
   auto token = server_.system().Observe(actor_id, [weak, sid](const std::string&, const ChainEvent& e) {
@@ -247,10 +268,27 @@ Status Connection::Subscribe(const std::string& actor_id, bool events, bool life
     subscriptions_.erase(sid);
     return token.status();
   }
+  // The chain so far: its events from `from` are sent (within the stream budget), and a
+  // parent hears of an end that came before it subscribed.
   std::vector<ChainEvent> history;
-  if (from) {
+  if (from || lifecycle) {
     auto all = server_.system().Events(actor_id);
     if (all.ok()) history = std::move(*all);
+  }
+  uint64_t first = from.value_or(history.size());
+  std::vector<std::string> frames;
+  uint64_t next = history.size(), dropped = 0;
+  size_t budget = server_.options().stream_buffer_bytes, bytes = 0;
+  std::optional<json> notice;
+  for (const ChainEvent& e : history) {
+    if (lifecycle && e.seq + 1 == history.size()) notice = EndNotice(actor_id, e);
+    if (!events || e.seq < first) continue;
+    if (bytes >= budget) {
+      ++dropped;
+      continue;
+    }
+    frames.push_back(EventFrame(actor_id, sid, e));
+    bytes += frames.back().size();
   }
   bool gone = false;
   {
@@ -263,19 +301,17 @@ Status Connection::Subscribe(const std::string& actor_id, bool events, bool life
       s.token = *token;
       response[tag]["subscription_id"] = sid;
       PushLocked(EncodeFrame(Dump(response)));
-      uint64_t next = from.value_or(0);
-      for (const ChainEvent& e : history) {
-        if (e.seq < next) continue;
-        PushLocked(EncodeFrame(Dump(Response("ActorEvent", {{"id", actor_id}, {"subscription_id", sid}, {"event", EventToJson(e)}}))));
-        next = e.seq + 1;
-      }
-      for (const ChainEvent& e : s.waiting) {
-        if (e.seq < next) continue;
-        PushLocked(EncodeFrame(Dump(Response("ActorEvent", {{"id", actor_id}, {"subscription_id", sid}, {"event", EventToJson(e)}}))));
-        next = e.seq + 1;
-      }
-      s.waiting.clear();
+      for (std::string& f : frames) PushLocked(std::move(f));
+      s.dropped += dropped;
+      if (s.dropped) SendLagNotices();
+      if (notice) PushLocked(EncodeFrame(Dump(*notice)));
+      // Events recorded while the history was read: those not in it go out now.
+      std::vector<ChainEvent> waiting = std::move(s.waiting);
       s.catching_up = false;
+      for (const ChainEvent& e : waiting) {
+        if (e.seq < next) continue;
+        RouteLocked(s, e);
+      }
     }
   }
   if (gone) server_.system().StopObserving(*token);
@@ -283,39 +319,26 @@ Status Connection::Subscribe(const std::string& actor_id, bool events, bool life
 }
 
 void Connection::OnObserved(const std::string& sid, const ChainEvent& e) {
-  std::optional<json> notice;
-  bool is_stop = e.type == "theater/actor-stopped";
-  std::string actor_id;
-  {
-    std::lock_guard lock(out_mu_);
-    auto it = subscriptions_.find(sid);
-    if (closed_ || it == subscriptions_.end()) return;
-    Subscription& s = it->second;
-    actor_id = s.actor_id;
-    if (s.catching_up) {
-      s.waiting.push_back(e);
-      return;
+  std::lock_guard lock(out_mu_);
+  auto it = subscriptions_.find(sid);
+  if (closed_ || it == subscriptions_.end()) return;
+  Subscription& s = it->second;
+  if (s.catching_up) return s.waiting.push_back(e);
+  RouteLocked(s, e);
+}
+
+void Connection::RouteLocked(Subscription& s, const ChainEvent& e) {
+  if (s.events) {
+    if (out_bytes_ >= server_.options().stream_buffer_bytes) {
+      ++s.dropped;
+    } else {
+      if (s.dropped) SendLagNotices();
+      PushLocked(EventFrame(s.actor_id, s.id, e));
     }
-    if (s.events) {
-      if (out_bytes_ >= server_.options().stream_buffer_bytes) {
-        ++s.dropped;
-      } else {
-        if (s.dropped) SendLagNotices();
-        PushLocked(EncodeFrame(Dump(Response("ActorEvent", {{"id", s.actor_id}, {"subscription_id", sid}, {"event", EventToJson(e)}}))));
-      }
-    }
-    if (!s.lifecycle || !is_stop) return;
   }
-  // How the actor ended, for a client that started it as its parent.
-  auto data = json::from_cbor(e.data, true, false);
-  if (data.is_discarded()) return;
-  if (data.contains("failure"))
-    notice = Response("ActorError", {{"id", actor_id}, {"error", data["failure"]}});
-  else if (data.value("reason", "") == "shutdown")
-    notice = Response("ActorExit", {{"id", actor_id}, {"data", data.contains("shutdown_data") ? ReadableJson(data["shutdown_data"]) : json(nullptr)}});
-  else
-    notice = Response("ActorFinished", {{"id", actor_id}, {"reason", data.value("reason", "")}});
-  Send(*notice);
+  // How the actor ended always goes out (within the hard budget): a parent must hear it.
+  if (s.lifecycle)
+    if (auto notice = EndNotice(s.actor_id, e)) PushLocked(EncodeFrame(Dump(*notice)));
 }
 
 Status Connection::Unsubscribe(const std::string& actor_id, const std::string& subscription_id) {

@@ -75,6 +75,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void StartWrite();  // network thread
   void OnObserved(const std::string& subscription_id, const ChainEvent& event);
   void SendLagNotices();  // out_mu_ held
+  void RouteLocked(Subscription& s, const ChainEvent& e);  // out_mu_ held: an event to a subscription
 
   Server& server_;
   asio::ip::tcp::socket socket_;

@@ -1,8 +1,10 @@
 #include "server/handlers.h"
 
 #include <asio.hpp>
+#include <toml++/toml.h>
 
 #include "common/files.h"
+#include "common/sha256.h"
 #include "manifest/manifest.h"
 #include "server/channel_registry.h"
 #include "server/connection.h"
@@ -39,10 +41,29 @@ json InfoSummary(const ActorInfo& info) {
   return j;
 }
 
-// A manifest given to StartActor: inline TOML when it has a line break or an `=`, else a path.
-Result<Manifest> ManifestFrom(const std::string& text) {
-  if (text.find('\n') != std::string::npos || text.find('=') != std::string::npos)
-    return ParseManifest(text, std::filesystem::current_path(), "inline manifest");
+// A manifest given to StartActor: inline TOML when it has a line break or an `=`, else an
+// absolute path. An inline manifest is kept under <data-dir>/manifests (named by its
+// SHA-256), so the actor can be brought back after a restart; its component must then be
+// an absolute path, as there is no folder to resolve it against.
+Result<Manifest> ManifestFrom(const std::string& text, const std::filesystem::path& data_dir) {
+  if (text.find('\n') != std::string::npos || text.find('=') != std::string::npos) {
+    try {
+      toml::table doc = toml::parse(text);
+      std::string component = doc["component"].value_or(std::string());
+      if (!component.empty() && component.rfind("store://", 0) != 0 && !std::filesystem::path(component).is_absolute())
+        return Status::Error("inline manifest: field `component`: give an absolute path (`" + component +
+                             "` has no folder to be relative to)");
+    } catch (const toml::parse_error&) {
+      // ParseManifest below says what is wrong, and where.
+    }
+    auto parsed = ParseManifest(text, "/", "inline manifest");
+    if (!parsed.ok()) return parsed.status();
+    std::filesystem::path saved = data_dir / "manifests" / (ToHex(Sha256(ToBytes(text))) + ".toml");
+    std::error_code ec;
+    std::filesystem::create_directories(saved.parent_path(), ec);
+    if (!std::filesystem::exists(saved)) THEATER_RETURN_IF_ERROR(WriteFileAtomic(saved, ToBytes(text)));
+    return LoadManifest(saved);
+  }
   std::filesystem::path path(text);
   if (path.is_relative())
     return Status::Error("manifest `" + text + "`: give an absolute path (the server's working directory is " +
@@ -93,7 +114,7 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
     }
 
     case K::kStartActor: {
-      auto manifest = ManifestFrom(c.manifest);
+      auto manifest = ManifestFrom(c.manifest, server.options().data_dir);
       if (!manifest.ok()) return finish(Error(error_kind::kActorError, manifest.error()));
       auto id = system.Spawn(std::move(*manifest), c.data);
       if (!id.ok()) return finish(Error(error_kind::kActorError, id.error()));
@@ -232,7 +253,10 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
       if (c.timeout_ms) timeout = std::chrono::milliseconds(*c.timeout_ms);
       std::string id = c.id;
       system.RequestAsync(id, c.data.value_or(Bytes()), timeout, [connection, id](RequestResult r) {
-        if (!r.ok) return connection->Finish(Error(error_kind::kRequestFailed, r.error));
+        if (!r.ok)
+          return connection->Finish(Error(r.error.rfind("no actor with id", 0) == 0 ? error_kind::kActorNotFound
+                                                                                  : error_kind::kRequestFailed,
+                                          r.error));
         connection->Finish(Response("RequestedMessage", {{"id", id}, {"message", BytesToArray(r.response)}}));
       });
       return;
@@ -248,7 +272,7 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
                                  return connection->Finish(Error(error_kind::kChannelError, r.error));
                                }
                                std::string channel_id = ToString(r.response);
-                               server.channels().Opened(channel_id, endpoint);
+                               server.channels().Opened(channel_id, endpoint, connection);
                                connection->AdoptChannel(channel_id, endpoint);
                                connection->Finish(Response("ChannelOpened", {{"channel_id", channel_id}, {"actor_id", target}}));
                              });
@@ -258,7 +282,7 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
     case K::kSendOnChannel: {
       auto endpoint = server.channels().ParticipantOf(c.id);
       if (!endpoint) return finish(Error(error_kind::kChannelError, "no open channel " + c.id + " of a client"));
-      Status s = system.SendOnChannelFrom(*endpoint, c.id, c.data.value_or(Bytes()));
+      Status s = system.SendOnChannelFrom(endpoint->endpoint_id, c.id, c.data.value_or(Bytes()));
       if (!s.ok()) return finish(Error(error_kind::kChannelError, s.message()));
       return finish(Response("MessageSent", {{"channel_id", c.id}}));
     }
@@ -266,9 +290,12 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
     case K::kCloseChannel: {
       auto endpoint = server.channels().ParticipantOf(c.id);
       if (!endpoint) return finish(Error(error_kind::kChannelError, "no open channel " + c.id + " of a client"));
-      Status s = system.CloseChannelFrom(*endpoint, c.id);
+      Status s = system.CloseChannelFrom(endpoint->endpoint_id, c.id);
       if (!s.ok()) return finish(Error(error_kind::kChannelError, s.message()));
       server.channels().Closed(c.id);
+      // Closed by another client: the one that opened it is told, as if the actor had.
+      if (auto owner = endpoint->owner.lock(); owner && owner != connection)
+        owner->Send(Response("ChannelClosed", {{"channel_id", c.id}, {"by", "another client"}}));
       return finish(Response("ChannelClosed", {{"channel_id", c.id}, {"by", "client"}}));
     }
   }

@@ -97,6 +97,9 @@ class FieldReader {
 
 ParsedCommand Fail(const char* kind, std::string message) { return {std::nullopt, {kind, std::move(message)}}; }
 
+// Longer would overflow the clock's arithmetic; nobody waits a day for an answer.
+constexpr uint64_t kMaxTimeoutMs = 24ull * 60 * 60 * 1000;
+
 }  // namespace
 
 ParsedCommand ParseCommand(std::string_view text) {
@@ -153,6 +156,9 @@ ParsedCommand ParseCommand(std::string_view text) {
       c.id = r.String("id").value_or("");
       c.data = r.BytesField("data");
       c.timeout_ms = r.Uint("timeout_ms");
+      if (c.timeout_ms && *c.timeout_ms > kMaxTimeoutMs)
+        return Fail(error_kind::kInvalidCommand, name + ": field `timeout_ms` must be at most " +
+                                                     std::to_string(kMaxTimeoutMs) + " (one day)");
       break;
     case K::kOpenChannel:
       c.id = r.String("actor_id").value_or("");
