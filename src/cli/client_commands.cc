@@ -134,12 +134,13 @@ void AddStatus(CLI::App& app, int& exit_code) {
     auto r = CallExpecting(*client, {{"GetActorStatus", {{"id", o->id}}}}, "ActorStatus", *o, "status", exit_code);
     if (!r) return;
     Output out(o->json);
-    if (out.json()) return out.Json({{"ok", true}, {"id", o->id}, {"status", (*r)["status"]},
-                                     {"reason", r->value("reason", "")}, {"failure", r->value("failure", json())}});
+    if (out.json()) return out.Json({{"ok", true}, {"id", o->id}, {"status", *r}});
     out.Line("status", Str(*r, "status") + (r->contains("reason") ? " (" + Str(*r, "reason") + ")" : ""));
-    if (r->contains("failure"))
-      out.Line("failure", Str((*r)["failure"], "kind") + " in " + Str((*r)["failure"], "function") + ": " +
-                              Str((*r)["failure"], "message"));
+    out.Line("restarts", Str(*r, "restarts"));
+    for (const char* field : {"failure", "last_failure"})
+      if (r->contains(field))
+        out.Line(std::string(field) == "failure" ? "failure" : "last fail",
+                 Str((*r)[field], "kind") + " in " + Str((*r)[field], "function") + ": " + Str((*r)[field], "message"));
   });
 }
 

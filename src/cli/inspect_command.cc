@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "cli/chain_files.h"
+#include "cli/client_session.h"
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "runtime/chain_state.h"
@@ -85,12 +86,46 @@ int Inspect(const std::string& target, size_t last, bool json, const GlobalOptio
   return kExitOk;
 }
 
+// The live view from a running server (InspectActor).
+int InspectOnServer(const std::string& id, const std::string& server, bool json) {
+  ClientOptions o;
+  o.server = server;
+  o.json = json;
+  int exit_code = kExitOk;
+  auto client = ConnectOrReport(o, "inspect", exit_code);
+  if (!client) return exit_code;
+  auto r = CallExpecting(*client, {{"InspectActor", {{"id", id}}}}, "ActorInspection", o, "inspect", exit_code);
+  if (!r) return exit_code;
+  Output out(json);
+  if (json) {
+    out.Json({{"ok", true}, {"actor", *r}});
+    return kExitOk;
+  }
+  auto str = [](const server::json& j) { return j.is_string() ? j.get<std::string>() : j.dump(); };
+  out.Line("actor", str((*r)["id"]) + " (" + str((*r)["name"]) + ")");
+  if (!(*r)["parent"].is_null()) out.Line("parent", str((*r)["parent"]));
+  out.Line("status", str((*r)["status"]) + ((*r)["stop_reason"].get<std::string>().empty() ? "" : " (last stop: " + str((*r)["stop_reason"]) + ")"));
+  if (!(*r)["failure"].is_null())
+    out.Line("cause", str((*r)["failure"]["kind"]) + " in " + str((*r)["failure"]["function"]) + ": " + str((*r)["failure"]["message"]));
+  out.Line("restarts", str((*r)["restarts"]));
+  out.Line("children", std::to_string((*r)["children"].size()));
+  out.Line("mailbox", str((*r)["mailbox"]));
+  out.Line("state", (*r)["state"].is_null() ? "none" : Printable(ArrayBytes((*r)["state"])));
+  out.Line("chain", str((*r)["events"]) + " events in " + str((*r)["chain"]) + ", head " + str((*r)["head"]));
+  std::printf("last events:\n");
+  for (const auto& e : (*r)["last_events"])
+    std::printf("  #%-4s %s  %-44s %s\n", str(e["seq"]).c_str(), FormatTime(e["timestamp_ms"].get<uint64_t>()).c_str(),
+                str(e["type"]).c_str(), e["data"].dump(-1, ' ', false, server::json::error_handler_t::replace).substr(0, 120).c_str());
+  return kExitOk;
+}
+
 }  // namespace
 
 CLI::App* AddInspectCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) {
   auto target = std::make_shared<std::string>();
   auto last = std::make_shared<size_t>(10);
   auto json = std::make_shared<bool>(false);
+  auto server = std::make_shared<std::string>();
   CLI::App* inspect = app.add_subcommand(
       "inspect",
       "Show what an actor's chain says about it: status, the cause of its last failure, how\n"
@@ -98,9 +133,14 @@ CLI::App* AddInspectCommand(CLI::App& app, const GlobalOptions& global, int& exi
   inspect->add_option("actor", *target, "An actor id (its chain in the data directory) or a chain file")->required();
   inspect->add_option("--events", *last, "How many of the last events to show")->capture_default_str();
   inspect->add_flag("--json", *json, "Print one JSON object");
+  inspect->add_option("--server", *server,
+                      "Ask a running server (HOST:PORT) instead: the live actor, its children and mailbox");
   inspect->footer("Example:\n  theater inspect 0d9c6f1e-2b6f-4a53-9a51-5f1e2b4f7c10 --events 20\n"
+                  "  theater inspect 0d9c6f1e-2b6f-4a53-9a51-5f1e2b4f7c10 --server 127.0.0.1:9000\n"
                   "Exit status: 0 shown, 2 no such chain or it does not verify.");
-  inspect->callback([target, last, json, &global, &exit_code] { exit_code = Inspect(*target, *last, *json, global); });
+  inspect->callback([target, last, json, server, &global, &exit_code] {
+    exit_code = server->empty() ? Inspect(*target, *last, *json, global) : InspectOnServer(*target, *server, *json);
+  });
   return inspect;
 }
 

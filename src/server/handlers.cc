@@ -169,9 +169,11 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
     case K::kGetActorStatus: {
       auto info = system.Info(c.id);
       if (!info.ok()) return finish(ActorError(info.status()));
-      json body = {{"id", c.id}, {"status", std::string(ActorStatusName(info->status))}};
-      if (!info->stop_reason.empty()) body["reason"] = info->stop_reason;
-      if (info->failure) body["failure"] = FailureJson(*info->failure);
+      json body = {{"id", c.id}, {"status", std::string(ActorStatusName(info->status))}, {"restarts", info->restarts}};
+      // Why it stopped, or (for a running actor that was restarted) its last failure.
+      bool ended = info->status == ActorStatus::kStopped || info->status == ActorStatus::kFailed;
+      if (ended && !info->stop_reason.empty()) body["reason"] = info->stop_reason;
+      if (info->failure) body[ended ? "failure" : "last_failure"] = FailureJson(*info->failure);
       return finish(Response("ActorStatus", std::move(body)));
     }
 
