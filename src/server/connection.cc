@@ -2,6 +2,8 @@
 
 #include <openssl/crypto.h>
 
+#include <set>
+
 #include "server/channel_registry.h"
 #include "server/event_json.h"
 #include "server/frame.h"
@@ -134,6 +136,14 @@ void Connection::RunNext() {
     running_command_ = false;
     return CloseAfterWrite("not authenticated");
   }
+  // Commands that only hand work to the actor system run here, on the network thread;
+  // those that may take a while (loading a component, copying a long chain) run on the
+  // handler threads, so that no connection waits for another's.
+  using K = CommandKind;
+  static const std::set<K> kQuick = {K::kSendActorMessage, K::kRequestActorMessage, K::kGetActorStatus,
+                                     K::kGetActorState,    K::kSendOnChannel,       K::kOpenChannel,
+                                     K::kCloseChannel,     K::kUnsubscribeFromActor, K::kGetServerInfo};
+  if (kQuick.count(command.kind)) return RunCommand(server_, shared_from_this(), std::move(command));
   asio::post(handlers_, [self = shared_from_this(), command = std::move(command)]() mutable {
     RunCommand(self->server_, self, std::move(command));
   });
