@@ -238,6 +238,8 @@ class ActorSystem {
                           const Failure& failure);
   // Adds a plan; runs it when its actors have finished and its time has come.
   void Plan(std::shared_ptr<RestartPlan> plan);
+  // Stops `actor` (if it runs) and starts it again at once, for an operator or its parent.
+  void RestartNow(const std::shared_ptr<Actor>& actor, const std::string& why);
   bool AdvancePlans(const std::string& finished_id);  // true if `finished_id` belongs to a plan
   void RunPlanWhenDue(const std::shared_ptr<RestartPlan>& plan);
   void RunPlan(const std::shared_ptr<RestartPlan>& plan);

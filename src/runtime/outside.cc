@@ -90,17 +90,7 @@ Status ActorSystem::Restart(const std::string& id) {
   auto actor = Find(id);
   if (!actor) return Status::Error("no actor with id " + id);
   if (shutting_down_) return Status::Error("the actor system is shutting down");
-  auto plan = std::make_shared<RestartPlan>();
-  plan->parent = actor->parent();
-  plan->actors = {actor};
-  plan->due = TimerQueue::Clock::now();
-  plan->why = "restarted from outside";
-  // Read once: once planned, a finished actor restarts at once, and the new instance
-  // must not be stopped by what was meant for the old one.
-  bool running = !actor->finished();
-  if (running) plan->finishing.insert(id);
-  Plan(plan);
-  if (running) StopTree(actor, StopOrigin::kRestart);
+  RestartNow(actor, "restarted from outside");
   return Status::Ok();
 }
 

@@ -74,18 +74,22 @@ Status ActorSystem::StopChild(const std::string& parent, const std::string& chil
 Status ActorSystem::RestartChild(const std::string& parent, const std::string& child) {
   auto actor = Find(child);
   if (!actor || !IsChildOf(child, parent)) return Status::Error("actor " + child + " is not a child of this actor");
+  RestartNow(actor, "restart-child");
+  return Status::Ok();
+}
+
+void ActorSystem::RestartNow(const std::shared_ptr<Actor>& actor, const std::string& why) {
   auto plan = std::make_shared<RestartPlan>();
-  plan->parent = parent;
+  plan->parent = actor->parent();
   plan->actors = {actor};
   plan->due = TimerQueue::Clock::now();
-  plan->why = "restart-child";
+  plan->why = why;
   // Read once: once planned, a finished actor restarts at once, and the new instance
   // must not be stopped by what was meant for the old one.
   bool running = !actor->finished();
-  if (running) plan->finishing.insert(child);
+  if (running) plan->finishing.insert(actor->id());
   Plan(plan);
   if (running) StopTree(actor, StopOrigin::kRestart);
-  return Status::Ok();
 }
 
 void ActorSystem::OnActorFinished(const std::shared_ptr<Actor>& actor, const FinishInfo& info) {
