@@ -62,6 +62,12 @@ int Open(const ClientOptions& o, const std::string& actor, const std::optional<s
         stdin_open = false;
         auto closed = CallExpecting(*client, {{"CloseChannel", {{"channel_id", channel}}}}, "ChannelClosed", o,
                                     "channel open", exit_code);
+        // What the actor said before the close (kept while waiting for the answer) is shown first.
+        while (client->has_kept()) {
+          auto m = client->ReadMessage(std::chrono::milliseconds(0));
+          if (!m.ok() || !*m) break;
+          PrintMessage(out, **m);
+        }
         if (closed && !out.json()) out.Line("closed", channel);
         if (closed && out.json()) out.Json({{"event", "closed"}, {"channel_id", channel}, {"by", "client"}});
         return closed ? kExitOk : exit_code;

@@ -24,7 +24,8 @@ std::unique_ptr<server::Client> ConnectOrReport(const ClientOptions& o, const ch
   if (!client.ok()) {
     if (o.json) Output(true).Json({{"ok", false}, {"error", {{"kind", "NoServer"}, {"message", client.error()}}}});
     else std::fprintf(stderr, "theater %s: %s\n", command, client.error().c_str());
-    exit_code = kExitNoServer;
+    bool refused = client.error().rfind(server::kTokenRefused, 0) == 0;
+    exit_code = refused ? kExitActorFailed : kExitNoServer;
     return nullptr;
   }
   return std::move(*client);

@@ -40,7 +40,8 @@ Result<std::unique_ptr<Client>> Client::Connect(const std::string& address, cons
   if (!token.empty()) {
     auto r = c->Call(json{{"Authenticate", {{"token", token}}}});
     if (!r.ok()) return r.status();
-    if (r->contains("Error")) return Status::Error((*r)["Error"].value("message", "authentication failed"));
+    if (r->contains("Error"))
+      return Status::Error(std::string(kTokenRefused) + (*r)["Error"].value("message", "authentication failed"));
   }
   return c;
 }

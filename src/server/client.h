@@ -45,6 +45,9 @@ class Client {
   std::deque<json> kept_;
 };
 
+// How Connect's error begins when the server refused the token.
+inline constexpr const char* kTokenRefused = "the server refused the token: ";
+
 // Stream items, which arrive between responses.
 bool IsStreamItem(const json& message);
 
