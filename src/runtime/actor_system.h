@@ -164,6 +164,9 @@ class ActorSystem {
   void PublishEvent(const std::string& actor_id, const ChainEvent& event) {
     if (observer_count_.load(std::memory_order_relaxed) > 0) PublishToObservers(actor_id, event);
   }
+  // `participant_id` (an actor that finished, an endpoint that goes) leaves its channels:
+  // they close, and the other participants are told.
+  void LeaveChannels(const std::string& participant_id);
   // Like Reserve, for a channel participant: an actor, or an outside endpoint.
   Result<MailboxSlot> ReserveParticipant(const std::string& participant, size_t message_bytes);
 

@@ -13,16 +13,20 @@ std::string ActorSystem::AddEndpoint(std::shared_ptr<OutsideEndpoint> endpoint) 
   return id;
 }
 
-void ActorSystem::RemoveEndpoint(const std::string& endpoint_id) {
-  for (const std::string& channel_id : channels_.ChannelsOf(endpoint_id)) {
+void ActorSystem::LeaveChannels(const std::string& participant_id) {
+  for (const std::string& channel_id : channels_.ChannelsOf(participant_id)) {
     auto channel = channels_.Remove(channel_id);
     if (!channel || !channel->open) continue;
     for (const std::string& participant : channel->participants) {
-      if (participant == endpoint_id) continue;
+      if (participant == participant_id) continue;
       if (auto slot = ReserveParticipant(participant, 0); slot.ok())
         slot->Commit(Envelope{Envelope::Kind::kChannelClose, {}, channel_id, std::nullopt});
     }
   }
+}
+
+void ActorSystem::RemoveEndpoint(const std::string& endpoint_id) {
+  LeaveChannels(endpoint_id);
   std::lock_guard lock(outside_mu_);
   endpoints_.erase(endpoint_id);
 }

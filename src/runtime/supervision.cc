@@ -102,15 +102,7 @@ void ActorSystem::OnActorFinished(const std::shared_ptr<Actor>& actor, const Fin
   requests_->EndAllOf(id, "actor " + id + " stopped before responding");
   LeaveWait(id);
   // It leaves its channels: they close, and the other participants are told.
-  for (const std::string& channel_id : channels_.ChannelsOf(id)) {
-    auto channel = channels_.Remove(channel_id);
-    if (!channel || !channel->open) continue;
-    for (const std::string& participant : channel->participants) {
-      if (participant == id) continue;
-      if (auto slot = ReserveParticipant(participant, 0); slot.ok())
-        slot->Commit(Envelope{Envelope::Kind::kChannelClose, {}, channel_id, std::nullopt});
-    }
-  }
+  LeaveChannels(id);
   // A supervisor that failed or was terminated takes its children with it; a restarted
   // supervisor starts without children.
   for (const auto& child_id : ChildrenOf(id))
