@@ -13,11 +13,6 @@
 //   - the key-value actor, resumed from its chain, still has every acknowledged key.
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-
 #include <chrono>
 #include <map>
 #include <optional>
@@ -30,9 +25,8 @@
 
 #include "chain/chain_file.h"
 #include "storage/chain_store.h"
+#include "process_util.h"
 #include "test_util.h"
-
-extern char** environ;
 
 namespace theater {
 namespace {
@@ -42,6 +36,7 @@ using nlohmann::ordered_json;
 using testing::Example;
 using testing::RunTheater;
 using testing::TempDir;
+using testing::TheaterProcess;
 using testing::ToStr;
 
 // A request the kv actor answered, as `theater run` printed it.
@@ -56,64 +51,6 @@ struct CrashedRun {
   std::vector<Acknowledged> acknowledged;
   std::map<std::string, std::vector<std::string>> logs;  // actor name -> the log lines printed
   bool killed = false;
-};
-
-// `theater run` as a child process whose stdout we read line by line.
-class TheaterProcess {
- public:
-  TheaterProcess(const std::vector<std::string>& args, const std::filesystem::path& stderr_path) {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return;
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(THEATER_BINARY));
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (::posix_spawn(&pid_, THEATER_BINARY, &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(fds[1]);
-    out_ = fds[0];
-  }
-  ~TheaterProcess() {
-    Kill();
-    if (out_ >= 0) ::close(out_);
-  }
-  bool started() const { return pid_ > 0; }
-
-  // The next line of output; nothing at the end of the output or after `timeout`.
-  std::optional<std::string> ReadLine(std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (true) {
-      if (size_t nl = buffer_.find('\n'); nl != std::string::npos) {
-        std::string line = buffer_.substr(0, nl);
-        buffer_.erase(0, nl + 1);
-        return line;
-      }
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      pollfd p{out_, POLLIN, 0};
-      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return std::nullopt;
-      char chunk[65536];
-      ssize_t n = ::read(out_, chunk, sizeof chunk);
-      if (n <= 0) return std::nullopt;
-      buffer_.append(chunk, static_cast<size_t>(n));
-    }
-  }
-
-  // SIGKILL, and wait until it is gone (its output stays readable).
-  void Kill() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-  std::string buffer_;
 };
 
 // A recorded byte string (list<u8>) or string as text.

@@ -2,7 +2,8 @@
 #include <poll.h>
 #include <unistd.h>
 
-#include <iostream>
+#include <cerrno>
+#include <vector>
 
 #include "cli/client_session.h"
 
@@ -28,7 +29,7 @@ void PrintMessage(const Output& out, const json& m) {
 int Open(const ClientOptions& o, const std::string& actor, const std::optional<std::string>& message, int& exit_code) {
   auto client = ConnectOrReport(o, "channel open", exit_code);
   if (!client) return exit_code;
-  json body = {{"actor_id", actor}, {"initial_message", message ? json(*message) : json(nullptr)}};
+  json body = {{"actor_id", actor}, {"initial_message", message ? TextBytes(*message) : json(nullptr)}};
   auto r = CallExpecting(*client, {{"OpenChannel", body}}, "ChannelOpened", o, "channel open", exit_code);
   if (!r) return exit_code;
   std::string channel = (*r)["channel_id"].get<std::string>();
@@ -36,6 +37,7 @@ int Open(const ClientOptions& o, const std::string& actor, const std::optional<s
   if (out.json()) out.Json({{"event", "opened"}, {"channel_id", channel}, {"actor_id", actor}});
   else out.Line("opened", channel + " (type lines to send; Ctrl-D closes the channel)");
   bool stdin_open = true;
+  std::string pending;  // stdin read but not yet sent: the start of a line
   for (;;) {
     while (client->has_kept()) {
       auto m = client->ReadMessage(std::chrono::milliseconds(0));
@@ -46,7 +48,8 @@ int Open(const ClientOptions& o, const std::string& actor, const std::optional<s
     pollfd fds[2] = {{client->fd(), POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
     if (::poll(fds, stdin_open ? 2 : 1, -1) < 0) continue;
     if (fds[0].revents) {
-      auto m = client->ReadMessage(std::chrono::milliseconds(0));
+      // Not a timeout of 0: Client::ReadMessage gives up before reading anything then.
+      auto m = client->ReadMessage(std::chrono::milliseconds(100));
       if (!m.ok()) {
         std::fprintf(stderr, "theater channel open: %s\n", m.error().c_str());
         return kExitNoServer;
@@ -57,8 +60,21 @@ int Open(const ClientOptions& o, const std::string& actor, const std::optional<s
       }
     }
     if (stdin_open && fds[1].revents) {
-      std::string line;
-      if (!std::getline(std::cin, line)) {
+      // Read what there is and send each complete line: a line kept in a buffer (as
+      // std::cin would) would wait there for the next input.
+      char chunk[4096];
+      ssize_t n = ::read(STDIN_FILENO, chunk, sizeof chunk);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (n > 0) pending.append(chunk, static_cast<size_t>(n));
+      std::vector<std::string> lines;
+      for (size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1))
+        lines.push_back(pending.substr(0, nl));
+      if (n <= 0 && !pending.empty()) lines.push_back(std::move(pending));  // the last line, without its newline
+      for (const std::string& line : lines)
+        if (!CallExpecting(*client, {{"SendOnChannel", {{"channel_id", channel}, {"message", TextBytes(line)}}}},
+                           "MessageSent", o, "channel open", exit_code))
+          return exit_code;
+      if (n <= 0) {
         stdin_open = false;
         auto closed = CallExpecting(*client, {{"CloseChannel", {{"channel_id", channel}}}}, "ChannelClosed", o,
                                     "channel open", exit_code);
@@ -72,9 +88,6 @@ int Open(const ClientOptions& o, const std::string& actor, const std::optional<s
         if (closed && out.json()) out.Json({{"event", "closed"}, {"channel_id", channel}, {"by", "client"}});
         return closed ? kExitOk : exit_code;
       }
-      if (!CallExpecting(*client, {{"SendOnChannel", {{"channel_id", channel}, {"message", line}}}}, "MessageSent", o,
-                         "channel open", exit_code))
-        return exit_code;
     }
   }
 }
@@ -110,8 +123,8 @@ void AddChannelCommand(CLI::App& app, int& exit_code) {
   s->callback([send, &exit_code] {
     auto client = ConnectOrReport(*send, "channel send", exit_code);
     if (!client) return;
-    auto r = CallExpecting(*client, {{"SendOnChannel", {{"channel_id", send->channel}, {"message", send->data}}}},
-                           "MessageSent", *send, "channel send", exit_code);
+    json body = {{"channel_id", send->channel}, {"message", TextBytes(send->data)}};
+    auto r = CallExpecting(*client, {{"SendOnChannel", body}}, "MessageSent", *send, "channel send", exit_code);
     if (!r) return;
     if (send->json) Output(true).Json({{"ok", true}, {"channel_id", send->channel}});
     else Output(false).Line("sent", send->channel);

@@ -51,7 +51,7 @@ void AddStart(CLI::App& app, int& exit_code) {
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = Command(app, "start", "Start an actor on the server from a manifest; prints its id.",
-                          "  theater start examples/kv-cpp/manifest.toml --state '{\"a\":\"1\"}'", *o);
+                          "  theater start examples/greeter-c/manifest.toml --state '{\"greetings\":5}'", *o);
   cmd->add_option("manifest", o->manifest, "The actor's manifest (a path on this machine, which the server reads)")->required();
   cmd->add_option("--state", o->state, "Initial state (a JSON document), instead of the manifest's init_state");
   cmd->add_flag("--follow", o->follow, "Then print the actor's chain events as they happen (Ctrl-C to stop)");

@@ -50,7 +50,13 @@ std::optional<server::json> CallExpecting(server::Client& client, const server::
   return std::nullopt;
 }
 
-server::json TextBytes(const std::string& text) { return text; }
+server::json TextBytes(const std::string& text) {
+  if (IsValidUtf8(text)) return text;
+  // A JSON string must be UTF-8 (dumping one that is not throws): these go as numbers.
+  server::json array = server::json::array();
+  for (char c : text) array.push_back(static_cast<uint8_t>(c));
+  return array;
+}
 
 Bytes ArrayBytes(const server::json& array) {
   Bytes out;

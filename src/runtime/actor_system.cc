@@ -260,16 +260,16 @@ void ActorSystem::AnswerChannelOpen(const std::string& channel_id, const std::st
     return;
   }
   channels_.Accept(channel_id);
-  if (!requests_->Complete(channel_id, RequestResult::Response(ToBytes(channel_id), cause))) {
+  // The target's welcome message reaches the opener as the channel's first message. It is
+  // queued before the open completes, so that nothing the opener does once it knows of the
+  // channel (closing it at once, say) can overtake it.
+  const std::string& opener = channel->participants.front();
+  if (message)
+    if (auto slot = ReserveParticipant(opener, message->size()); slot.ok())
+      slot->Commit(Envelope{Envelope::Kind::kChannelMessage, *message, channel_id, cause});
+  if (!requests_->Complete(channel_id, RequestResult::Response(ToBytes(channel_id), std::move(cause)))) {
     // The opener is gone (stopped, or it gave up): the channel has no one at the other end.
     channels_.Remove(channel_id);
-    return;
-  }
-  // The target's welcome message reaches the opener as the channel's first message.
-  if (message) {
-    const std::string& opener = channel->participants.front();
-    if (auto slot = ReserveParticipant(opener, message->size()); slot.ok())
-      slot->Commit(Envelope{Envelope::Kind::kChannelMessage, *message, channel_id, std::move(cause)});
   }
 }
 

@@ -95,9 +95,9 @@ Result<std::optional<json>> Client::ReadOne(std::optional<std::chrono::milliseco
     }
     if (deadline) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return std::optional<json>();
+      // A timeout of 0 (or one that has run out) still takes what has already arrived.
       pollfd p{socket_->native_handle(), POLLIN, 0};
-      int n = ::poll(&p, 1, static_cast<int>(left.count()));
+      int n = ::poll(&p, 1, static_cast<int>(std::max<int64_t>(0, left.count())));
       if (n == 0) return std::optional<json>();
     }
     char buf[65536];
