@@ -9,7 +9,6 @@
 #include <sys/socket.h>
 
 #include <chrono>
-#include <fstream>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -23,6 +22,8 @@ namespace {
 
 using server::json;
 using testing::Example;
+using testing::FileText;
+using testing::WaitUntil;
 using testing::MessengerManifest;
 using testing::TempDir;
 using testing::TheaterProcess;
@@ -38,21 +39,6 @@ std::string Quote(const std::string& text) {
   std::string q = "'";
   for (char c : text) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
-}
-
-std::string FileText(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-template <typename F>
-bool WaitUntil(F done, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
 }
 
 // A loopback port where nothing listens: bound (so nobody else gets it) but not listening.
@@ -93,14 +79,10 @@ class ClientCliTest : public ::testing::Test {
     std::string command = "printf '%s' " + Quote(input) + " | THEATER_HOME=" + Quote(data_.string()) +
                           " THEATER_SERVER=" + Quote(server_ ? Address() : "") + " THEATER_TOKEN= " + env + " " +
                           Quote(THEATER_BINARY) + " " + args + " 2>" + Quote(err.string());
+    testing::CommandResult run = testing::RunShell(command);
     Outcome r;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    if (!pipe) return r;
-    char buf[4096];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
-    int status = ::pclose(pipe);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = std::move(run.out);
+    r.exit_code = run.exit_code;
     r.err = FileText(err);
     return r;
   }

@@ -34,6 +34,7 @@ namespace {
 using nlohmann::json;
 using nlohmann::ordered_json;
 using testing::Example;
+using testing::FileText;
 using testing::RunTheater;
 using testing::TempDir;
 using testing::TheaterProcess;
@@ -60,11 +61,6 @@ std::string Text(const ordered_json& j) {
 }
 
 bool StartsWith(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
-
-std::string FileText(const std::filesystem::path& path) {
-  auto data = ReadFile(path);
-  return data.ok() ? ToStr(*data) : "";
-}
 
 // Runs kv, two pings and a pong; kv gets "set kN vN" requests while the pings play long
 // games against pong. After `kill_after` acknowledged kv responses (and `delay`), the

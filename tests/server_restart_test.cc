@@ -20,23 +20,13 @@ namespace {
 
 using server::json;
 using testing::Example;
+using testing::WaitUntil;
 using testing::MessengerManifest;
 using testing::RunTheater;
 using testing::TempDir;
 using testing::TheaterServer;
 
 constexpr int kKilled = 128 + SIGKILL;
-
-// Waits up to `timeout` for `done()`; its last answer.
-template <typename F>
-bool WaitUntil(F done, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
 
 struct ActorInfo {
   std::string name, status, parent;

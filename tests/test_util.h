@@ -1,11 +1,13 @@
 // Helpers shared by the tests: temporary directories, fixture paths, running the CLI.
 #pragma once
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,9 +51,8 @@ struct CommandResult {
   std::string out;  // stdout and stderr together
 };
 
-// Runs `args` with the theater binary (sh -c) and captures its output.
-inline CommandResult RunTheater(const std::string& args, const std::filesystem::path& data_dir) {
-  std::string command = "THEATER_HOME='" + data_dir.string() + "' '" + std::string(THEATER_BINARY) + "' " + args + " 2>&1";
+// Runs `command` with sh -c and captures its standard output.
+inline CommandResult RunShell(const std::string& command) {
   CommandResult r;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (!pipe) return r;
@@ -61,6 +62,28 @@ inline CommandResult RunTheater(const std::string& args, const std::filesystem::
   int status = ::pclose(pipe);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+// Runs `args` with the theater binary (sh -c) and captures its output.
+inline CommandResult RunTheater(const std::string& args, const std::filesystem::path& data_dir) {
+  return RunShell("THEATER_HOME='" + data_dir.string() + "' '" + std::string(THEATER_BINARY) + "' " + args + " 2>&1");
+}
+
+// A file's text ("" when it cannot be read).
+inline std::string FileText(const std::filesystem::path& path) {
+  auto data = ReadFile(path);
+  return data.ok() ? ToStr(*data) : "";
+}
+
+// Waits up to `timeout` for `done()`; its last answer.
+template <typename F>
+bool WaitUntil(F done, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
 }
 
 // Caps the size of files this process may write (RLIMIT_FSIZE) while alive: a full disk,
