@@ -153,15 +153,10 @@ void Server::Revive() {
       fail("its chain file " + chain.string() + " is missing");
       continue;
     }
-    RecoveryReport recovery = RecoverChainFile(chain);
+    std::vector<ChainEvent> events;
+    RecoveryReport recovery = RecoverChainFile(chain, &events);
     if (!recovery.verify.ok) {
       fail("its chain does not verify: " + recovery.verify.reason);
-      continue;
-    }
-    std::vector<ChainEvent> events;
-    VerifyReport report = VerifyChainFile(chain, &events);
-    if (!report.ok) {
-      fail("its chain does not verify: " + report.reason);
       continue;
     }
     auto state = LastGoodState(events);

@@ -221,7 +221,7 @@ void ChainStore::WriterLoop(std::stop_token stop) {
   }
 }
 
-RecoveryReport RecoverChainFile(const std::filesystem::path& path) {
+RecoveryReport RecoverChainFile(const std::filesystem::path& path, std::vector<ChainEvent>* events_out) {
   RecoveryReport report;
   std::error_code ec;
   // The checkpoint file is written after the chain file: its torn tail goes first.
@@ -240,7 +240,7 @@ RecoveryReport RecoverChainFile(const std::filesystem::path& path) {
     report.dropped_bytes = data->size();
     WriteFileAtomic(path, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(kChainFileMagic), 8));
   }
-  report.verify = VerifyChainFile(path);
+  report.verify = VerifyChainFile(path, events_out);
   bool torn_tail = !report.verify.ok && report.verify.reason.rfind("truncated record", 0) == 0;
   if (!torn_tail) return report;
   uintmax_t size = std::filesystem::file_size(path, ec);
@@ -248,7 +248,8 @@ RecoveryReport RecoverChainFile(const std::filesystem::path& path) {
   report.dropped_bytes = size - report.verify.bad_offset;
   std::filesystem::resize_file(path, report.verify.bad_offset, ec);
   if (ec) return report;
-  report.verify = VerifyChainFile(path);
+  if (events_out) events_out->clear();
+  report.verify = VerifyChainFile(path, events_out);
   return report;
 }
 

@@ -129,6 +129,8 @@ struct RecoveryReport {
 // the crash interrupted, whose event was never acknowledged) is removed, and so is a torn
 // last record of its checkpoint file; anything else that does not verify is reported and
 // left alone.
-RecoveryReport RecoverChainFile(const std::filesystem::path& path);
+// The events that verify are appended to `events_out` when given (read once, for a
+// caller that goes on with the chain).
+RecoveryReport RecoverChainFile(const std::filesystem::path& path, std::vector<ChainEvent>* events_out = nullptr);
 
 }  // namespace theater
