@@ -1,5 +1,6 @@
 // theater:simple/message-server-host, every function and its error paths, between real
 // actors (tests/guests/messenger.c), and the causality links between their chains.
+#include "runtime/contract.h"
 #include "system_test_util.h"
 
 namespace theater {
@@ -260,6 +261,47 @@ TEST_F(MessagingTest, AWaitingActorHoldsNoThread) {
     start = comma == std::string::npos ? ids.size() : comma + 1;
   }
   for (auto& w : waiting) EXPECT_EQ(ToString(w.get().response), "ok: done");
+}
+
+// ActorSystem::CallExport: how host interfaces (HTTP, processes) call handler exports.
+std::future<Result<ValueList>> CallHandleRequest(ActorSystem& system, const std::string& id, const std::string& text) {
+  auto promise = std::make_shared<std::promise<Result<ValueList>>>();
+  auto future = promise->get_future();
+  auto call = std::make_shared<ExportCall>();
+  call->interface = std::string(contract::kMessageClient);
+  call->function = "handle-request";
+  call->signature = std::string(contract::kHandleRequest);
+  call->params = {Value::String("export-call"), Value::BytesValue(ToBytes(text))};
+  call->done = [promise](Result<ValueList> r) { promise->set_value(std::move(r)); };
+  Status s = system.CallExport(id, call);
+  if (!s.ok()) promise->set_value(s);
+  return future;
+}
+
+TEST_F(MessagingTest, ExportCallGetsTheExportsResultsAndIsRecorded) {
+  std::string a = SpawnMessenger();
+  auto r = CallHandleRequest(*system_, a, "echo from a host interface").get();
+  ASSERT_TRUE(r.ok()) << r.error();
+  ASSERT_EQ(r->size(), 1u);
+  ASSERT_TRUE((*r)[0].has_payload());
+  EXPECT_EQ(ToString((*r)[0].payload().as_bytes()), "from a host interface");
+  auto call = FindEvent(a, "wasm/call", 1);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(Data(*call)["function"], "theater:simple/message-server-client#handle-request");
+  EXPECT_EQ(Data(*call)["params"][0], "export-call");
+}
+
+TEST_F(MessagingTest, ExportCallHearsWhyWhenTheActorFails) {
+  std::string a = SpawnMessenger();
+  auto r = CallHandleRequest(*system_, a, "trap").get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().find("failed"), std::string::npos) << r.error();
+  // Calls to an actor that is gone, or that does not export the interface, are refused.
+  EXPECT_FALSE(CallHandleRequest(*system_, a, "echo x").get().ok());
+  std::string silent = Spawn("hello.wat", std::nullopt, {"runtime"});
+  auto refused = CallHandleRequest(*system_, silent, "echo x").get();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find("does not export"), std::string::npos) << refused.error();
 }
 
 }  // namespace

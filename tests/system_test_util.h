@@ -41,6 +41,7 @@ class SystemTest : public ::testing::Test {
   void SetUp() override {
     SystemOptions options;
     options.chain_dir = dir_.path() / "chains";
+    options.data_dir = dir_.path();
     options.workers = 2;
     options.log_sink = [this](const std::string&, const std::string& line) {
       std::lock_guard lock(mu_);

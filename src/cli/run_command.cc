@@ -135,6 +135,7 @@ int Run(const RunOptions& opts, const std::vector<Step>& steps, const GlobalOpti
 
   SystemOptions system_options;
   system_options.chain_dir = global.DataDir() / "chains";
+  system_options.data_dir = global.DataDir();
   system_options.chain_store.sync = opts.sync;
   // Checkpoints are signed when the data directory has a key (theater chain keygen).
   if (std::filesystem::exists(SigningKeyPath(global))) {

@@ -80,6 +80,8 @@ Target TargetOf(const Envelope& e, Instance& instance, const std::string& actor_
     case K::kChildExternalStop:
       return {contract::kSupervisorHandlers, "handle-child-external-stop", contract::kHandleChildExternalStop,
               ValueList{Value::String(e.id)}};
+    case K::kExport:
+      return {e.export_call->interface, e.export_call->function, e.export_call->signature, e.export_call->params};
   }
   return {};
 }
@@ -429,8 +431,10 @@ void Actor::FinishTurn(CallOutcome outcome) {
     state_snapshot_ = r.state;
   }
   Hash result_event = recorded.ok() ? *recorded : Hash{};
-  bool answers = turn.envelope.kind == Envelope::Kind::kRequest || turn.envelope.kind == Envelope::Kind::kChannelOpen;
+  bool answers = turn.envelope.kind == Envelope::Kind::kRequest || turn.envelope.kind == Envelope::Kind::kChannelOpen ||
+                 turn.envelope.kind == Envelope::Kind::kExport;
   Envelope answer_to{turn.envelope.kind, {}, turn.envelope.id, std::nullopt};
+  answer_to.export_call = turn.envelope.export_call;
   if (answers) {
     context_.Defer([this, envelope = std::move(turn.envelope), r = std::move(r), result_event] {
       Reply(envelope, r, result_event);
@@ -464,6 +468,9 @@ void Actor::Reply(const Envelope& envelope, const StateCallResult& result, const
       system_->AnswerChannelOpen(envelope.id, id_, accepted, message, cause);
       break;
     }
+    case Envelope::Kind::kExport:
+      if (envelope.export_call->done) envelope.export_call->done(result.results);
+      break;
     default:
       break;
   }
@@ -473,6 +480,8 @@ void Actor::FailReply(const Envelope& envelope, const std::string& why) {
   if (envelope.kind == Envelope::Kind::kRequest) system_->requests().Complete(envelope.id, RequestResult::Error(why));
   if (envelope.kind == Envelope::Kind::kChannelOpen)
     system_->AnswerChannelOpen(envelope.id, id_, false, ToBytes(why), std::nullopt);
+  if (envelope.kind == Envelope::Kind::kExport && envelope.export_call->done)
+    envelope.export_call->done(Status::Error(why));
 }
 
 void Actor::Fail(const Failure& failure, std::optional<Envelope> envelope) {
@@ -514,6 +523,9 @@ void Actor::Finish(std::string reason, StopOrigin origin, std::optional<Failure>
   for (const Envelope& e : undelivered) FailReply(e, "actor " + id_ + " stopped before handling the message");
   turn_.reset();
   instance_.reset();
+  // What host interfaces hold for it (servers, processes) goes with the instance: a
+  // restarted actor starts without them, as its fresh instance expects.
+  context_.ReleaseHostState();
   system_->NotifyFinished(id_, reason);
   {
     std::lock_guard lock(mu_);

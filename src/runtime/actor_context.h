@@ -133,6 +133,14 @@ class ActorContext {
     return *static_cast<T*>(slot.get());
   }
 
+  // Drops every interface's per-actor state; their destructors release what they hold
+  // (stop servers, kill processes). Called when the actor finishes.
+  void ReleaseHostState() {
+    auto released = std::move(host_state_);
+    host_state_.clear();
+    released.clear();  // destroyed in key order, outside any use of host_state_
+  }
+
   // The async host call the current turn waits for (at most one: a turn is sequential).
   // Its "/done" event is recorded when the call resumes with the result.
   void Await(std::shared_ptr<AwaitedCall> call);

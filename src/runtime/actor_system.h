@@ -57,6 +57,9 @@ struct SystemOptions {
   // Chains go to <chain_dir>/<actor-id>.chain; empty: chains stay in memory.
   std::filesystem::path chain_dir;
   ChainStore::Options chain_store;      // durability (sync), checkpoints and their key
+  // The data directory: host interfaces keep what they own under it (the content store,
+  // actors' private directories). Empty: they use a temporary directory of their own.
+  std::filesystem::path data_dir;
   size_t workers = 0;                   // 0: one per core
   size_t mailbox_capacity = 1024;       // messages waiting per actor; a full mailbox refuses
   size_t max_message_bytes = 1 << 20;   // larger messages are refused
@@ -140,6 +143,11 @@ class ActorSystem {
   // Like Request, but `done` is called (on any thread) instead of filling a future.
   void RequestAsync(const std::string& to, Bytes message, std::optional<std::chrono::milliseconds> timeout,
                     RequestTable::Completion done);
+
+  // Calls one of an actor's handler exports for a host interface (see ExportCall): an
+  // error when the actor is not there, does not export the interface, or has no room in
+  // its mailbox; otherwise `call->done` will be called exactly once.
+  Status CallExport(const std::string& to, std::shared_ptr<ExportCall> call);
 
   // --- Outside participants and observers (runtime/outside.cc) ----------------------------
   // Registers a channel participant outside the system; returns its id.

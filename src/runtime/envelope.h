@@ -1,11 +1,13 @@
 // What travels through a mailbox: one message for one turn of the receiving actor.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "common/bytes.h"
 #include "common/sha256.h"
+#include "runtime/export_call.h"
 #include "runtime/value_json.h"
 
 namespace theater {
@@ -22,6 +24,7 @@ struct Envelope {
   enum class Kind {
     kInit, kSend, kRequest, kChannelOpen, kChannelMessage, kChannelClose,
     kChildError, kChildExit, kChildExternalStop,  // to a supervisor, about one of its children
+    kExport,  // a handler export called for a host interface (see ExportCall)
   };
   Kind kind = Kind::kSend;
   Bytes payload;   // for kChildError: the error's data; for kChildExit: the exit data (if any)
@@ -29,6 +32,7 @@ struct Envelope {
   std::optional<Cause> cause;
   std::string error_type;   // kChildError: the wit-error-type case
   bool has_payload = true;  // kChildExit: whether exit data was given
+  std::shared_ptr<ExportCall> export_call;  // kExport
 };
 
 }  // namespace theater

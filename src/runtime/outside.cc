@@ -42,6 +42,16 @@ Result<MailboxSlot> ActorSystem::ReserveParticipant(const std::string& participa
   return MailboxSlot(it->second);
 }
 
+Status ActorSystem::CallExport(const std::string& to, std::shared_ptr<ExportCall> call) {
+  auto actor = Find(to);
+  if (!actor) return Status::Error("no actor with id " + to);
+  if (!actor->Exports(call->interface))
+    return Status::Error("actor " + to + " does not export " + call->interface);
+  Envelope envelope{Envelope::Kind::kExport, {}, "", std::nullopt};
+  envelope.export_call = std::move(call);
+  return actor->Enqueue(std::move(envelope), options_.mailbox_capacity);
+}
+
 void ActorSystem::OpenChannelFrom(const std::string& endpoint_id, const std::string& target, Bytes initial_message,
                                   RequestTable::Completion done) {
   {

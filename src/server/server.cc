@@ -95,6 +95,7 @@ Status Server::Start() {
 
   SystemOptions system_options = options_.system;
   system_options.chain_dir = options_.data_dir / "chains";
+  system_options.data_dir = options_.data_dir;
   auto key_path = options_.data_dir / "keys" / "checkpoint.key";
   if (!system_options.chain_store.signing_key && std::filesystem::exists(key_path)) {
     auto key = Ed25519Key::Load(key_path);
