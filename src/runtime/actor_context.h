@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "chain/chain.h"
 #include "common/bytes.h"
@@ -124,6 +125,13 @@ class ActorContext {
   void set_flush(std::function<Status()> flush) { flush_ = std::move(flush); }
   Status Flush() { return flush_ ? flush_() : Status::Ok(); }
 
+  // A host function that refuses what the actor asked for (a path outside its directory,
+  // a host it may not reach) says why here; the call's event then carries "denied" next
+  // to its result, so the chain shows the refusal as one. The function still returns its
+  // answer (usually err(why)). Used by DefineActorFunction.
+  void Deny(std::string why) { denial_ = std::move(why); }
+  std::optional<std::string> TakeDenial() { return std::exchange(denial_, std::nullopt); }
+
   // State a host interface keeps per actor (a random generator, open files...), created on
   // first use.
   template <typename T>
@@ -163,6 +171,7 @@ class ActorContext {
   std::map<std::string, std::shared_ptr<void>> host_state_;
   std::function<uint64_t()> clock_;
   std::function<Status()> flush_;
+  std::optional<std::string> denial_;
 };
 
 // Unix time in milliseconds.

@@ -49,7 +49,9 @@ Status DefineActorFunction(Engine& engine, const std::string& interface, const s
         ActorContext& actor = *static_cast<ActorContext*>(host_data);
         if (auto denied = guard.Check(actor, args)) return std::move(*denied);
         ordered_json data = {{"args", ValuesToJson(args)}};
+        actor.TakeDenial();
         auto result = fn(actor, args);
+        if (auto denied = actor.TakeDenial()) data["denied"] = *denied;
         if (!result.ok()) {
           data["error"] = result.error();
         } else if (summary) {

@@ -1,6 +1,7 @@
 // Binds host functions to the engine so that every call is recorded in the calling actor's
 // chain: an event "<interface>/<function>" with {"args": [...], "result": ...} (or
-// {"args": [...], "error": "..."} when the host function failed).
+// {"args": [...], "error": "..."} when the host function failed). A call the function
+// refused (ActorContext::Deny) also carries "denied": why.
 #pragma once
 
 #include <functional>

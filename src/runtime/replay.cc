@@ -160,7 +160,9 @@ Result<std::optional<Value>> Replayer::HostCall(const std::string& interface, co
   std::optional<Value> chain;
   if (interface == "theater:simple/runtime" && name == "get-chain") chain = ChainValue();
   CopyRecorded();
-  if (data.contains("denied")) {
+  // A call refused for want of a handler has no result; one its interface refused
+  // (ActorContext::Deny) has the answer it gave.
+  if (data.contains("denied") && !data.contains("result")) {
     std::string why = data["denied"].get<std::string>();
     if (ReturnsStringError(type)) return std::optional<Value>(Value::Err(Value::String(why)));
     return Status::Error(why);
