@@ -3,7 +3,8 @@
 # checks first and does nothing when its part is already there.
 #   1. Debian packages: the C++ toolchain and libraries, and the guest toolchain
 #      (clang-22, lld-22, wasi-libc, libclang-rt-22-dev-wasm32), and clang's sanitizer and
-#      libFuzzer runtimes (libclang-rt-22-dev) for the protocol fuzz target (scripts/fuzz.sh).
+#      libFuzzer runtimes (libclang-rt-22-dev) for the protocol fuzz target (scripts/fuzz.sh),
+#      libcurl (http-client), Boost headers (Beast, for http-framework) and curl (its tests).
 #   2. wasm-tools and wit-bindgen (pinned, from crates.io) for building C/C++ actors.
 #   3. The wasmtime C API, built once into ~/.cache/theater (scripts/build-wasmtime.sh).
 set -euo pipefail
