@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include "runtime/permissions.h"
 #include "runtime/replay.h"
 #include "system_test_util.h"
 
@@ -384,6 +385,33 @@ TEST_F(FilesystemTest, ReplayAnswersFromTheChainNotTheFiles) {
   EXPECT_EQ(r.events, events.size());
   // Nothing was run or written by the replay.
   EXPECT_EQ(FileText(dir_.path() / "root"), "not even a directory");
+}
+
+// A child's directory must be inside its parent's, symbolic links resolved; a parent with
+// only a private directory cannot grant one; left-out limits are the parent's.
+TEST_F(FilesystemTest, AChildGetsNoMoreThanItsParent) {
+  stdfs::create_directories(root() / "sub");
+  stdfs::create_directory_symlink(outside(), root() / "door");
+  auto manifest = [&](const std::string& settings) {
+    std::string text = "name = \"m\"\nversion = \"1\"\ncomponent = \"" + Guest("fs-probe.wasm").string() +
+                       "\"\n[[handler]]\ntype = \"filesystem\"\n" + settings + "\n";
+    return ParseManifest(text, dir_.path(), "m.toml").value();
+  };
+  Permissions parent = Permissions::FromManifest(manifest("path = \"root\"\nmax_file_bytes = 10"));
+  auto child = Permissions::ForChild(parent, {}, manifest("path = \"root/sub\""));
+  ASSERT_TRUE(child.ok()) << child.error();
+  EXPECT_EQ((*child->Settings("filesystem"))["max_file_bytes"], 10);
+  EXPECT_FALSE(Permissions::ForChild(parent, {}, manifest("path = \"outside\"")).ok());
+  auto through_link = Permissions::ForChild(parent, {}, manifest("path = \"root/door\""));
+  ASSERT_FALSE(through_link.ok());
+  EXPECT_NE(through_link.error().find("outside the parent's"), std::string::npos) << through_link.error();
+  EXPECT_FALSE(Permissions::ForChild(parent, {}, manifest("path = \"root\"\nmax_file_bytes = 11")).ok());
+
+  Permissions private_only = Permissions::FromManifest(manifest("new_dir = true"));
+  auto escaped = Permissions::ForChild(private_only, {}, manifest("path = \"/etc\""));
+  ASSERT_FALSE(escaped.ok());
+  EXPECT_NE(escaped.error().find("the parent has no `path`"), std::string::npos) << escaped.error();
+  EXPECT_TRUE(Permissions::ForChild(private_only, {}, manifest("new_dir = true")).ok());
 }
 
 }  // namespace
