@@ -132,6 +132,21 @@ TEST_F(FilesystemTest, ReadFileIsRecordedWithItsContent) {
   EXPECT_EQ(std::string(bytes.begin(), bytes.end()), std::string("bytes\0and more", 14));
 }
 
+TEST_F(FilesystemTest, FilesUpToTheLimitAreRead) {
+  WriteText(root() / "limit.bin", std::string(1 << 20, 'z'));  // the default limit, 1 MiB
+  WriteText(root() / "over.bin", std::string((1 << 20) + 1, 'z'));
+  WriteText(root() / "big.bin", std::string(4 << 20, 'z'));
+  std::string probe = SpawnProbe();
+  EXPECT_EQ(Ask(probe, "size limit.bin"), "ok:1048576");
+  EXPECT_EQ(LastCall(probe, "read-file")["result"]["ok"].get_binary().size(), 1u << 20);  // recorded
+  ExpectRefused(probe, "size over.bin", "read-file", "is 1048577 bytes, more than max_file_bytes (1048576)");
+  std::string raised = SpawnProbe("path = \"root\"\nmax_file_bytes = 4194304");
+  auto start = Clock::now();
+  EXPECT_EQ(Ask(raised, "size big.bin"), "ok:4194304");
+  std::cout << "read-file of 4 MiB: "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count() << " ms\n";
+}
+
 TEST_F(FilesystemTest, DotDotIsRefused) {
   std::string probe = SpawnProbe();
   stdfs::create_directories(root() / "a");
@@ -318,6 +333,20 @@ TEST_F(FilesystemTest, CommandTimesOutAndIsKilled) {
   EXPECT_EQ(Ask(probe, "exec . sleep 5"), "error:`sleep` timed out after 200 ms and was killed");
   EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(2000));
   EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(200));
+}
+
+// The command's wait is part of the export call: by default it times out before the
+// call's deadline, so the actor gets the answer instead of failing.
+TEST_F(FilesystemTest, DefaultTimeoutEndsTheCommandBeforeTheCallDeadline) {
+  std::string text = "name = \"probe\"\nversion = \"1\"\ncomponent = \"" + Guest("fs-probe.wasm").string() +
+                     "\"\n[limits]\ncall_timeout_ms = 400\n[[handler]]\ntype = \"message-server\"\n"
+                     "[[handler]]\ntype = \"environment\"\n[[handler]]\ntype = \"filesystem\"\npath = \"root\"\n"
+                     "allowed_commands = [\"sleep\"]\n";
+  auto m = ParseManifest(text, dir_.path(), "probe.toml");
+  ASSERT_TRUE(m.ok()) << m.error();
+  std::string probe = system_->Spawn(*m).value();
+  EXPECT_EQ(Ask(probe, "exec . sleep 5"), "error:`sleep` timed out after 300 ms and was killed");
+  EXPECT_EQ(Ask(probe, "exists? ."), "ok:true");  // still alive
 }
 
 TEST_F(FilesystemTest, OutputOverTheLimitKillsTheCommand) {

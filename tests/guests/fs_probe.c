@@ -2,7 +2,7 @@
 // Words are separated by one space and %-decoded ("%00" is a NUL byte, "%20" a space).
 //   "get NAME" -> "some:VALUE" | "none"     "exists NAME" -> "true" | "false"
 //   "vars" -> "NAME=VALUE;..." (sorted as listed)
-//   "read PATH" -> "ok:CONTENT"             "write PATH CONTENT" -> "ok" (CONTENT: the rest, as is)
+//   "read PATH" -> "ok:CONTENT"             "size PATH" -> "ok:N" (read-file, only the size back)             "write PATH CONTENT" -> "ok" (CONTENT: the rest, as is)
 //   "list PATH" -> "ok:a,b,c"               "exists? PATH" -> "ok:true" | "ok:false"
 //   "delete PATH" | "mkdir PATH" | "rmdir PATH" -> "ok"
 //   "exec DIR COMMAND ARG..." -> "exit=N stdout=... stderr=..." | "error:MESSAGE"
@@ -85,12 +85,18 @@ static void run(char *cmd, size_t cmd_len, buf_t *out) {
       put_str(out, &vars.ptr[i].f1);
     }
     full_actor_list_tuple2_string_string_free(&vars);
-  } else if (strcmp(v, "read") == 0) {
+  } else if (strcmp(v, "read") == 0 || strcmp(v, "size") == 0) {
     theater_string_t path = word(&rest);
     theater_bytes_t data;
     if (theater_simple_filesystem_read_file(&path, &data, &e)) {
       puts_(out, "ok:");
-      put(out, data.ptr, data.len);
+      if (v[0] == 'r') {
+        put(out, data.ptr, data.len);
+      } else {
+        char n[32];
+        snprintf(n, sizeof n, "%zu", data.len);
+        puts_(out, n);
+      }
       full_actor_list_u8_free(&data);
     } else {
       err_to(out, &e);
