@@ -234,6 +234,23 @@ TEST_F(FilesystemTest, VeryLongPathsAreRefused) {
   EXPECT_TRUE(stdfs::is_empty(root()));
 }
 
+TEST_F(FilesystemTest, DeepTreesAreMadeAndDeletedQuickly) {
+  std::string probe = SpawnProbe();
+  // 512 levels, close to PATH_MAX (deleting a tree costs the disk ~2 ms a level here).
+  std::string deep = "a";
+  while (deep.size() + 8 <= 4095) deep += "/abcdefg";
+  auto start = Clock::now();
+  EXPECT_EQ(Ask(probe, "mkdir " + deep), "ok");
+  auto made = Clock::now();
+  EXPECT_EQ(Ask(probe, "write " + deep + "/f x"), "ok");
+  EXPECT_EQ(Ask(probe, "rmdir a"), "ok");
+  std::cout << "create-dir of 512 levels: " << std::chrono::duration_cast<std::chrono::milliseconds>(made - start).count()
+            << " ms, delete-dir: " << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - made).count()
+            << " ms\n";
+  EXPECT_TRUE(stdfs::is_empty(root()));
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
+}
+
 TEST_F(FilesystemTest, NamesWithNulBytesAreRefused) {
   std::string probe = SpawnProbe();
   // Cut at the NUL, this would be "a" — or, with the rest, an escape.
