@@ -33,7 +33,6 @@ constexpr char kFilesystem[] = "theater:simple/filesystem";
 constexpr uint64_t kDefaultMaxFileBytes = 1ull << 20;
 constexpr uint64_t kDefaultCommandTimeoutMs = 10'000;
 constexpr uint64_t kDefaultMaxOutputBytes = 1ull << 20;
-constexpr int kMaxTreeDepth = 4096;  // deeper than any path the actor can name (PATH_MAX)
 constexpr char kDefaultPath[] = "/usr/local/bin:/usr/bin:/bin";
 
 // What the filesystem keeps per actor: its directory, opened once, and its commands.
@@ -234,40 +233,59 @@ Out CreateDirFn(ActorContext& actor, Args& args) {
   return Answer(Value::Ok());
 }
 
-// Removes `name` in `dir` and everything in it, never following a symbolic link (a link
-// is removed as a file). 0, or the errno that stopped it.
-int RemoveTree(int dir, const std::string& name, int depth) {
-  if (::unlinkat(dir, name.c_str(), AT_REMOVEDIR) == 0) return 0;
-  if (errno != ENOTEMPTY && errno != EEXIST) return errno;
-  if (depth >= kMaxTreeDepth) return ELOOP;
-  UniqueFd fd(::openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd.valid()) return errno;
-  std::vector<std::string> entries;
+// The names in the directory `fd` (without . and ..); fd stays open.
+Result<std::vector<std::string>> EntryNames(int fd) {
+  int copy = ::dup(fd);  // fdopendir takes the descriptor it is given
+  if (copy < 0) return Status::Error(std::strerror(errno));
+  std::unique_ptr<DIR, int (*)(DIR*)> listing(::fdopendir(copy), ::closedir);
+  if (!listing) {
+    int err = errno;
+    ::close(copy);
+    return Status::Error(std::strerror(err));
+  }
+  std::vector<std::string> names;
+  while (dirent* entry = ::readdir(listing.get())) {
+    std::string_view name = entry->d_name;
+    if (name != "." && name != "..") names.emplace_back(name);
+  }
+  return names;
+}
+
+// Removes the directory `path` and everything in it. Nothing is followed: a symbolic
+// link is removed as a file. Each level is opened afresh beneath the root, so a deep tree
+// holds no descriptor per level (the paths stay within PATH_MAX: the actor can make no
+// deeper tree).
+std::optional<PathError> RemoveTree(const ConfinedDir& root, const std::string& path) {
+  std::string name;
   {
-    int copy = ::dup(fd.get());
-    if (copy < 0) return errno;
-    std::unique_ptr<DIR, int (*)(DIR*)> listing(::fdopendir(copy), ::closedir);
-    if (!listing) {
-      int err = errno;
-      ::close(copy);
-      return err;
-    }
-    while (dirent* entry = ::readdir(listing.get())) {
-      std::string_view n = entry->d_name;
-      if (n != "." && n != "..") entries.emplace_back(n);
+    auto at = root.OpenParent(path);
+    if (!at.ok()) return at.error();
+    if (::unlinkat(at->parent.get(), at->name.c_str(), AT_REMOVEDIR) == 0) return std::nullopt;
+    if (errno != ENOTEMPTY && errno != EEXIST) return fs::ErrnoError(path, "delete", errno);
+  }
+  std::vector<std::string> subdirs;
+  {
+    auto dir = root.OpenBeneath(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    if (!dir.ok()) return dir.error();
+    auto names = EntryNames(dir->get());
+    if (!names.ok()) return PathError{"cannot delete path `" + Shown(path) + "`: " + names.error()};
+    for (const auto& entry : *names) {
+      struct stat st;
+      if (::fstatat(dir->get(), entry.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) continue;
+        return fs::ErrnoError(path + "/" + entry, "delete", errno);
+      }
+      if (S_ISDIR(st.st_mode)) subdirs.push_back(entry);
+      else if (::unlinkat(dir->get(), entry.c_str(), 0) != 0 && errno != ENOENT)
+        return fs::ErrnoError(path + "/" + entry, "delete", errno);
     }
   }
-  for (const auto& entry : entries) {
-    struct stat st;
-    if (::fstatat(fd.get(), entry.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      if (errno == ENOENT) continue;
-      return errno;
-    }
-    int err = S_ISDIR(st.st_mode) ? RemoveTree(fd.get(), entry, depth + 1)
-                                  : (::unlinkat(fd.get(), entry.c_str(), 0) == 0 || errno == ENOENT ? 0 : errno);
-    if (err != 0) return err;
-  }
-  return ::unlinkat(dir, name.c_str(), AT_REMOVEDIR) == 0 ? 0 : errno;
+  for (const auto& sub : subdirs)
+    if (auto failed = RemoveTree(root, path + "/" + sub)) return failed;
+  auto at = root.OpenParent(path);
+  if (!at.ok()) return at.error();
+  if (::unlinkat(at->parent.get(), at->name.c_str(), AT_REMOVEDIR) != 0) return fs::ErrnoError(path, "delete", errno);
+  return std::nullopt;
 }
 
 // Deletes a directory and everything in it.
@@ -277,12 +295,11 @@ Out DeleteDirFn(ActorContext& actor, Args& args) {
   if (!root.ok()) return Err(root.error());
   if (!fs::CheckPathText(path) && fs::NamesRoot(path))
     return Refuse(actor, "path `" + Shown(path) + "` is the actor's directory itself, which may not be deleted");
-  auto at = (*root)->OpenParent(path);
-  if (!at.ok()) return Fail(actor, at.error());
-  int err = RemoveTree(at->parent.get(), at->name, 0);
-  if (err == ENOTDIR) return Err("path `" + Shown(path) + "` is not a directory (delete-file deletes files)");
-  if (err != 0) return Fail(actor, fs::ErrnoError(path, "delete", err));
-  return Answer(Value::Ok());
+  auto failed = RemoveTree(**root, path);
+  if (!failed) return Answer(Value::Ok());
+  if (failed->err == ENOTDIR && !failed->denied)
+    return Err("path `" + Shown(path) + "` is not a directory (delete-file deletes files)");
+  return Fail(actor, *failed);
 }
 
 Out PathExistsFn(ActorContext& actor, Args& args) {
