@@ -287,6 +287,9 @@ TEST_F(FilesystemTest, NewDirIsAPrivateDirectoryKeptForTheActor) {
   EXPECT_EQ(FileText(files / "mine.txt"), "private");
   EXPECT_EQ(stdfs::status(files).permissions() & stdfs::perms::all, stdfs::perms::owner_all);
   EXPECT_EQ(Ask(probe, "list ."), "ok:mine.txt");
+  // A restarted actor (same id) finds its files again.
+  ASSERT_TRUE(system_->Restart(probe).ok());
+  EXPECT_TRUE(testing::WaitUntil([&] { return Ask(probe, "read mine.txt") == "ok:private"; }));
   // Another actor has its own.
   std::string other = SpawnProbe("new_dir = true");
   EXPECT_EQ(Ask(other, "list ."), "ok:");
