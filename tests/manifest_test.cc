@@ -68,7 +68,9 @@ path = "data/sub"
   ASSERT_EQ(m->handlers.size(), 3u);
   EXPECT_TRUE(m->Grants("runtime"));
   EXPECT_FALSE(m->Grants("process"));
-  EXPECT_EQ(m->Handler("filesystem")->settings["path"], "data");
+  // Relative to the manifest's folder, as the component is.
+  EXPECT_EQ(m->Handler("filesystem")->settings["path"], (dir_ / "data").lexically_normal().string());
+  EXPECT_EQ(m->permission_policies.at(0).settings["path"], (dir_ / "data/sub").lexically_normal().string());
   EXPECT_EQ(m->Handler("filesystem")->settings["allowed_commands"][0], "ls");
   EXPECT_EQ(m->Handler("random")->settings["seed"], 42);
   EXPECT_EQ(m->limits.fuel_per_call, 1000u);

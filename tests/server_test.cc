@@ -348,6 +348,14 @@ TEST_F(ServerTest, InlineManifestsAreKeptInTheDataDirectory) {
   json r = Call(*client, {{"StartActor", {{"manifest", "name = \"x\"\nversion = \"1\"\ncomponent = \"rel.wasm\"\n"}}}});
   ASSERT_TRUE(r.contains("Error"));
   EXPECT_NE(r["Error"]["message"].get<std::string>().find("absolute path"), std::string::npos) << r.dump();
+  // So must the filesystem's directory be.
+  r = Call(*client, {{"StartActor", {{"manifest", "name = \"x\"\nversion = \"1\"\ncomponent = \"" +
+                                                      testing::Guest("messenger.wasm").string() +
+                                                      "\"\n[[handler]]\ntype = \"filesystem\"\npath = \"data\"\n"}}}});
+  ASSERT_TRUE(r.contains("Error"));
+  EXPECT_NE(r["Error"]["message"].get<std::string>().find("filesystem handler field `path`: give an absolute path"),
+            std::string::npos)
+      << r.dump();
 }
 
 }  // namespace

@@ -24,5 +24,9 @@ bool IsValidUtf8(std::span<const uint8_t> bytes);
 inline bool IsValidUtf8(std::string_view s) {
   return IsValidUtf8(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
 }
+// `text` with every byte that is not part of valid UTF-8 replaced by U+FFFD: for host
+// text (command output, environment values, file names) handed to an actor, as the
+// engine only passes valid strings.
+std::string ToValidUtf8(std::string_view text);
 
 }  // namespace theater

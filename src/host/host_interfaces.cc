@@ -1,5 +1,7 @@
 #include "host/host_interfaces.h"
 
+#include "host/environment_interface.h"
+#include "host/filesystem_interface.h"
 #include "host/message_server_interface.h"
 #include "host/random_interface.h"
 #include "host/runtime_interface.h"
@@ -15,6 +17,8 @@ Status DefineAllInterfaces(Engine& engine) {
   THEATER_RETURN_IF_ERROR(DefineMessageServerInterface(engine));
   THEATER_RETURN_IF_ERROR(DefineSupervisorInterface(engine));
   THEATER_RETURN_IF_ERROR(DefineTimingInterface(engine));
+  THEATER_RETURN_IF_ERROR(DefineEnvironmentInterface(engine));
+  THEATER_RETURN_IF_ERROR(DefineFilesystemInterface(engine));
   return DefineRandomInterface(engine);
 }
 

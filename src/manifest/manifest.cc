@@ -42,7 +42,8 @@ const std::map<std::string, std::map<std::string, SettingType>>& HandlerSettings
         {"allowed_prefixes", SettingType::kStringArray}, {"allow_list_all", SettingType::kBool}}},
       {"filesystem",
        {{"path", SettingType::kString}, {"new_dir", SettingType::kBool},
-        {"allowed_commands", SettingType::kStringArray}}},
+        {"allowed_commands", SettingType::kStringArray}, {"max_file_bytes", SettingType::kInteger},
+        {"command_timeout_ms", SettingType::kInteger}, {"max_output_bytes", SettingType::kInteger}}},
       {"http-client",
        {{"allowed_hosts", SettingType::kStringArray}, {"allowed_methods", SettingType::kStringArray},
         {"max_response_bytes", SettingType::kInteger}, {"timeout_ms", SettingType::kInteger},
@@ -239,6 +240,18 @@ const HandlerConfig* Manifest::Handler(std::string_view type) const {
   return nullptr;
 }
 
+namespace {
+
+// The filesystem's directory, like the component, is relative to the manifest's folder:
+// an actor's files do not move with the directory Theater happens to be started in.
+void ResolveFilesystemPath(const std::string& handler, nlohmann::json& settings, const std::filesystem::path& base_dir) {
+  if (handler != "filesystem" || !settings.contains("path")) return;
+  std::filesystem::path dir = settings["path"].get<std::string>();
+  if (dir.is_relative()) settings["path"] = (base_dir / dir).lexically_normal().string();
+}
+
+}  // namespace
+
 Result<Manifest> ParseManifest(std::string_view text, const std::filesystem::path& base_dir,
                                const std::string& origin) {
   Errors err(origin);
@@ -316,6 +329,7 @@ Result<Manifest> ParseManifest(std::string_view text, const std::filesystem::pat
       if (!seen.insert(cfg.type).second)
         return err.At(arr->get(i), "handler[" + std::to_string(i) + "].type",
                       "handler `" + cfg.type + "` is granted twice");
+      ResolveFilesystemPath(cfg.type, cfg.settings, base_dir);
       m.handlers.push_back(std::move(cfg));
     }
   }
@@ -326,6 +340,7 @@ Result<Manifest> ParseManifest(std::string_view text, const std::filesystem::pat
   if (const toml::node* p = root.get("permission_policy")) {
     if (!p->is_table()) return err.At(p, "permission_policy", "must be a table ([permission_policy.<handler>])");
     THEATER_RETURN_IF_ERROR(ParsePermissionPolicies(*p->as_table(), err, m.permission_policies));
+    for (auto& policy : m.permission_policies) ResolveFilesystemPath(policy.handler, policy.settings, base_dir);
   }
   return m;
 }

@@ -32,9 +32,15 @@ Status WithinParent(const std::string& handler, const nlohmann::json& child, con
       if (parent_has && value.get<int64_t>() > parent[key].get<int64_t>())
         return deny("larger than the parent's " + parent[key].dump());
     } else if (value.is_string() && key == "path") {
-      if (!parent_has) continue;
-      auto p = std::filesystem::path(parent[key].get<std::string>()).lexically_normal();
-      auto c = std::filesystem::path(value.get<std::string>()).lexically_normal();
+      // A parent without `path` has only its private directory (new_dir) or none: it
+      // cannot hand a child any directory of the host.
+      if (!parent_has) return deny("the parent has no `path` to grant a directory from");
+      // Symbolic links resolved: a link inside the parent's directory may point anywhere.
+      std::error_code ec;
+      auto p = std::filesystem::weakly_canonical(parent[key].get<std::string>(), ec);
+      if (ec) p = std::filesystem::path(parent[key].get<std::string>()).lexically_normal();
+      auto c = std::filesystem::weakly_canonical(value.get<std::string>(), ec);
+      if (ec) c = std::filesystem::path(value.get<std::string>()).lexically_normal();
       auto rel = c.lexically_relative(p);
       if (rel.empty() || *rel.begin() == "..") return deny("`" + c.string() + "` is outside the parent's `" + p.string() + "`");
     }
@@ -78,7 +84,14 @@ Result<Permissions> Permissions::ForChild(const Permissions& parent, const std::
       // The policy's settings replace what the child asked for, key by key.
       for (auto it = policy->settings.begin(); it != policy->settings.end(); ++it) settings[it.key()] = it.value();
     }
-    THEATER_RETURN_IF_ERROR(WithinParent(h.type, settings, *parent.Settings(h.type)));
+    // A filesystem limit the child leaves out would be the default, which may be more
+    // than the parent's: it gets the parent's instead.
+    const nlohmann::json& parent_settings = *parent.Settings(h.type);
+    if (h.type == "filesystem") {
+      for (const char* limit : {"max_file_bytes", "command_timeout_ms", "max_output_bytes"})
+        if (parent_settings.contains(limit) && !settings.contains(limit)) settings[limit] = parent_settings[limit];
+    }
+    THEATER_RETURN_IF_ERROR(WithinParent(h.type, settings, parent_settings));
     p.grants_[h.type] = settings;
   }
   return p;

@@ -53,6 +53,17 @@ Result<Manifest> ManifestFrom(const std::string& text, const std::filesystem::pa
       if (!component.empty() && component.rfind("store://", 0) != 0 && !std::filesystem::path(component).is_absolute())
         return Status::Error("inline manifest: field `component`: give an absolute path (`" + component +
                              "` has no folder to be relative to)");
+      // The filesystem's `path` too: relative, it would land in the saved copy's folder.
+      if (const toml::array* handlers = doc["handler"].as_array()) {
+        for (const auto& h : *handlers) {
+          const toml::table* t = h.as_table();
+          if (!t || (*t)["type"].value_or(std::string()) != "filesystem") continue;
+          std::string dir = (*t)["path"].value_or(std::string());
+          if (!dir.empty() && !std::filesystem::path(dir).is_absolute())
+            return Status::Error("inline manifest: filesystem handler field `path`: give an absolute path (`" + dir +
+                                 "` has no folder to be relative to)");
+        }
+      }
     } catch (const toml::parse_error&) {
       // ParseManifest below says what is wrong, and where.
     }
