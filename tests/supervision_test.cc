@@ -321,6 +321,25 @@ TEST_F(SupervisionTest, PermissionPolicyRestrictAndInheritNarrowSettings) {
   EXPECT_NE(answer.find("setting `max_children`: larger than the parent's"), std::string::npos) << answer;
 }
 
+// A limit the child leaves out is its parent's, not the handler's (larger) default; a
+// seed is not a limit and is not handed down.
+TEST_F(SupervisionTest, LeftOutLimitsAreTheParents) {
+  auto manifest = [&](const std::string& handler, const std::string& settings) {
+    std::string text = "name = \"m\"\nversion = \"1\"\ncomponent = \"" + Guest("dice.wasm").string() +
+                       "\"\n[[handler]]\ntype = \"" + handler + "\"\n" + settings + "\n";
+    return ParseManifest(text, dir_.path(), "m.toml").value();
+  };
+  Permissions parent = Permissions::FromManifest(manifest("random", "max_bytes = 16\nseed = 7"));
+  auto child = Permissions::ForChild(parent, {}, manifest("random", ""));
+  ASSERT_TRUE(child.ok()) << child.error();
+  EXPECT_EQ((*child->Settings("random"))["max_bytes"], 16);
+  EXPECT_FALSE(child->Settings("random")->contains("seed"));
+  auto supervisor = Permissions::ForChild(Permissions::FromManifest(manifest("supervisor", "max_children = 2")), {},
+                                          manifest("supervisor", ""));
+  ASSERT_TRUE(supervisor.ok()) << supervisor.error();
+  EXPECT_EQ((*supervisor->Settings("supervisor"))["max_children"], 2);
+}
+
 TEST_F(SupervisionTest, ResumeFromTheStateRecordedAtAnEarlierEvent) {
   std::string first = Spawn("counter.wat");
   for (int i = 0; i < 5; ++i) Ask(first, "x");  // state "5"

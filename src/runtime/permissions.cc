@@ -84,13 +84,12 @@ Result<Permissions> Permissions::ForChild(const Permissions& parent, const std::
       // The policy's settings replace what the child asked for, key by key.
       for (auto it = policy->settings.begin(); it != policy->settings.end(); ++it) settings[it.key()] = it.value();
     }
-    // A filesystem limit the child leaves out would be the default, which may be more
-    // than the parent's: it gets the parent's instead.
+    // A numeric limit the child leaves out would be the handler's default, which may be
+    // more than the parent's: it gets the parent's instead (a seed is not a limit).
     const nlohmann::json& parent_settings = *parent.Settings(h.type);
-    if (h.type == "filesystem") {
-      for (const char* limit : {"max_file_bytes", "command_timeout_ms", "max_output_bytes"})
-        if (parent_settings.contains(limit) && !settings.contains(limit)) settings[limit] = parent_settings[limit];
-    }
+    for (auto it = parent_settings.begin(); it != parent_settings.end(); ++it)
+      if (it.value().is_number_integer() && it.key() != "seed" && !settings.contains(it.key()))
+        settings[it.key()] = it.value();
     THEATER_RETURN_IF_ERROR(WithinParent(h.type, settings, parent_settings));
     p.grants_[h.type] = settings;
   }
