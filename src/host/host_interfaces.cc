@@ -1,5 +1,6 @@
 #include "host/host_interfaces.h"
 
+#include "host/http_framework_interface.h"
 #include "host/message_server_interface.h"
 #include "host/random_interface.h"
 #include "host/runtime_interface.h"
@@ -15,6 +16,7 @@ Status DefineAllInterfaces(Engine& engine) {
   THEATER_RETURN_IF_ERROR(DefineMessageServerInterface(engine));
   THEATER_RETURN_IF_ERROR(DefineSupervisorInterface(engine));
   THEATER_RETURN_IF_ERROR(DefineTimingInterface(engine));
+  THEATER_RETURN_IF_ERROR(DefineHttpFrameworkInterface(engine));
   return DefineRandomInterface(engine);
 }
 
