@@ -381,7 +381,7 @@ TEST_F(HttpFrameworkTest, WebSocketEchoPushAndClose) {
     if (call["function"] == "theater:simple/http-handlers#handle-websocket-connect") {
       saw_connect = true;
       EXPECT_EQ(call["params"][2], "/ws");
-      EXPECT_EQ(call["params"][3], "room=1");
+      EXPECT_EQ(call["params"][3]["some"], "room=1");
     }
   EXPECT_TRUE(saw_connect);
   {

@@ -134,8 +134,13 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   void Pump();
   void OnWritten(beast::error_code ec);
   void Finish();
+  // Keeps the session alive while the actor has a message of it, and closes the connection
+  // if the actor takes longer than request_timeout; Answered() ends the wait.
+  void AwaitActor();
+  void Answered() { actor_timer_.cancel(); }
 
   websocket::stream<beast::tcp_stream> ws_;
+  asio::steady_timer actor_timer_;
   beast::flat_buffer buffer_;
   Listener& listener_;
   uint64_t id_;

@@ -14,7 +14,14 @@ constexpr size_t kMaxOutbox = 1024;
 }  // namespace
 
 WsSession::WsSession(tcp::socket socket, Listener& listener, uint64_t id, WebSocketRoute route)
-    : ws_(std::move(socket)), listener_(listener), id_(id), route_(std::move(route)) {}
+    : ws_(std::move(socket)), actor_timer_(listener.io()), listener_(listener), id_(id), route_(std::move(route)) {}
+
+void WsSession::AwaitActor() {
+  actor_timer_.expires_after(listener_.shared().limits.request_timeout);
+  actor_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec) self->Close();
+  });
+}
 
 WsSession::~WsSession() {
   if (registered_) listener_.UnregisterWs(id_);
@@ -34,9 +41,11 @@ void WsSession::Accept(bhttp::request<bhttp::string_body> request, std::string p
     self->listener_.RegisterWs(self->id_, self);
     self->registered_ = true;
     if (!self->route_.connect_handler) return self->Read();
+    self->AwaitActor();
     self->listener_.shared().gateway->WebSocketConnect(
         *self->route_.connect_handler, self->id_, std::move(path), std::move(query),
         BackOnIoThread<bool, WsSession>(self->listener_, self, [](WsSession& s, Answer<bool> answer) {
+          s.Answered();
           if (std::holds_alternative<Refusal>(answer)) return s.Close();
           s.Read();
         }));
@@ -60,10 +69,12 @@ void WsSession::OnRead(beast::error_code ec, size_t bytes) {
     message.type = "binary";
     message.data = std::move(payload);
   }
+  AwaitActor();
   listener_.shared().gateway->WebSocketMessage(
       route_.message_handler, id_, std::move(message),
       BackOnIoThread<std::vector<WsMessage>, WsSession>(
           listener_, weak_from_this(), [](WsSession& s, Answer<std::vector<WsMessage>> answer) {
+            s.Answered();
             if (std::holds_alternative<Refusal>(answer)) return s.Close();
             for (WsMessage& reply : std::get<std::vector<WsMessage>>(answer)) s.Send(std::move(reply));
             s.Read();
@@ -120,6 +131,7 @@ void WsSession::Finish() {
   if (finished_) return;
   finished_ = true;
   outbox_.clear();
+  actor_timer_.cancel();
   if (registered_) {
     listener_.UnregisterWs(id_);
     registered_ = false;
