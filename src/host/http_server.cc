@@ -75,8 +75,15 @@ void Listener::Stop() {
     std::lock_guard lock(mu_);
     if (stopped_) return;
     stopped_ = true;
+    // Queued behind what was posted before (an answer to write, such as the 500 of an actor
+    // that failed and is being stopped for it): those handlers run, and their writes start,
+    // before the I/O thread ends.
+    asio::post(*io_, [this] {
+      beast::error_code ignored;
+      if (acceptor_) acceptor_->close(ignored);
+      io_->stop();
+    });
   }
-  io_->stop();
   if (thread_.joinable()) thread_.join();
   // The acceptor goes before its io_context; destroying the io_context destroys the
   // waiting handlers, and with them the sessions and their sockets.
