@@ -167,6 +167,35 @@ TEST_F(HttpFrameworkTest, SlowClientIsCutOffByTheHeaderTimeout) {
   ::close(fd);
 }
 
+TEST_F(HttpFrameworkTest, AnActorTooSlowToAnswerGets504) {
+  std::string actor = SpawnProbe("request_timeout_ms = 40");
+  auto [server, port] = Serve(actor);
+  auto start = std::chrono::steady_clock::now();
+  HttpResult slow = Curl(port, "/spin");  // busy for longer than 40 ms
+  EXPECT_EQ(slow.status, 504);
+  EXPECT_EQ(slow.body, "the actor did not answer within 40 ms\n");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  // Its late answer is dropped; the server and the actor go on.
+  auto handled = [&] {
+    int n = 0;
+    for (const auto& result : All(actor, "wasm/result"))
+      n += result["function"] == "theater:simple/http-handlers#handle-request";
+    return n;
+  };
+  EXPECT_TRUE(WaitUntil([&] { return handled() == 1; }));
+  EXPECT_TRUE(WaitUntil([&] { return Curl(port, "/hello").body == "hello"; }));  // (40 ms is short on a busy machine)
+}
+
+TEST_F(HttpFrameworkTest, AnyHostOnlyWhenTheManifestSaysSo) {
+  std::string actor = SpawnProbe("bind_any_host = true");
+  std::string id = Ask(actor, "create 0.0.0.0");
+  ASSERT_EQ(id, "1");
+  std::string port = Ask(actor, "start 1");
+  ASSERT_GT(std::atoi(port.c_str()), 0) << port;
+  EXPECT_EQ(Curl(static_cast<uint16_t>(std::atoi(port.c_str())), "/nowhere").status, 404);
+  EXPECT_NE(Ask(actor, "info 1").find("host=0.0.0.0 running=1"), std::string::npos);
+}
+
 TEST_F(HttpFrameworkTest, InvalidResponsesAndNonUtf8RequestsAreRefused) {
   std::string actor = SpawnProbe();
   auto [server, port] = Serve(actor);
@@ -203,7 +232,7 @@ TEST_F(HttpFrameworkTest, StopStartDestroyAndInfo) {
   auto [server, port] = Serve(actor);
   std::string id = std::to_string(server);
   EXPECT_EQ(Ask(actor, "info " + id), "id=" + id + " port=" + std::to_string(port) +
-                                          " host=127.0.0.1 running=1 routes=11 middleware=2 websocket=1");
+                                          " host=127.0.0.1 running=1 routes=12 middleware=2 websocket=1");
   EXPECT_EQ(Ask(actor, "stop " + id), "ok");
   EXPECT_FALSE(Listening(port));
   EXPECT_EQ(Curl(port, "/hello").status, 0);

@@ -8,7 +8,7 @@
 //   "handler NAME"      register-handler    "events" -> what the WebSocket handlers saw
 // HTTP (handle-request), by path:
 //   /hello -> "hello"  /echo -> the body  /headers -> the x-added header  /count -> requests so far
-//   /trap -> traps  /bad-status -> status 700  /bad-header -> a header with CR LF  else -> the URI
+//   /spin -> answers slowly  /trap -> traps  /bad-status -> status 700  /bad-header -> a header with CR LF  else -> the URI
 // Middleware: /private needs "x-token: secret"; /old/... is rewritten to /headers with x-added.
 // WebSocket: "bye" -> the connection is closed; any other text -> "echo: TEXT".
 #include "theater_actor.h"
@@ -72,7 +72,7 @@ static char *serve(void) {
   const char *routes[][2] = {{"GET", "/hello"},         {"POST", "/echo"},     {"GET", "/items/{id}"},
                              {"GET", "/static/*"},      {"GET", "/trap"},      {"GET", "/bad-status"},
                              {"GET", "/bad-header"},    {"GET", "/headers"},   {"*", "/any"},
-                             {"GET", "/count"},         {"GET", "/private/data"}};
+                             {"GET", "/count"},         {"GET", "/private/data"}, {"GET", "/spin"}};
   for (size_t i = 0; i < sizeof routes / sizeof routes[0]; ++i)
     if ((err = route(server, routes[i][0], routes[i][1], &id))) return err;
   theater_string_t e;
@@ -207,6 +207,10 @@ bool exports_theater_simple_http_handlers_handle_request(
     snprintf(text, sizeof text, "%llu", n);
     ret->f0 = theater_state_text(text);
     *res = theater_http_text(200, text);
+  } else if (strcmp(path, "/spin") == 0) {
+    volatile unsigned long long n = 0;  // a slow answer (tens of ms)
+    for (unsigned long long i = 0; i < 200000000ull; ++i) n += i;
+    *res = theater_http_text(200, "spun");
   } else if (strcmp(path, "/trap") == 0) {
     __builtin_trap();
   } else if (strcmp(path, "/bad-status") == 0) {
