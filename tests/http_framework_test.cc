@@ -7,6 +7,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "host/http_routing.h"
 #include "http_test_util.h"
 #include "runtime/replay.h"
 #include "system_test_util.h"
@@ -25,6 +26,39 @@ using testing::SystemTest;
 using testing::WaitUntil;
 
 nlohmann::json Data(const ChainEvent& e) { return nlohmann::json::from_cbor(e.data); }
+
+TEST(HttpRoutingTest, PatternsAndTheMostSpecificRoute) {
+  using namespace host::http;
+  EXPECT_TRUE(PatternMatches("/items", "/items"));
+  EXPECT_FALSE(PatternMatches("/items", "/items/1"));
+  EXPECT_TRUE(PatternMatches("/items/{id}", "/items/1"));
+  EXPECT_FALSE(PatternMatches("/items/{id}", "/items/"));
+  EXPECT_TRUE(PatternMatches("/static/*", "/static"));
+  EXPECT_TRUE(PatternMatches("/static/*", "/static/a/b"));
+  EXPECT_FALSE(PatternMatches("/static/*", "/statics"));
+  EXPECT_TRUE(PatternMatches("/*", "/anything"));
+  Routing routing;
+  routing.routes = {{1, "GET", "/*", 10}, {2, "GET", "/items/*", 11}, {3, "GET", "/items/{id}", 12},
+                    {4, "GET", "/items/new", 13}, {5, "POST", "/items/new", 14}};
+  EXPECT_EQ(ChooseRoute(routing, "GET", "/items/new").route->id, 4u);  // exact first
+  EXPECT_EQ(ChooseRoute(routing, "GET", "/items/7").route->id, 3u);    // then {param}
+  EXPECT_EQ(ChooseRoute(routing, "GET", "/items/7/x").route->id, 2u);  // then the longer prefix
+  EXPECT_EQ(ChooseRoute(routing, "GET", "/other").route->id, 1u);
+  RouteChoice none = ChooseRoute(routing, "DELETE", "/items/new");
+  EXPECT_EQ(none.route, nullptr);
+  EXPECT_EQ(none.allowed, (std::vector<std::string>{"GET", "POST"}));
+  EXPECT_EQ(NormalizeMiddlewarePath("/api/").value(), "/api");
+  EXPECT_EQ(NormalizeMiddlewarePath("/*").value(), "");
+  EXPECT_TRUE(PrefixMatches("/api", "/api/x"));
+  EXPECT_FALSE(PrefixMatches("/api", "/apix"));
+  EXPECT_FALSE(ValidateRoutePattern("/a b").ok());
+  EXPECT_FALSE(ValidateRoutePattern("/a?x").ok());
+  EXPECT_FALSE(ValidateRoutePattern("/x{id}").ok());
+  EXPECT_FALSE(ValidateRoutePattern(std::string(2000, '/')).ok());
+  EXPECT_EQ(PathOf("/a/b?c=d#e"), "/a/b");
+  EXPECT_EQ(QueryOf("/a?c=d#e"), "c=d");
+  EXPECT_EQ(QueryOf("/a"), std::nullopt);
+}
 
 class HttpFrameworkTest : public SystemTest {
  protected:
@@ -68,6 +102,11 @@ TEST_F(HttpFrameworkTest, RoutesAnswerRequestsAndEachIsRecorded) {
   EXPECT_EQ(echo.status, 200);
   EXPECT_EQ(echo.body, "some body");
   EXPECT_NE(echo.headers.find("X-Method: POST"), std::string::npos) << echo.headers;
+  // curl asks for "100 Continue" before a body over 1 KiB, and gets it at once (not after
+  // its 1 s wait).
+  auto before = std::chrono::steady_clock::now();
+  EXPECT_EQ(Curl(port, "/echo", "-X POST --data-binary " + std::string(4000, 'b')).body, std::string(4000, 'b'));
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::milliseconds(900));
   EXPECT_EQ(Curl(port, "/items/42?full=1").body, "/items/42?full=1");  // {id} segment; the query reaches the actor
   EXPECT_EQ(Curl(port, "/items").status, 404);                         // {id} needs a segment
   EXPECT_EQ(Curl(port, "/static/css/site.css").body, "/static/css/site.css");

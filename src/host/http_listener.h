@@ -60,6 +60,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   std::shared_ptr<HttpServer::Shared> shared_;
   std::unique_ptr<asio::io_context> io_;
   std::unique_ptr<tcp::acceptor> acceptor_;
+  std::optional<asio::steady_timer> accept_pause_;  // after a failed accept
   std::thread thread_;
   std::mutex mu_;  // guards stopped_ against Post
   bool stopped_ = false;
@@ -94,6 +95,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
  private:
   void Read();
+  void ReadBody();
   void OnRead(beast::error_code ec);
   void Dispatch(Request request, std::shared_ptr<const Routing> routing);
   void RunMiddleware(std::shared_ptr<const Routing> routing, std::vector<Middleware> chain, size_t next,

@@ -40,7 +40,7 @@ Status ValidateResponse(const Response& response) {
 // --- Listener ------------------------------------------------------------------------
 
 Listener::Listener(std::shared_ptr<HttpServer::Shared> shared)
-    : shared_(std::move(shared)), io_(std::make_unique<asio::io_context>(1)) {}
+    : shared_(std::move(shared)), io_(std::make_unique<asio::io_context>(1)), accept_pause_(std::in_place, *io_) {}
 
 Result<uint16_t> Listener::Open(const std::string& host, uint16_t port) {
   beast::error_code ec;
@@ -85,6 +85,7 @@ void Listener::Stop() {
     });
   }
   if (thread_.joinable()) thread_.join();
+  accept_pause_.reset();
   // The acceptor goes before its io_context; destroying the io_context destroys the
   // waiting handlers, and with them the sessions and their sockets.
   acceptor_.reset();
@@ -120,15 +121,21 @@ std::shared_ptr<WsSession> Listener::FindWs(uint64_t id) {
 }
 
 void Listener::Accept() {
-  acceptor_->async_accept(asio::make_strand(*io_), [this](beast::error_code ec, tcp::socket socket) {
+  acceptor_->async_accept(*io_, [this](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_->is_open()) return;
-    if (!ec) {
-      if (TryAddConnection()) {
-        std::make_shared<HttpSession>(std::move(socket), *this, true)->Start();
-      } else if (rejecting_.load() < shared_->limits.max_connections) {
-        // A few are told why; beyond that, a flood of connections is just closed.
-        std::make_shared<HttpSession>(std::move(socket), *this, false)->Start();
-      }
+    if (ec) {
+      // Out of file descriptors, say: try again a little later instead of spinning.
+      accept_pause_->expires_after(std::chrono::milliseconds(50));
+      accept_pause_->async_wait([this](beast::error_code wait_ec) {
+        if (!wait_ec) Accept();
+      });
+      return;
+    }
+    if (TryAddConnection()) {
+      std::make_shared<HttpSession>(std::move(socket), *this, true)->Start();
+    } else if (rejecting_.load() < shared_->limits.max_connections) {
+      // A few are told why; beyond that, a flood of connections is just closed.
+      std::make_shared<HttpSession>(std::move(socket), *this, false)->Start();
     }
     Accept();
   });
@@ -153,6 +160,23 @@ void HttpSession::Read() {
   // The whole request, headers and body, within the timeout: a slow client cannot hold a
   // connection open by trickling bytes.
   stream_.expires_after(listener_.shared().limits.header_timeout);
+  bhttp::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+    if (ec) return self->OnRead(ec);
+    // A client that waits for "100 Continue" before its body (curl does, for bodies over
+    // 1 KiB) gets it now; a body over the limit was refused with the headers (413).
+    auto expect = self->parser_->get()[bhttp::field::expect];
+    if (beast::iequals(expect, "100-continue") && !self->parser_->is_done()) {
+      auto interim = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
+      return bhttp::async_write(self->stream_, *interim, [self, interim](beast::error_code write_ec, size_t) {
+        if (write_ec) return self->Close();
+        self->ReadBody();
+      });
+    }
+    self->ReadBody();
+  });
+}
+
+void HttpSession::ReadBody() {
   bhttp::async_read(stream_, buffer_, *parser_,
                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
 }
