@@ -225,6 +225,26 @@ TEST_F(HttpFrameworkTest, AnActorTooSlowToAnswerGets504) {
   EXPECT_TRUE(WaitUntil([&] { return Curl(port, "/hello").body == "hello"; }));  // (40 ms is short on a busy machine)
 }
 
+class HttpFrameworkSmallMailboxTest : public HttpFrameworkTest {
+ protected:
+  void Configure(SystemOptions& options) override { options.mailbox_capacity = 2; }
+};
+
+TEST_F(HttpFrameworkSmallMailboxTest, RequestsBeyondAFullMailboxGet503) {
+  std::string actor = SpawnProbe();
+  auto [server, port] = Serve(actor);
+  std::string url = "http://127.0.0.1:" + std::to_string(port);
+  // While the actor is busy with /spin, 8 requests at once: 2 wait in its mailbox, the rest
+  // are told it is busy.
+  auto r = RunShell("(curl -s -o /dev/null -w '%{http_code}\\n' " + url + "/spin &); sleep 0.05; for i in 1 2 3 4 5 6 7 8; do "
+                    "curl -s -w ' %{http_code}\\n' " + url + "/hello & done; wait");
+  size_t busy = 0, pos = 0;
+  while ((pos = r.out.find("the actor is busy (its mailbox is full)\n 503", pos)) != std::string::npos) ++busy, ++pos;
+  EXPECT_GE(busy, 5u) << r.out;
+  EXPECT_NE(r.out.find("hello 200"), std::string::npos) << r.out;
+  EXPECT_TRUE(WaitUntil([&] { return Curl(port, "/hello").status == 200; }));
+}
+
 TEST_F(HttpFrameworkTest, AnyHostOnlyWhenTheManifestSaysSo) {
   std::string actor = SpawnProbe("bind_any_host = true");
   std::string id = Ask(actor, "create 0.0.0.0");

@@ -88,8 +88,12 @@ std::function<void(Answer<T>)> BackOnIoThread(Listener& listener, std::weak_ptr<
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  // `counted`: holds one of the server's connections (else it is told 503 and closed).
-  HttpSession(tcp::socket socket, Listener& listener, bool counted);
+  enum class Slot {
+    kConnection,  // holds one of the server's max_connections
+    kRejected,    // over the limit: its request is answered 503, then it closes
+    kHandedOver,  // became a WebSocket connection, which holds the slot now
+  };
+  HttpSession(tcp::socket socket, Listener& listener, Slot slot);
   ~HttpSession();
   void Start() { Read(); }
 
@@ -114,7 +118,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   asio::steady_timer actor_timer_;
   Listener& listener_;
-  bool counted_;
+  Slot slot_;
   uint64_t request_seq_ = 0;  // the request being handled; later answers to older ones are ignored
   bool awaiting_ = false;
   bool keep_alive_ = false;

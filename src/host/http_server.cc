@@ -132,10 +132,10 @@ void Listener::Accept() {
       return;
     }
     if (TryAddConnection()) {
-      std::make_shared<HttpSession>(std::move(socket), *this, true)->Start();
+      std::make_shared<HttpSession>(std::move(socket), *this, HttpSession::Slot::kConnection)->Start();
     } else if (rejecting_.load() < shared_->limits.max_connections) {
       // A few are told why; beyond that, a flood of connections is just closed.
-      std::make_shared<HttpSession>(std::move(socket), *this, false)->Start();
+      std::make_shared<HttpSession>(std::move(socket), *this, HttpSession::Slot::kRejected)->Start();
     }
     Accept();
   });
@@ -143,14 +143,14 @@ void Listener::Accept() {
 
 // --- HttpSession ---------------------------------------------------------------------
 
-HttpSession::HttpSession(tcp::socket socket, Listener& listener, bool counted)
-    : stream_(std::move(socket)), actor_timer_(listener.io()), listener_(listener), counted_(counted) {
-  if (!counted_) ++listener_.rejecting_;
+HttpSession::HttpSession(tcp::socket socket, Listener& listener, Slot slot)
+    : stream_(std::move(socket)), actor_timer_(listener.io()), listener_(listener), slot_(slot) {
+  if (slot_ == Slot::kRejected) ++listener_.rejecting_;
 }
 
 HttpSession::~HttpSession() {
-  if (counted_) listener_.RemoveConnection();
-  else --listener_.rejecting_;
+  if (slot_ == Slot::kConnection) listener_.RemoveConnection();
+  if (slot_ == Slot::kRejected) --listener_.rejecting_;
 }
 
 void HttpSession::Read() {
@@ -195,7 +195,7 @@ void HttpSession::OnRead(beast::error_code ec) {
   auto& req = parser_->get();
   version_ = req.version();
   keep_alive_ = req.keep_alive();
-  if (!counted_) return Fail(503, "the server has max_connections (" + std::to_string(limits.max_connections) +
+  if (slot_ == Slot::kRejected) return Fail(503, "the server has max_connections (" + std::to_string(limits.max_connections) +
                                       ") connections open", true);
   std::shared_ptr<const Routing> routing = listener_.shared().Snapshot();
   std::string_view target(req.target().data(), req.target().size());
@@ -205,8 +205,7 @@ void HttpSession::OnRead(beast::error_code ec) {
     // The connection becomes a WebSocket: it keeps its place among max_connections.
     uint64_t id = (*listener_.shared().connection_ids)++;
     auto ws = std::make_shared<WsSession>(stream_.release_socket(), listener_, id, *routing->websocket);
-    counted_ = false;
-    ++listener_.rejecting_;  // balanced by the destructor's decrement
+    slot_ = Slot::kHandedOver;
     ws->Accept(parser_->release(), path, QueryOf(target));
     return;
   }
