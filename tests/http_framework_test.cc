@@ -436,6 +436,24 @@ TEST_F(HttpFrameworkTest, WebSocketEchoPushAndClose) {
   EXPECT_EQ(again.Read(), std::nullopt);
 }
 
+TEST_F(HttpFrameworkTest, OutgoingWebSocketMessagesAreLimitedToo) {
+  std::string actor = SpawnProbe("max_request_bytes = 100");
+  auto [server, port] = Serve(actor);
+  WsClient client(port, "/ws");
+  ASSERT_TRUE(client.ok());
+  client.Send("x");
+  EXPECT_EQ(client.Read(), "echo: x");
+  std::string events = Ask(actor, "events");
+  std::string conn = events.substr(events.find("last=") + 5);
+  std::string answer = Ask(actor, "send " + std::to_string(server) + " " + conn + " " + std::string(300, 'y'));
+  EXPECT_EQ(answer, "err: a WebSocket message of 300 bytes is larger than max_request_bytes (100)");
+  bool denied = false;
+  for (const auto& call : All(actor, "theater:simple/http-framework/send-websocket-message")) denied |= call.contains("denied");
+  EXPECT_TRUE(denied);
+  EXPECT_EQ(Ask(actor, "send " + std::to_string(server) + " " + conn + " small"), "ok");
+  EXPECT_EQ(client.Read(), "small");
+}
+
 TEST_F(HttpFrameworkTest, ReplayIsIdenticalWithoutTheServer) {
   std::string actor = SpawnProbe();
   auto [server, port] = Serve(actor);
