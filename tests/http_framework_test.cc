@@ -192,6 +192,24 @@ TEST_F(HttpFrameworkTest, ConnectionsBeyondTheLimitGet503) {
   EXPECT_TRUE(WaitUntil([&] { return Curl(port, "/hello").status == 200; }));
 }
 
+TEST_F(HttpFrameworkTest, AFloodOfConnectionsIsShedAndTheServerRecovers) {
+  std::string actor = SpawnProbe("max_connections = 4");
+  auto [server, port] = Serve(actor);
+  std::vector<int> fds;
+  for (int i = 0; i < 60; ++i) fds.push_back(Connect(port));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // 4 connections are served and 4 more wait to be told 503; the rest are closed at once.
+  int closed = 0;
+  for (int fd : fds) {
+    ASSERT_GE(fd, 0);
+    char c;
+    if (::recv(fd, &c, 1, MSG_DONTWAIT) == 0) ++closed;
+  }
+  EXPECT_GE(closed, 50);
+  for (int fd : fds) ::close(fd);
+  EXPECT_TRUE(WaitUntil([&] { return Curl(port, "/hello").status == 200; }));
+}
+
 TEST_F(HttpFrameworkTest, SlowClientIsCutOffByTheHeaderTimeout) {
   std::string actor = SpawnProbe("header_timeout_ms = 300");
   auto [server, port] = Serve(actor);
