@@ -1,6 +1,7 @@
 #include "host/http_framework_interface.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 
 #include "host/http_actor_gateway.h"
