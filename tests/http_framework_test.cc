@@ -263,6 +263,28 @@ TEST_F(HttpFrameworkSmallMailboxTest, RequestsBeyondAFullMailboxGet503) {
   EXPECT_TRUE(WaitUntil([&] { return Curl(port, "/hello").status == 200; }));
 }
 
+TEST_F(HttpFrameworkTest, HttpsWithACertificateFromTheTlsDir) {
+  std::filesystem::path tls = dir_.path() / "tls";
+  std::filesystem::create_directories(tls);
+  auto made = RunShell("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -keyout '" +
+                       (tls / "key.pem").string() + "' -out '" + (tls / "cert.pem").string() + "' 2>&1");
+  ASSERT_EQ(made.exit_code, 0) << made.out;
+  testing::WriteText(dir_.path() / "secret.pem", "not for actors");
+  std::string actor = SpawnProbe("tls_dir = \"" + tls.string() + "\"");
+  EXPECT_EQ(Ask(actor, "create-tls ../secret.pem key.pem"), "err: cert-path: `../secret.pem` is outside the tls_dir");
+  EXPECT_EQ(Ask(actor, "create-tls " + (dir_.path() / "secret.pem").string() + " key.pem"),
+            "err: cert-path: `" + (dir_.path() / "secret.pem").string() + "` is outside the tls_dir");
+  EXPECT_EQ(Ask(actor, "create-tls cert.pem missing.pem").rfind("err: cannot use the private key", 0), 0u);
+  ASSERT_EQ(Ask(actor, "create-tls cert.pem key.pem"), "1");
+  ASSERT_EQ(Ask(actor, "route 1 GET /hello"), "1");
+  uint16_t port = static_cast<uint16_t>(std::atoi(Ask(actor, "start 1").c_str()));
+  ASSERT_GT(port, 0);
+  auto https = RunShell("curl -sk --max-time 10 https://127.0.0.1:" + std::to_string(port) + "/hello");
+  EXPECT_EQ(https.out, "hello");
+  EXPECT_EQ(Curl(port, "/hello").status, 0);  // plain HTTP gets no answer from a TLS server
+  EXPECT_EQ(RunShell("curl -sk --max-time 10 https://127.0.0.1:" + std::to_string(port) + "/hello").out, "hello");
+}
+
 TEST_F(HttpFrameworkTest, AnyHostOnlyWhenTheManifestSaysSo) {
   std::string actor = SpawnProbe("bind_any_host = true");
   std::string id = Ask(actor, "create 0.0.0.0");
@@ -345,7 +367,9 @@ TEST_F(HttpFrameworkTest, RefusalsAreClearAndRecorded) {
   auto event = FindEvent(actor, "theater:simple/http-framework/create-server");
   ASSERT_TRUE(event);
   EXPECT_TRUE(Data(*event).contains("denied"));
-  EXPECT_EQ(Ask(actor, "create-tls").rfind("err: TLS is not supported yet", 0), 0u);
+  EXPECT_EQ(Ask(actor, "create-tls cert.pem key.pem"),
+            "err: TLS is not allowed: the http-framework handler has no tls_dir (the folder certificates and keys may "
+            "be read from)");
   EXPECT_EQ(Ask(actor, "create"), "1");
   EXPECT_EQ(Ask(actor, "create localhost"), "2");
   EXPECT_EQ(Ask(actor, "create"), "err: this actor already has 2 servers (max_servers = 2)");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <map>
 
 #include "host/http_actor_gateway.h"
@@ -28,6 +29,7 @@ struct Settings {
   ServerLimits limits;
   uint64_t max_servers = 8;
   bool bind_any_host = false;
+  std::optional<std::filesystem::path> tls_dir;  // where certificates and keys may be read
 };
 
 Settings ReadSettings(ActorContext& actor) {
@@ -44,6 +46,12 @@ Settings ReadSettings(ActorContext& actor) {
   s.limits.request_timeout = std::chrono::milliseconds(positive("request_timeout_ms", s.limits.request_timeout.count()));
   s.max_servers = positive("max_servers", s.max_servers);
   s.bind_any_host = j->value("bind_any_host", false);
+  if (j->contains("tls_dir")) {
+    // Relative to the manifest's folder, like the component.
+    std::filesystem::path dir = (*j)["tls_dir"].get<std::string>();
+    if (dir.is_relative()) dir = actor.manifest().file.parent_path() / dir;
+    s.tls_dir = dir;
+  }
   return s;
 }
 
@@ -81,15 +89,35 @@ bool IsLoopback(const std::string& host) {
   return std::all_of(host.begin(), host.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
 }
 
+// `file` (relative to `dir`, or absolute) as a real path inside `dir`: symlinks and `..`
+// that lead out are refused.
+Result<std::filesystem::path> InsideDir(const std::filesystem::path& dir, const std::string& file) {
+  std::error_code ec;
+  std::filesystem::path root = std::filesystem::canonical(dir, ec);
+  if (ec) return Status::Error("the tls_dir `" + dir.string() + "` cannot be read: " + ec.message());
+  if (file.empty() || file.size() > 4096 || file.find('\0') != std::string::npos)
+    return Status::Error("`" + file + "` is not a file name");
+  std::filesystem::path path = std::filesystem::path(file).is_absolute() ? std::filesystem::path(file) : root / file;
+  std::filesystem::path real = std::filesystem::weakly_canonical(path, ec);
+  if (ec) return Status::Error("`" + file + "` cannot be resolved: " + ec.message());
+  auto rel = real.lexically_relative(root);
+  if (rel.empty() || *rel.begin() == "..") return Status::Error("`" + file + "` is outside the tls_dir");
+  return real;
+}
+
 Out CreateServer(ActorContext& actor, Args& args) {
   const Value& config = args.at(0);
   std::optional<uint16_t> port;
   std::string host = "127.0.0.1";
+  std::optional<std::pair<std::string, std::string>> tls;  // cert-path, key-path
   for (const auto& f : config.fields()) {
     if (f.name == "port" && f.value.has_payload()) port = static_cast<uint16_t>(f.value.payload().as_unsigned());
     if (f.name == "host" && f.value.has_payload()) host = f.value.payload().as_string();
-    if (f.name == "tls-config" && f.value.has_payload())
-      return Err("TLS is not supported yet: create the server without tls-config (and put a TLS proxy in front of it)");
+    if (f.name == "tls-config" && f.value.has_payload()) {
+      const Value& files = f.value.payload();
+      tls.emplace();
+      for (const auto& file : files.fields()) (file.name == "cert-path" ? tls->first : tls->second) = file.value.as_string();
+    }
   }
   if (host.empty() || host.size() > 253 ||
       !std::all_of(host.begin(), host.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':'; }))
@@ -103,8 +131,19 @@ Out CreateServer(ActorContext& actor, Args& args) {
     return Deny(actor, "this actor already has " + std::to_string(st.servers.size()) + " servers (max_servers = " +
                            std::to_string(settings.max_servers) + ")");
   if (!st.gateway) st.gateway = std::make_shared<ActorExportGateway>(&actor.system(), actor.id());
+  auto server = std::make_unique<HttpServer>(st.next_server, host, port.value_or(0), settings.limits, st.gateway,
+                                             st.connection_ids);
+  if (tls) {
+    if (!settings.tls_dir)
+      return Deny(actor, "TLS is not allowed: the http-framework handler has no tls_dir (the folder certificates "
+                         "and keys may be read from)");
+    auto cert = InsideDir(*settings.tls_dir, tls->first), key = InsideDir(*settings.tls_dir, tls->second);
+    if (!cert.ok()) return Deny(actor, "cert-path: " + cert.error());
+    if (!key.ok()) return Deny(actor, "key-path: " + key.error());
+    if (Status s = server->UseTls(cert->string(), key->string()); !s.ok()) return Err(s.message());
+  }
   uint64_t id = st.next_server++;
-  st.servers[id] = std::make_unique<HttpServer>(id, host, port.value_or(0), settings.limits, st.gateway, st.connection_ids);
+  st.servers[id] = std::move(server);
   return Ok(Value::U64(id));
 }
 

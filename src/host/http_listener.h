@@ -8,7 +8,9 @@
 #include <utility>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <deque>
@@ -27,12 +29,30 @@ using tcp = boost::asio::ip::tcp;
 
 inline constexpr uint32_t kMaxHeaderBytes = 16 * 1024;
 
-class WsSession;
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// The certificate and key of a TLS server, loaded once (create-server).
+struct TlsContext {
+  asio::ssl::context ssl{asio::ssl::context::tls_server};
+};
+
+template <typename Stream>
+class HttpSession;
+
+// A WebSocket connection, plain or TLS, as the actor's sends reach it.
+class WsConnection {
+ public:
+  virtual ~WsConnection() = default;
+  virtual void Send(WsMessage message) = 0;
+  virtual void Close() = 0;
+};
 
 // One running period of a server: from start-server to stop-server.
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  explicit Listener(std::shared_ptr<HttpServer::Shared> shared);
+  // `tls`: a TLS server's context (else plain HTTP).
+  Listener(std::shared_ptr<HttpServer::Shared> shared, std::shared_ptr<TlsContext> tls);
   ~Listener() { Stop(); }
 
   // Binds host:port (port 0: any free one), listens and starts the I/O thread.
@@ -50,14 +70,15 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void RemoveConnection() { --connections_; }
   uint32_t connections() const { return connections_.load(); }
 
-  void RegisterWs(uint64_t id, std::weak_ptr<WsSession> session);
+  void RegisterWs(uint64_t id, std::weak_ptr<WsConnection> session);
   void UnregisterWs(uint64_t id);
-  std::shared_ptr<WsSession> FindWs(uint64_t id);
+  std::shared_ptr<WsConnection> FindWs(uint64_t id);
 
  private:
   void Accept();
 
   std::shared_ptr<HttpServer::Shared> shared_;
+  std::shared_ptr<TlsContext> tls_;
   std::unique_ptr<asio::io_context> io_;
   std::unique_ptr<tcp::acceptor> acceptor_;
   std::optional<asio::steady_timer> accept_pause_;  // after a failed accept
@@ -67,7 +88,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
   std::atomic<uint32_t> connections_{0};
   std::atomic<uint32_t> rejecting_{0};  // connections being told 503
   std::mutex ws_mu_;
-  std::map<uint64_t, std::weak_ptr<WsSession>> websockets_;
+  std::map<uint64_t, std::weak_ptr<WsConnection>> websockets_;
+  template <typename Stream>
   friend class HttpSession;
 };
 
@@ -86,16 +108,19 @@ std::function<void(Answer<T>)> BackOnIoThread(Listener& listener, std::weak_ptr<
   };
 }
 
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+enum class Slot {
+  kConnection,  // holds one of the server's max_connections
+  kRejected,    // over the limit: its request is answered 503, then it closes
+  kHandedOver,  // became a WebSocket connection, which holds the slot now
+};
+
+// An HTTP connection over Stream: PlainStream, or TlsStream (handshake first).
+template <typename Stream>
+class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
-  enum class Slot {
-    kConnection,  // holds one of the server's max_connections
-    kRejected,    // over the limit: its request is answered 503, then it closes
-    kHandedOver,  // became a WebSocket connection, which holds the slot now
-  };
-  HttpSession(tcp::socket socket, Listener& listener, Slot slot);
+  HttpSession(Stream stream, Listener& listener, Slot slot);
   ~HttpSession();
-  void Start() { Read(); }
+  void Start();
 
  private:
   void Read();
@@ -108,12 +133,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // A completion that is ignored once the request has been answered (e.g. by a 504).
   template <typename T>
   std::function<void(Answer<T>)> AwaitActor(std::function<void(HttpSession&, Answer<T>)> then);
+  using std::enable_shared_from_this<HttpSession<Stream>>::shared_from_this;
+  using std::enable_shared_from_this<HttpSession<Stream>>::weak_from_this;
   void Reply(Response response);
   void Fail(unsigned status, std::string why, bool close);
   void Write(Response response, bool close);
   void Close();
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   asio::steady_timer actor_timer_;
@@ -125,14 +152,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   unsigned version_ = 11;
 };
 
-class WsSession : public std::enable_shared_from_this<WsSession> {
+template <typename Stream>
+class WsSession : public WsConnection, public std::enable_shared_from_this<WsSession<Stream>> {
  public:
-  WsSession(tcp::socket socket, Listener& listener, uint64_t id, WebSocketRoute route);
-  ~WsSession();
+  WsSession(Stream stream, Listener& listener, uint64_t id, WebSocketRoute route);
+  ~WsSession() override;
   void Accept(bhttp::request<bhttp::string_body> request, std::string path, std::optional<std::string> query);
   // From the actor (posted to the I/O thread).
-  void Send(WsMessage message);
-  void Close();
+  void Send(WsMessage message) override;
+  void Close() override;
 
  private:
   void Read();
@@ -144,8 +172,10 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   // if the actor takes longer than request_timeout; Answered() ends the wait.
   void AwaitActor();
   void Answered() { actor_timer_.cancel(); }
+  using std::enable_shared_from_this<WsSession<Stream>>::shared_from_this;
+  using std::enable_shared_from_this<WsSession<Stream>>::weak_from_this;
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Stream> ws_;
   asio::steady_timer actor_timer_;
   beast::flat_buffer buffer_;
   Listener& listener_;

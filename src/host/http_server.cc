@@ -39,8 +39,8 @@ Status ValidateResponse(const Response& response) {
 
 // --- Listener ------------------------------------------------------------------------
 
-Listener::Listener(std::shared_ptr<HttpServer::Shared> shared)
-    : shared_(std::move(shared)), io_(std::make_unique<asio::io_context>(1)), accept_pause_(std::in_place, *io_) {}
+Listener::Listener(std::shared_ptr<HttpServer::Shared> shared, std::shared_ptr<TlsContext> tls)
+    : shared_(std::move(shared)), tls_(std::move(tls)), io_(std::make_unique<asio::io_context>(1)), accept_pause_(std::in_place, *io_) {}
 
 Result<uint16_t> Listener::Open(const std::string& host, uint16_t port) {
   beast::error_code ec;
@@ -104,7 +104,7 @@ bool Listener::TryAddConnection() {
   return false;
 }
 
-void Listener::RegisterWs(uint64_t id, std::weak_ptr<WsSession> session) {
+void Listener::RegisterWs(uint64_t id, std::weak_ptr<WsConnection> session) {
   std::lock_guard lock(ws_mu_);
   websockets_[id] = std::move(session);
 }
@@ -114,7 +114,7 @@ void Listener::UnregisterWs(uint64_t id) {
   websockets_.erase(id);
 }
 
-std::shared_ptr<WsSession> Listener::FindWs(uint64_t id) {
+std::shared_ptr<WsConnection> Listener::FindWs(uint64_t id) {
   std::lock_guard lock(ws_mu_);
   auto it = websockets_.find(id);
   return it == websockets_.end() ? nullptr : it->second.lock();
@@ -131,35 +131,52 @@ void Listener::Accept() {
       });
       return;
     }
-    if (TryAddConnection()) {
-      std::make_shared<HttpSession>(std::move(socket), *this, HttpSession::Slot::kConnection)->Start();
-    } else if (rejecting_.load() < shared_->limits.max_connections) {
-      // A few are told why; beyond that, a flood of connections is just closed.
-      std::make_shared<HttpSession>(std::move(socket), *this, HttpSession::Slot::kRejected)->Start();
-    }
+    auto start = [&](Slot slot) {
+      if (tls_) std::make_shared<HttpSession<TlsStream>>(TlsStream(std::move(socket), tls_->ssl), *this, slot)->Start();
+      else std::make_shared<HttpSession<PlainStream>>(PlainStream(std::move(socket)), *this, slot)->Start();
+    };
+    if (TryAddConnection()) start(Slot::kConnection);
+    // A few are told why; beyond that, a flood of connections is just closed.
+    else if (rejecting_.load() < shared_->limits.max_connections) start(Slot::kRejected);
     Accept();
   });
 }
 
 // --- HttpSession ---------------------------------------------------------------------
 
-HttpSession::HttpSession(tcp::socket socket, Listener& listener, Slot slot)
-    : stream_(std::move(socket)), actor_timer_(listener.io()), listener_(listener), slot_(slot) {
+template <typename Stream>
+HttpSession<Stream>::HttpSession(Stream stream, Listener& listener, Slot slot)
+    : stream_(std::move(stream)), actor_timer_(listener.io()), listener_(listener), slot_(slot) {
   if (slot_ == Slot::kRejected) ++listener_.rejecting_;
 }
 
-HttpSession::~HttpSession() {
+template <typename Stream>
+HttpSession<Stream>::~HttpSession() {
   if (slot_ == Slot::kConnection) listener_.RemoveConnection();
   if (slot_ == Slot::kRejected) --listener_.rejecting_;
 }
 
-void HttpSession::Read() {
+template <typename Stream>
+void HttpSession<Stream>::Start() {
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    beast::get_lowest_layer(stream_).expires_after(listener_.shared().limits.header_timeout);
+    stream_.async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return self->Close();  // not TLS, or a certificate the client refused
+      self->Read();
+    });
+  } else {
+    Read();
+  }
+}
+
+template <typename Stream>
+void HttpSession<Stream>::Read() {
   parser_.emplace();
   parser_->body_limit(listener_.shared().limits.max_request_bytes);
   parser_->header_limit(kMaxHeaderBytes);
   // The whole request, headers and body, within the timeout: a slow client cannot hold a
   // connection open by trickling bytes.
-  stream_.expires_after(listener_.shared().limits.header_timeout);
+  beast::get_lowest_layer(stream_).expires_after(listener_.shared().limits.header_timeout);
   bhttp::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
     if (ec) return self->OnRead(ec);
     // A client that waits for "100 Continue" before its body (curl does, for bodies over
@@ -176,12 +193,14 @@ void HttpSession::Read() {
   });
 }
 
-void HttpSession::ReadBody() {
+template <typename Stream>
+void HttpSession<Stream>::ReadBody() {
   bhttp::async_read(stream_, buffer_, *parser_,
                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
 }
 
-void HttpSession::OnRead(beast::error_code ec) {
+template <typename Stream>
+void HttpSession<Stream>::OnRead(beast::error_code ec) {
   const ServerLimits& limits = listener_.shared().limits;
   if (ec == bhttp::error::body_limit)
     return Fail(413, "the request body is larger than max_request_bytes (" + std::to_string(limits.max_request_bytes) +
@@ -191,7 +210,7 @@ void HttpSession::OnRead(beast::error_code ec) {
   if (ec && IsParseError(ec) && ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message)
     return Fail(400, "malformed request: " + ec.message(), true);
   if (ec) return Close();  // closed, reset or timed out
-  stream_.expires_never();
+  beast::get_lowest_layer(stream_).expires_never();
   auto& req = parser_->get();
   version_ = req.version();
   keep_alive_ = req.keep_alive();
@@ -204,7 +223,7 @@ void HttpSession::OnRead(beast::error_code ec) {
     if (!IsValidUtf8(target)) return Fail(400, "the request target is not valid UTF-8", true);
     // The connection becomes a WebSocket: it keeps its place among max_connections.
     uint64_t id = (*listener_.shared().connection_ids)++;
-    auto ws = std::make_shared<WsSession>(stream_.release_socket(), listener_, id, *routing->websocket);
+    auto ws = std::make_shared<WsSession<Stream>>(std::move(stream_), listener_, id, *routing->websocket);
     slot_ = Slot::kHandedOver;
     ws->Accept(parser_->release(), path, QueryOf(target));
     return;
@@ -221,16 +240,18 @@ void HttpSession::OnRead(beast::error_code ec) {
   Dispatch(std::move(request), std::move(routing));
 }
 
+template <typename Stream>
 template <typename T>
-std::function<void(Answer<T>)> HttpSession::AwaitActor(std::function<void(HttpSession&, Answer<T>)> then) {
+std::function<void(Answer<T>)> HttpSession<Stream>::AwaitActor(std::function<void(HttpSession&, Answer<T>)> then) {
   uint64_t seq = request_seq_;
-  return BackOnIoThread<T, HttpSession>(listener_, weak_from_this(),
+  return BackOnIoThread<T, HttpSession>(listener_, this->weak_from_this(),
                                         [seq, then = std::move(then)](HttpSession& s, Answer<T> answer) {
                                           if (s.awaiting_ && s.request_seq_ == seq) then(s, std::move(answer));
                                         });
 }
 
-void HttpSession::Dispatch(Request request, std::shared_ptr<const Routing> routing) {
+template <typename Stream>
+void HttpSession<Stream>::Dispatch(Request request, std::shared_ptr<const Routing> routing) {
   ++request_seq_;
   awaiting_ = true;
   actor_timer_.expires_after(listener_.shared().limits.request_timeout);
@@ -243,7 +264,8 @@ void HttpSession::Dispatch(Request request, std::shared_ptr<const Routing> routi
   RunMiddleware(std::move(routing), std::move(chain), 0, std::move(request));
 }
 
-void HttpSession::RunMiddleware(std::shared_ptr<const Routing> routing, std::vector<Middleware> chain, size_t next,
+template <typename Stream>
+void HttpSession<Stream>::RunMiddleware(std::shared_ptr<const Routing> routing, std::vector<Middleware> chain, size_t next,
                                 Request request) {
   if (next == chain.size()) return RouteTo(std::move(routing), std::move(request));
   uint64_t handler = chain[next].handler;
@@ -257,7 +279,8 @@ void HttpSession::RunMiddleware(std::shared_ptr<const Routing> routing, std::vec
       }));
 }
 
-void HttpSession::RouteTo(std::shared_ptr<const Routing> routing, Request request) {
+template <typename Stream>
+void HttpSession<Stream>::RouteTo(std::shared_ptr<const Routing> routing, Request request) {
   // Routes see the request as the middleware left it (a middleware may rewrite the URI).
   RouteChoice choice = ChooseRoute(*routing, request.method, PathOf(request.uri));
   if (!choice.route) {
@@ -278,7 +301,8 @@ void HttpSession::RouteTo(std::shared_ptr<const Routing> routing, Request reques
                                             }));
 }
 
-void HttpSession::Reply(Response response) {
+template <typename Stream>
+void HttpSession<Stream>::Reply(Response response) {
   if (Status valid = ValidateResponse(response); !valid.ok())
     return Fail(500, "the actor's response is invalid: " + valid.message(), false);
   awaiting_ = false;
@@ -286,14 +310,16 @@ void HttpSession::Reply(Response response) {
   Write(std::move(response), !keep_alive_);
 }
 
-void HttpSession::Fail(unsigned status, std::string why, bool close) {
+template <typename Stream>
+void HttpSession<Stream>::Fail(unsigned status, std::string why, bool close) {
   awaiting_ = false;
   actor_timer_.cancel();
   Write(Response{static_cast<uint16_t>(status), {{"Content-Type", "text/plain; charset=utf-8"}}, why + "\n"},
         close || !keep_alive_);
 }
 
-void HttpSession::Write(Response response, bool close) {
+template <typename Stream>
+void HttpSession<Stream>::Write(Response response, bool close) {
   auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
   res->version(version_);
   res->result(response.status);
@@ -302,18 +328,22 @@ void HttpSession::Write(Response response, bool close) {
   if (response.body) res->body() = std::move(*response.body);
   res->keep_alive(!close);
   res->prepare_payload();
-  stream_.expires_after(listener_.shared().limits.header_timeout);
+  beast::get_lowest_layer(stream_).expires_after(listener_.shared().limits.header_timeout);
   bhttp::async_write(stream_, *res, [self = shared_from_this(), res, close](beast::error_code ec, size_t) {
     if (ec || close) return self->Close();
     self->Read();
   });
 }
 
-void HttpSession::Close() {
+template <typename Stream>
+void HttpSession<Stream>::Close() {
   beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream_.close();
+  beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
+  beast::get_lowest_layer(stream_).close();
 }
+
+template class HttpSession<PlainStream>;
+template class HttpSession<TlsStream>;
 
 // --- HttpServer ----------------------------------------------------------------------
 
@@ -327,9 +357,23 @@ HttpServer::HttpServer(uint64_t id, std::string host, uint16_t port, ServerLimit
 
 HttpServer::~HttpServer() { Stop(); }
 
+Status HttpServer::UseTls(const std::string& cert_file, const std::string& key_file) {
+  auto tls = std::make_shared<TlsContext>();
+  beast::error_code ec;
+  tls->ssl.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                           asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1,
+                       ec);
+  if (tls->ssl.use_certificate_chain_file(cert_file, ec); ec)
+    return Status::Error("cannot use the certificate: " + ec.message());
+  if (tls->ssl.use_private_key_file(key_file, asio::ssl::context::pem, ec); ec)
+    return Status::Error("cannot use the private key: " + ec.message());
+  tls_ = std::move(tls);
+  return Status::Ok();
+}
+
 Result<uint16_t> HttpServer::Start() {
   if (listener_) return port_;
-  auto listener = std::make_shared<Listener>(shared_);
+  auto listener = std::make_shared<Listener>(shared_, tls_);
   auto port = listener->Open(host_, port_);
   if (!port.ok()) return port.status();
   port_ = *port;  // a restart binds the same port again

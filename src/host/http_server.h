@@ -89,6 +89,7 @@ struct ServerLimits {
 Status ValidateResponse(const Response& response);
 
 class Listener;
+struct TlsContext;
 
 // One server of one actor. Made, changed and destroyed only by the actor's worker; the
 // routing table is shared with the I/O thread as immutable snapshots.
@@ -99,6 +100,10 @@ class HttpServer {
   ~HttpServer();  // Stop()
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
+
+  // Serves HTTPS with this certificate chain and private key (PEM files); before Start.
+  Status UseTls(const std::string& cert_file, const std::string& key_file);
+  bool tls() const { return tls_ != nullptr; }
 
   // Binds and listens (the same port again after a stop, if one was bound); returns the port.
   Result<uint16_t> Start();
@@ -138,6 +143,7 @@ class HttpServer {
   std::string host_;
   uint16_t port_;
   std::shared_ptr<Shared> shared_;
+  std::shared_ptr<TlsContext> tls_;
   std::shared_ptr<Listener> listener_;
 };
 

@@ -13,22 +13,26 @@ constexpr size_t kMaxOutbox = 1024;
 
 }  // namespace
 
-WsSession::WsSession(tcp::socket socket, Listener& listener, uint64_t id, WebSocketRoute route)
-    : ws_(std::move(socket)), actor_timer_(listener.io()), listener_(listener), id_(id), route_(std::move(route)) {}
+template <typename Stream>
+WsSession<Stream>::WsSession(Stream stream, Listener& listener, uint64_t id, WebSocketRoute route)
+    : ws_(std::move(stream)), actor_timer_(listener.io()), listener_(listener), id_(id), route_(std::move(route)) {}
 
-void WsSession::AwaitActor() {
+template <typename Stream>
+void WsSession<Stream>::AwaitActor() {
   actor_timer_.expires_after(listener_.shared().limits.request_timeout);
   actor_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec) self->Close();
   });
 }
 
-WsSession::~WsSession() {
+template <typename Stream>
+WsSession<Stream>::~WsSession() {
   if (registered_) listener_.UnregisterWs(id_);
   listener_.RemoveConnection();
 }
 
-void WsSession::Accept(bhttp::request<bhttp::string_body> request, std::string path, std::optional<std::string> query) {
+template <typename Stream>
+void WsSession<Stream>::Accept(bhttp::request<bhttp::string_body> request, std::string path, std::optional<std::string> query) {
   websocket::stream_base::timeout timeout = websocket::stream_base::timeout::suggested(beast::role_type::server);
   timeout.handshake_timeout = listener_.shared().limits.header_timeout;
   timeout.idle_timeout = std::chrono::minutes(5);
@@ -38,7 +42,7 @@ void WsSession::Accept(bhttp::request<bhttp::string_body> request, std::string p
   ws_.async_accept(request, [self = shared_from_this(), path = std::move(path),
                              query = std::move(query)](beast::error_code ec) mutable {
     if (ec) return;  // the handshake failed: the actor never heard of this connection
-    self->listener_.RegisterWs(self->id_, self);
+    self->listener_.RegisterWs(self->id_, std::weak_ptr<WsConnection>(self));
     self->registered_ = true;
     if (!self->route_.connect_handler) return self->Read();
     self->AwaitActor();
@@ -52,12 +56,14 @@ void WsSession::Accept(bhttp::request<bhttp::string_body> request, std::string p
   });
 }
 
-void WsSession::Read() {
+template <typename Stream>
+void WsSession<Stream>::Read() {
   if (finished_) return;
   ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, size_t bytes) { self->OnRead(ec, bytes); });
 }
 
-void WsSession::OnRead(beast::error_code ec, size_t bytes) {
+template <typename Stream>
+void WsSession<Stream>::OnRead(beast::error_code ec, size_t bytes) {
   if (ec) return Finish();  // closed by the client, reset, too large, or idle too long
   WsMessage message;
   std::string payload = beast::buffers_to_string(buffer_.data());
@@ -73,7 +79,7 @@ void WsSession::OnRead(beast::error_code ec, size_t bytes) {
   listener_.shared().gateway->WebSocketMessage(
       route_.message_handler, id_, std::move(message),
       BackOnIoThread<std::vector<WsMessage>, WsSession>(
-          listener_, weak_from_this(), [](WsSession& s, Answer<std::vector<WsMessage>> answer) {
+          listener_, this->weak_from_this(), [](WsSession& s, Answer<std::vector<WsMessage>> answer) {
             s.Answered();
             if (std::holds_alternative<Refusal>(answer)) return s.Close();
             for (WsMessage& reply : std::get<std::vector<WsMessage>>(answer)) s.Send(std::move(reply));
@@ -81,21 +87,24 @@ void WsSession::OnRead(beast::error_code ec, size_t bytes) {
           }));
 }
 
-void WsSession::Send(WsMessage message) {
+template <typename Stream>
+void WsSession<Stream>::Send(WsMessage message) {
   if (finished_) return;
   if (outbox_.size() >= kMaxOutbox) return Close();
   outbox_.push_back(std::move(message));
   Pump();
 }
 
-void WsSession::Close() {
+template <typename Stream>
+void WsSession<Stream>::Close() {
   if (finished_) return;
   outbox_.push_back(WsMessage{"close", "", std::nullopt, std::nullopt});
   Pump();
 }
 
 // Sends the next queued message; Beast allows one write (data or control frame) at a time.
-void WsSession::Pump() {
+template <typename Stream>
+void WsSession<Stream>::Pump() {
   while (!writing_ && !finished_ && !outbox_.empty()) {
     WsMessage m = std::move(outbox_.front());
     outbox_.pop_front();
@@ -120,14 +129,16 @@ void WsSession::Pump() {
   }
 }
 
-void WsSession::OnWritten(beast::error_code ec) {
+template <typename Stream>
+void WsSession<Stream>::OnWritten(beast::error_code ec) {
   writing_ = false;
   if (ec) return Finish();
   Pump();
 }
 
 // The connection is over: the actor hears it once (if it asked to), and sends to it fail.
-void WsSession::Finish() {
+template <typename Stream>
+void WsSession<Stream>::Finish() {
   if (finished_) return;
   finished_ = true;
   outbox_.clear();
@@ -141,5 +152,8 @@ void WsSession::Finish() {
   beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
   beast::get_lowest_layer(ws_).close();
 }
+
+template class WsSession<PlainStream>;
+template class WsSession<TlsStream>;
 
 }  // namespace theater::host::http

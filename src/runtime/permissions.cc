@@ -31,7 +31,7 @@ Status WithinParent(const std::string& handler, const nlohmann::json& child, con
       if (key == "seed") continue;
       if (parent_has && value.get<int64_t>() > parent[key].get<int64_t>())
         return deny("larger than the parent's " + parent[key].dump());
-    } else if (value.is_string() && key == "path") {
+    } else if (value.is_string() && (key == "path" || key == "tls_dir")) {
       if (!parent_has) continue;
       auto p = std::filesystem::path(parent[key].get<std::string>()).lexically_normal();
       auto c = std::filesystem::path(value.get<std::string>()).lexically_normal();

@@ -1,7 +1,7 @@
 // http_probe: a test actor for theater:simple/http-framework. Requests (text in, text out):
 //   "serve"             a server on 127.0.0.1 (any port) with the routes below -> "SERVER PORT"
 //   "create [HOST]"     a server, not started -> its id or "err: ..."
-//   "create-tls"        a server with tls-config -> "err: ..."
+//   "create-tls CERT KEY"  a server with tls-config -> its id or "err: ..."
 //   "start ID" -> port  "stop ID"  "destroy ID"  "info ID"
 //   "route ID METHOD PATH" -> route id   "unroute RID"   "mw ID PATH" -> middleware id   "unmw MID"
 //   "ws ID PATH"        WebSocket on PATH   "send ID CONN TEXT"   "close ID CONN"
@@ -42,17 +42,17 @@ static void ensure_handlers(void) {
   }
 }
 
-static char *create(const char *host, bool tls, uint64_t *id) {
+static char *create(const char *host, const char *cert, const char *key, uint64_t *id) {
   theater_simple_http_types_server_config_t config;
   memset(&config, 0, sizeof config);
   if (host) {
     config.host.is_some = true;
     config.host.val = theater_str(host);
   }
-  if (tls) {
+  if (cert) {
     config.tls_config.is_some = true;
-    config.tls_config.val.cert_path = theater_str("cert.pem");
-    config.tls_config.val.key_path = theater_str("key.pem");
+    config.tls_config.val.cert_path = theater_str(cert);
+    config.tls_config.val.key_path = theater_str(key);
   }
   theater_string_t e;
   return theater_simple_http_framework_create_server(&config, id, &e) ? NULL : errtext(&e);
@@ -67,7 +67,7 @@ static char *serve(void) {
   ensure_handlers();
   uint64_t server, id;
   uint16_t port;
-  char *err = create(NULL, false, &server);
+  char *err = create(NULL, NULL, NULL, &server);
   if (err) return err;
   const char *routes[][2] = {{"GET", "/hello"},         {"POST", "/echo"},     {"GET", "/items/{id}"},
                              {"GET", "/static/*"},      {"GET", "/trap"},      {"GET", "/bad-status"},
@@ -95,13 +95,14 @@ static char *command(const char *cmd, theater_state_t *state) {
   uint64_t id;
   uint16_t port;
   if (strcmp(cmd, "serve") == 0) return serve();
-  if (strcmp(cmd, "create-tls") == 0) {
-    char *err = create(NULL, true, &id);
+  if (sscanf(cmd, "create-tls %63s %511s", s1, s2) == 2) {
+    ensure_handlers();
+    char *err = create(NULL, s1, s2, &id);
     return err ? err : dupf("%llu", id, 0);
   }
   if (strncmp(cmd, "create", 6) == 0) {
     ensure_handlers();
-    char *err = create(cmd[6] == ' ' ? cmd + 7 : NULL, false, &id);
+    char *err = create(cmd[6] == ' ' ? cmd + 7 : NULL, NULL, NULL, &id);
     return err ? err : dupf("%llu", id, 0);
   }
   if (sscanf(cmd, "start %llu", &a) == 1)
