@@ -4,7 +4,9 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include "host/http_routing.h"
@@ -24,6 +26,10 @@ using testing::RawExchange;
 using testing::RunShell;
 using testing::SystemTest;
 using testing::WaitUntil;
+
+namespace beast = boost::beast;
+namespace websocket = boost::beast::websocket;
+using tcp = boost::asio::ip::tcp;
 
 nlohmann::json Data(const ChainEvent& e) { return nlohmann::json::from_cbor(e.data); }
 
@@ -283,6 +289,25 @@ TEST_F(HttpFrameworkTest, HttpsWithACertificateFromTheTlsDir) {
   EXPECT_EQ(https.out, "hello");
   EXPECT_EQ(Curl(port, "/hello").status, 0);  // plain HTTP gets no answer from a TLS server
   EXPECT_EQ(RunShell("curl -sk --max-time 10 https://127.0.0.1:" + std::to_string(port) + "/hello").out, "hello");
+
+  // WebSocket over TLS (wss).
+  ASSERT_EQ(Ask(actor, "ws 1 /ws"), "ok");
+  boost::asio::io_context io;
+  boost::asio::ssl::context client_tls(boost::asio::ssl::context::tls_client);
+  client_tls.set_verify_mode(boost::asio::ssl::verify_none);  // a self-signed test certificate
+  websocket::stream<beast::ssl_stream<tcp::socket>> wss(io, client_tls);
+  beast::error_code ec;
+  beast::get_lowest_layer(wss).connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  wss.next_layer().handshake(boost::asio::ssl::stream_base::client, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  wss.handshake("127.0.0.1", "/ws", ec);
+  ASSERT_FALSE(ec) << ec.message();
+  wss.write(boost::asio::buffer(std::string("secure")), ec);
+  beast::flat_buffer buffer;
+  wss.read(buffer, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(beast::buffers_to_string(buffer.data()), "echo: secure");
 }
 
 TEST_F(HttpFrameworkTest, AnyHostOnlyWhenTheManifestSaysSo) {
@@ -394,10 +419,6 @@ TEST_F(HttpFrameworkTest, RefusalsAreClearAndRecorded) {
     EXPECT_NE(Ask(*id, "create").find("permission denied"), std::string::npos);
   }
 }
-
-namespace beast = boost::beast;
-namespace websocket = boost::beast::websocket;
-using tcp = boost::asio::ip::tcp;
 
 // A blocking WebSocket client with a read timeout.
 class WsClient {

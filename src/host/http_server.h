@@ -5,7 +5,8 @@
 // back as posted completions. Nothing here knows about the chain: what the actor receives
 // is recorded by the export calls the gateway makes.
 //
-// Boost.Asio is used in http_server.cc only; this header is free of Boost.
+// Boost is used in http_server.cc and http_websocket.cc only (through http_listener.h);
+// this header is free of it.
 #pragma once
 
 #include <atomic>
