@@ -11,6 +11,7 @@
 
 #include "host/http_routing.h"
 #include "http_test_util.h"
+#include "runtime/permissions.h"
 #include "runtime/replay.h"
 #include "system_test_util.h"
 
@@ -64,6 +65,27 @@ TEST(HttpRoutingTest, PatternsAndTheMostSpecificRoute) {
   EXPECT_EQ(PathOf("/a/b?c=d#e"), "/a/b");
   EXPECT_EQ(QueryOf("/a?c=d#e"), "c=d");
   EXPECT_EQ(QueryOf("/a"), std::nullopt);
+}
+
+TEST(HttpFrameworkPermissionsTest, AChildGetsNoMoreThanItsParent) {
+  auto manifest = [](const std::string& settings) {
+    std::string text = "name = \"x\"\nversion = \"1\"\ncomponent = \"" + Guest("http-probe.wasm").string() +
+                       "\"\n[[handler]]\ntype = \"http-framework\"\n" + settings + "\n";
+    auto m = ParseManifest(text, THEATER_FIXTURES, "x.toml");
+    EXPECT_TRUE(m.ok()) << m.error();
+    return *m;
+  };
+  Permissions parent = Permissions::FromManifest(manifest("max_connections = 10\ntls_dir = \"/certs\""));
+  EXPECT_TRUE(Permissions::ForChild(parent, {}, manifest("max_connections = 5\ntls_dir = \"/certs/a\"")).ok());
+  auto more = Permissions::ForChild(parent, {}, manifest("max_connections = 50"));
+  ASSERT_FALSE(more.ok());
+  EXPECT_NE(more.error().find("max_connections"), std::string::npos) << more.error();
+  auto any_host = Permissions::ForChild(parent, {}, manifest("bind_any_host = true"));
+  ASSERT_FALSE(any_host.ok());
+  EXPECT_NE(any_host.error().find("bind_any_host"), std::string::npos) << any_host.error();
+  auto elsewhere = Permissions::ForChild(parent, {}, manifest("tls_dir = \"/etc\""));
+  ASSERT_FALSE(elsewhere.ok());
+  EXPECT_NE(elsewhere.error().find("outside the parent"), std::string::npos) << elsewhere.error();
 }
 
 class HttpFrameworkTest : public SystemTest {
