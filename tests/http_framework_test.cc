@@ -199,6 +199,10 @@ TEST_F(HttpFrameworkTest, RequestLargerThanTheLimitGets413) {
   HttpResult big = Curl(port, "/echo", "-X POST --data-binary " + std::string(5000, 'a'));
   EXPECT_EQ(big.status, 413);
   EXPECT_NE(big.body.find("max_request_bytes (1000 bytes)"), std::string::npos) << big.body;
+  // A client that sends its body at once (no Expect: 100-continue) reads the 413 too.
+  std::string raw = RawExchange(port, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 50000\r\n\r\n" +
+                                          std::string(50000, 'z'));
+  EXPECT_EQ(raw.rfind("HTTP/1.1 413 Payload Too Large", 0), 0u) << raw.substr(0, 100);
   // Headers are limited too (431), and garbage is a 400: the server goes on.
   EXPECT_EQ(Curl(port, "/hello", "-H 'x-big: " + std::string(20000, 'h') + "'").status, 431);
   EXPECT_NE(RawExchange(port, "NOT HTTP AT ALL\r\n\r\n").find("400 Bad Request"), std::string::npos);

@@ -13,6 +13,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <array>
 #include <deque>
 #include <map>
 #include <thread>
@@ -28,6 +29,9 @@ namespace websocket = boost::beast::websocket;
 using tcp = boost::asio::ip::tcp;
 
 inline constexpr uint32_t kMaxHeaderBytes = 16 * 1024;
+// Closing a connection: how long, and how much, of what the client still sends is dropped.
+inline constexpr std::chrono::seconds kDrainTime{2};
+inline constexpr size_t kMaxDrainBytes = 1 << 20;
 
 using PlainStream = beast::tcp_stream;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
@@ -139,6 +143,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   void Fail(unsigned status, std::string why, bool close);
   void Write(Response response, bool close);
   void Close();
+  void Drain(size_t drained);
 
   Stream stream_;
   beast::flat_buffer buffer_;

@@ -337,9 +337,26 @@ void HttpSession<Stream>::Write(Response response, bool close) {
 
 template <typename Stream>
 void HttpSession<Stream>::Close() {
+  auto& tcp_stream = beast::get_lowest_layer(stream_);
   beast::error_code ignored;
-  beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
-  beast::get_lowest_layer(stream_).close();
+  tcp_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  // What the client still sends (a body refused with 413, say) is read and dropped for a
+  // moment: closing with unread data would reset the connection, and the client could
+  // lose the answer before reading it.
+  tcp_stream.expires_after(kDrainTime);
+  Drain(0);
+}
+
+template <typename Stream>
+void HttpSession<Stream>::Drain(size_t drained) {
+  auto& tcp_stream = beast::get_lowest_layer(stream_);
+  if (drained > kMaxDrainBytes) return tcp_stream.close();
+  auto chunk = std::make_shared<std::array<char, 4096>>();
+  tcp_stream.async_read_some(asio::buffer(*chunk), [self = shared_from_this(), chunk, drained](beast::error_code ec,
+                                                                                               size_t n) {
+    if (ec) return beast::get_lowest_layer(self->stream_).close();  // the client is done (or too slow)
+    self->Drain(drained + n);
+  });
 }
 
 template class HttpSession<PlainStream>;
