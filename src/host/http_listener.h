@@ -154,6 +154,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   uint64_t request_seq_ = 0;  // the request being handled; later answers to older ones are ignored
   bool awaiting_ = false;
   bool keep_alive_ = false;
+  bool head_ = false;  // a HEAD request: the answer has no body
   unsigned version_ = 11;
 };
 

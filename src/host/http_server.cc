@@ -214,6 +214,7 @@ void HttpSession<Stream>::OnRead(beast::error_code ec) {
   auto& req = parser_->get();
   version_ = req.version();
   keep_alive_ = req.keep_alive();
+  head_ = req.method() == bhttp::verb::head;
   if (slot_ == Slot::kRejected) return Fail(503, "the server has max_connections (" + std::to_string(limits.max_connections) +
                                       ") connections open", true);
   std::shared_ptr<const Routing> routing = listener_.shared().Snapshot();
@@ -283,6 +284,11 @@ template <typename Stream>
 void HttpSession<Stream>::RouteTo(std::shared_ptr<const Routing> routing, Request request) {
   // Routes see the request as the middleware left it (a middleware may rewrite the URI).
   RouteChoice choice = ChooseRoute(*routing, request.method, PathOf(request.uri));
+  // HEAD goes to the GET route if it has none of its own (the actor sees HEAD).
+  if (!choice.route && request.method == "HEAD") {
+    RouteChoice get = ChooseRoute(*routing, "GET", PathOf(request.uri));
+    if (get.route) choice = get;
+  }
   if (!choice.route) {
     if (choice.allowed.empty()) return Fail(404, "no route for " + std::string(PathOf(request.uri)), false);
     std::string allow;
@@ -328,6 +334,7 @@ void HttpSession<Stream>::Write(Response response, bool close) {
   if (response.body) res->body() = std::move(*response.body);
   res->keep_alive(!close);
   res->prepare_payload();
+  if (head_) res->body().clear();  // HEAD: the length of the body, and no body
   beast::get_lowest_layer(stream_).expires_after(listener_.shared().limits.header_timeout);
   bhttp::async_write(stream_, *res, [self = shared_from_this(), res, close](beast::error_code ec, size_t) {
     if (ec || close) return self->Close();
