@@ -33,7 +33,7 @@ function(theater_guest_actor)
   # Weak default handlers for whatever the world exports (sdk/c/theater_defaults.c).
   list(APPEND all_sources ${PROJECT_SOURCE_DIR}/sdk/c/theater_defaults.c)
   set(world_flags -DTHEATER_WORLD=${stem})
-  if(ARG_WORLD MATCHES "^(message-actor|supervisor-actor|full-actor)$")
+  if(ARG_WORLD MATCHES "^(message-actor|supervisor-actor|full-actor|http-actor)$")
     list(APPEND world_flags -DTHEATER_EXPORTS_MESSAGE_CLIENT)
   endif()
   if(ARG_WORLD MATCHES "^(supervisor-actor|full-actor)$")
@@ -53,6 +53,7 @@ function(theater_guest_actor)
       OUTPUT ${obj}
       COMMAND ${compiler} ${THEATER_GUEST_FLAGS} ${world_flags} -I${bindings} -I${PROJECT_SOURCE_DIR}/sdk/c -c ${src} -o ${obj}
       DEPENDS ${src} ${bindings}/${stem}.h ${PROJECT_SOURCE_DIR}/sdk/c/theater_actor.h
+              ${PROJECT_SOURCE_DIR}/sdk/c/theater_http.h
       COMMENT "guest compile ${base}")
     list(APPEND objects ${obj})
   endforeach()

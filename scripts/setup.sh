@@ -16,7 +16,7 @@ APT_PACKAGES=(
   libspdlog-dev libfmt-dev libasio-dev uuid-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang-22 lld-22 wasi-libc libclang-rt-22-dev-wasm32 libc++-22-dev-wasm32 libc++abi-22-dev-wasm32
   libclang-rt-22-dev
-  libcurl4-openssl-dev libboost-dev curl
+  libcurl4-openssl-dev libboost-dev curl openssl
 )
 WASM_TOOLS_VERSION=1.263.0
 WIT_BINDGEN_VERSION=0.63.0

@@ -2,6 +2,7 @@
 
 #include "host/environment_interface.h"
 #include "host/filesystem_interface.h"
+#include "host/http_framework_interface.h"
 #include "host/message_server_interface.h"
 #include "host/random_interface.h"
 #include "host/runtime_interface.h"
@@ -19,6 +20,7 @@ Status DefineAllInterfaces(Engine& engine) {
   THEATER_RETURN_IF_ERROR(DefineTimingInterface(engine));
   THEATER_RETURN_IF_ERROR(DefineEnvironmentInterface(engine));
   THEATER_RETURN_IF_ERROR(DefineFilesystemInterface(engine));
+  THEATER_RETURN_IF_ERROR(DefineHttpFrameworkInterface(engine));
   return DefineRandomInterface(engine);
 }
 

@@ -31,10 +31,11 @@ Status WithinParent(const std::string& handler, const nlohmann::json& child, con
       if (key == "seed") continue;
       if (parent_has && value.get<int64_t>() > parent[key].get<int64_t>())
         return deny("larger than the parent's " + parent[key].dump());
-    } else if (value.is_string() && key == "path") {
+    } else if (value.is_string() && (key == "path" || key == "tls_dir")) {
       // A parent without `path` has only its private directory (new_dir) or none: it
-      // cannot hand a child any directory of the host.
-      if (!parent_has) return deny("the parent has no `path` to grant a directory from");
+      // cannot hand a child any directory of the host (nor, without `tls_dir`, any
+      // certificate folder).
+      if (!parent_has) return deny("the parent has no `" + key + "` to grant a directory from");
       // Symbolic links resolved: a link inside the parent's directory may point anywhere.
       std::error_code ec;
       auto p = std::filesystem::weakly_canonical(parent[key].get<std::string>(), ec);
