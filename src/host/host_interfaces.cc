@@ -3,6 +3,7 @@
 #include "host/message_server_interface.h"
 #include "host/random_interface.h"
 #include "host/runtime_interface.h"
+#include "host/store_interface.h"
 #include "host/supervisor_interface.h"
 #include "host/timing_interface.h"
 
@@ -15,6 +16,7 @@ Status DefineAllInterfaces(Engine& engine) {
   THEATER_RETURN_IF_ERROR(DefineMessageServerInterface(engine));
   THEATER_RETURN_IF_ERROR(DefineSupervisorInterface(engine));
   THEATER_RETURN_IF_ERROR(DefineTimingInterface(engine));
+  THEATER_RETURN_IF_ERROR(DefineStoreInterface(engine));
   return DefineRandomInterface(engine);
 }
 
