@@ -274,6 +274,23 @@ TEST_F(StoreTest, ReplayNeverOpensTheStore) {
   EXPECT_FALSE(std::filesystem::exists(dir_.path() / "store.db"));
 }
 
+TEST(ContentStoreFile, BadFilesAndReferencesAreNamed) {
+  TempDir dir;
+  testing::WriteText(dir.path() / "junk.db", std::string(4096, 'j'));
+  auto junk = ContentStore::Open(dir.path() / "junk.db");
+  ASSERT_FALSE(junk.ok());
+  EXPECT_NE(junk.error().find("junk.db"), std::string::npos) << junk.error();
+  for (const char* bad : {"store://", "store://abc/label", "store://0d9c6f1e-2b6f-4a53-9a51-5f1e2b4f7c10",
+                          "store://0d9c6f1e-2b6f-4a53-9a51-5f1e2b4f7c10/"}) {
+    auto ref = ParseStoreReference(bad);
+    ASSERT_FALSE(ref.ok()) << bad;
+    EXPECT_NE(ref.error().find(bad), std::string::npos) << ref.error();
+  }
+  auto ok = ParseStoreReference("store://0d9c6f1e-2b6f-4a53-9a51-5f1e2b4f7c10/a/b.toml");
+  ASSERT_TRUE(ok.ok()) << ok.error();
+  EXPECT_EQ(ok->label, "a/b.toml");
+}
+
 TEST(StoreCli, NewPutGetLabelsAndRunAComponentFromTheStore) {
   TempDir home;
   auto made = RunTheater("store new", home.path());

@@ -89,7 +89,7 @@ CLI::App* AddStoreCommand(CLI::App& app, const GlobalOptions& global, int& exit_
   store->footer(
       "Example:\n"
       "  id=$(theater store new)\n"
-      "  theater store put $id greeter build/examples/greeter-c.wasm\n"
+      "  theater store put $id greeter examples/greeter-c/greeter.wasm\n"
       "  # manifest.toml: component = \"store://<id>/greeter\"\n"
       "  theater run manifest.toml\n"
       "Exit status: 0 done, 2 bad arguments, no such store or label, or the store is full.");

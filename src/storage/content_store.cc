@@ -251,6 +251,11 @@ Status ContentStore::ClearLabel(const std::string& store_id, const std::string& 
 }
 
 Status ContentStore::AppendToLabel(const std::string& store_id, const std::string& label, const std::string& ref) {
+  Statement count(db_.get(), "SELECT COUNT(*) FROM labels WHERE store = ?1");
+  if (!count.ok() || count.Text(1, store_id).Step() != SQLITE_ROW) return Error("cannot count the labels of store " + store_id);
+  if (count.ColumnInt(0) >= kMaxLabelEntries)
+    return Status::Error("store " + store_id + " has " + std::to_string(kMaxLabelEntries) +
+                         " label entries, the most a store may have");
   Statement insert(db_.get(),
                    "INSERT INTO labels (store, label, pos, hash) SELECT ?1, ?2, COALESCE(MAX(pos), 0) + 1, ?3 "
                    "FROM labels WHERE store = ?1 AND label = ?2");

@@ -39,6 +39,9 @@ class ContentStore {
  public:
   static constexpr uint64_t kDefaultMaxTotalSize = 64ull << 20;  // per store, without max_total_size
   static constexpr size_t kMaxLabelBytes = 1024;
+  // Label entries (a label with three refs is three) per store: labels cost no content
+  // bytes, so without this an actor could grow the file without bound.
+  static constexpr uint64_t kMaxLabelEntries = 100000;
 
   // Opens (or creates) the database. A file that is not such a database is an error naming it.
   static Result<std::unique_ptr<ContentStore>> Open(const std::filesystem::path& file);
