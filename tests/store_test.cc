@@ -5,6 +5,7 @@
 #include "common/sha256.h"
 #include "common/uuid.h"
 #include "runtime/replay.h"
+#include "server_test_util.h"
 #include "system_test_util.h"
 
 namespace theater {
@@ -272,6 +273,38 @@ TEST_F(StoreTest, ReplayNeverOpensTheStore) {
   EXPECT_TRUE(r.identical) << r.divergence->why;
   EXPECT_EQ(r.events, events.size());
   EXPECT_FALSE(std::filesystem::exists(dir_.path() / "store.db"));
+}
+
+// A child spawned from a store:// manifest comes back when the server starts again.
+class StoreServerTest : public testing::ServerTest {};
+
+TEST_F(StoreServerTest, AChildFromAStoreManifestIsRevived) {
+  StartServer();
+  ActorSystem& system = server_->system();
+  ContentStore& store = *system.content_store().value();
+  std::string s = store.NewStore("").value();
+  store.PutAtLabel(s, "messenger", ReadFile(Guest("messenger.wasm")).value(), ContentStore::kDefaultMaxTotalSize, true).value();
+  store.PutAtLabel(s, "child.toml", ToBytes(testing::MessengerManifest("child")), ContentStore::kDefaultMaxTotalSize, true)
+      .value();
+  testing::WriteText(dir_.path() / "boss.toml",
+                     "name = \"boss\"\nversion = \"1\"\ncomponent = \"" + Guest("boss.wasm").string() +
+                         "\"\n[[handler]]\ntype = \"runtime\"\n[[handler]]\ntype = \"message-server\"\n"
+                         "[[handler]]\ntype = \"supervisor\"\n[[handler]]\ntype = \"store\"\nstores = [\"" + s + "\"]\n");
+  std::string boss = system.Spawn(LoadManifest(dir_.path() / "boss.toml").value()).value();
+  RequestResult spawned = system.Request(boss, ToBytes("spawn store://" + s + "/child.toml")).get();
+  ASSERT_TRUE(spawned.ok) << spawned.error;
+  std::string answer = ToString(spawned.response);
+  ASSERT_EQ(answer.rfind("ok: ", 0), 0u) << answer;
+  std::string child = answer.substr(4);
+  StopServer();
+
+  StartServer();
+  server::ServerStats stats = server_->Stats();
+  EXPECT_EQ(stats.revived, 2u);
+  EXPECT_TRUE(stats.revive_errors.empty()) << stats.revive_errors.front();
+  RequestResult echoed = server_->system().Request(child, ToBytes("echo back")).get();
+  ASSERT_TRUE(echoed.ok) << echoed.error;
+  EXPECT_EQ(ToString(echoed.response), "back");
 }
 
 TEST(ContentStoreFile, BadFilesAndReferencesAreNamed) {
