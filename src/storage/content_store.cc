@@ -227,6 +227,10 @@ Result<bool> ContentStore::HasContent(const std::string& store_id, const std::st
 
 Result<std::string> ContentStore::PutLocked(const std::string& store_id, std::span<const uint8_t> content,
                                             uint64_t max_total_size) {
+  // SQLite binds blob sizes as int (and caps blobs at 1 GB by default).
+  if (content.size() > kMaxContentBytes)
+    return Status::Error(std::to_string(content.size()) + " bytes is more than one content may have (" +
+                         std::to_string(kMaxContentBytes) + ")");
   std::string ref = RefOf(content);
   auto has = HasContent(store_id, ref);
   if (!has.ok()) return has.status();

@@ -39,6 +39,7 @@ class ContentStore {
  public:
   static constexpr uint64_t kDefaultMaxTotalSize = 64ull << 20;  // per store, without max_total_size
   static constexpr size_t kMaxLabelBytes = 1024;
+  static constexpr size_t kMaxContentBytes = 512u << 20;  // one content, whatever max_total_size says
   // Label entries (a label with three refs is three) per store: labels cost no content
   // bytes, so without this an actor could grow the file without bound.
   static constexpr uint64_t kMaxLabelEntries = 100000;
