@@ -29,6 +29,8 @@ CLI::App* AddChainCommand(CLI::App& app, const GlobalOptions& global, int& exit_
 CLI::App* AddInspectCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 CLI::App* AddReplayCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 CLI::App* AddServerCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+// `store new|put|get|labels` on <data-dir>/store.db (store_command.cc).
+CLI::App* AddStoreCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 // The client commands of a running server (client_commands.cc, channel_command.cc).
 void AddClientCommands(CLI::App& app, int& exit_code);
 void AddChannelCommand(CLI::App& app, int& exit_code);

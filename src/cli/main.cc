@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   AddInspectCommand(app, global, exit_code);
   AddReplayCommand(app, global, exit_code);
   AddServerCommand(app, global, exit_code);
+  AddStoreCommand(app, global, exit_code);
   AddClientCommands(app, exit_code);
   AddChannelCommand(app, exit_code);
   try {

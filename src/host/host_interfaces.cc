@@ -6,6 +6,7 @@
 #include "host/message_server_interface.h"
 #include "host/random_interface.h"
 #include "host/runtime_interface.h"
+#include "host/store_interface.h"
 #include "host/supervisor_interface.h"
 #include "host/timing_interface.h"
 
@@ -21,6 +22,7 @@ Status DefineAllInterfaces(Engine& engine) {
   THEATER_RETURN_IF_ERROR(DefineEnvironmentInterface(engine));
   THEATER_RETURN_IF_ERROR(DefineFilesystemInterface(engine));
   THEATER_RETURN_IF_ERROR(DefineHttpFrameworkInterface(engine));
+  THEATER_RETURN_IF_ERROR(DefineStoreInterface(engine));
   return DefineRandomInterface(engine);
 }
 

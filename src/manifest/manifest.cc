@@ -32,7 +32,7 @@ const std::map<std::string, std::map<std::string, SettingType>>& HandlerSettings
         {"restart_window_ms", SettingType::kInteger}, {"backoff_initial_ms", SettingType::kInteger},
         {"backoff_max_ms", SettingType::kInteger}, {"backoff_factor", SettingType::kFloat},
         {"restart_state", SettingType::kString}, {"max_children", SettingType::kInteger}}},
-      {"store", {{"max_total_size", SettingType::kInteger}}},
+      {"store", {{"max_total_size", SettingType::kInteger}, {"stores", SettingType::kStringArray}}},
       {"timing",
        {{"max_sleep_duration", SettingType::kInteger}, {"min_sleep_duration", SettingType::kInteger}}},
       {"random",

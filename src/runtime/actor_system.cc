@@ -1,5 +1,8 @@
 #include "runtime/actor_system.h"
 
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <thread>
 
 #include "common/files.h"
@@ -63,7 +66,35 @@ Result<std::unique_ptr<ActorSystem>> ActorSystem::Create(std::shared_ptr<Engine>
   return system;
 }
 
-ActorSystem::~ActorSystem() { Shutdown(); }
+ActorSystem::~ActorSystem() {
+  Shutdown();
+  if (!temp_data_dir_.empty()) {
+    content_store_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(temp_data_dir_, ec);
+  }
+}
+
+Result<ContentStore*> ActorSystem::content_store() {
+  std::lock_guard lock(content_store_mu_);
+  if (content_store_) return content_store_.get();
+  std::filesystem::path dir = options_.data_dir;
+  if (dir.empty()) {
+    if (temp_data_dir_.empty()) {
+      std::string pattern = (std::filesystem::temp_directory_path() / "theater-data-XXXXXX").string();
+      if (!mkdtemp(pattern.data())) return Status::Error("cannot create a temporary data directory: " + std::string(std::strerror(errno)));
+      temp_data_dir_ = pattern;
+    }
+    dir = temp_data_dir_;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::Error(dir.string() + ": " + ec.message());
+  auto opened = ContentStore::Open(dir / "store.db");
+  if (!opened.ok()) return opened.status();
+  content_store_ = std::move(*opened);
+  return content_store_.get();
+}
 
 std::shared_ptr<Actor> ActorSystem::Find(const std::string& id) {
   std::shared_lock lock(registry_mu_);
@@ -106,9 +137,16 @@ Result<std::string> ActorSystem::SpawnActor(Manifest manifest, Permissions permi
                                             std::optional<Bytes> initial_state, bool call_init,
                                             std::optional<Revival> revival) {
   if (shutting_down_) return Status::Error("the actor system is shutting down");
-  if (manifest.component_path.empty())
-    return Status::Error(manifest.file.string() + ": field `component`: store:// references are not supported yet");
-  auto component = engine_->LoadComponentFile(manifest.component_path);
+  Result<std::shared_ptr<const Component>> component = Status::Error("");
+  if (manifest.component_path.empty()) {  // a store:// reference
+    auto store = content_store();
+    if (!store.ok()) return Status::Error(manifest.file.string() + ": field `component`: " + store.error());
+    auto bytes = (*store)->Read(manifest.component);
+    if (!bytes.ok()) return Status::Error(manifest.file.string() + ": field `component`: " + bytes.error());
+    component = engine_->LoadComponent(*bytes);
+  } else {
+    component = engine_->LoadComponentFile(manifest.component_path);
+  }
   if (!component.ok()) return component.status();
   THEATER_RETURN_IF_ERROR(CheckImports(**component, permissions, *engine_).WithContext(manifest.file.string()));
 

@@ -31,6 +31,7 @@
 #include "runtime/scheduler.h"
 #include "runtime/timer_queue.h"
 #include "storage/chain_store.h"
+#include "storage/content_store.h"
 
 namespace theater {
 
@@ -189,6 +190,10 @@ class ActorSystem {
   ChannelTable& channels() { return channels_; }
   ChainStore& chain_store() { return *chain_store_; }
   TimerQueue& timers() { return *timers_; }
+  // The content store (the store handler, store:// references): <data_dir>/store.db, or a
+  // temporary directory of the system's own (removed with it) when data_dir is empty.
+  // Opened on first use; an error when the file cannot be opened.
+  Result<ContentStore*> content_store();
   // Checks size, target and room, and holds a place in the target's mailbox.
   Result<MailboxSlot> Reserve(const std::string& to, size_t message_bytes);
   // Records that `from` waits on `to`; an error if that closes a cycle of waiting actors.
@@ -280,6 +285,10 @@ class ActorSystem {
   std::unordered_multimap<std::string, std::pair<uint64_t, EventObserver>> observers_;  // actor id -> observers
   uint64_t next_observer_ = 1;
   std::atomic<size_t> observer_count_{0};
+
+  std::mutex content_store_mu_;
+  std::unique_ptr<ContentStore> content_store_;
+  std::filesystem::path temp_data_dir_;  // made for content_store_ when data_dir is empty
 
   size_t max_actors_ = 0;
   std::atomic<size_t> live_actors_{0};

@@ -165,7 +165,15 @@ void Server::Revive() {
       fail(state.error());
       continue;
     }
-    auto manifest = LoadManifest(r.manifest);
+    // A child spawned from a store:// manifest is brought back from the store.
+    auto manifest = [&]() -> Result<Manifest> {
+      if (!IsStoreReference(r.manifest)) return LoadManifest(r.manifest);
+      auto store = system_->content_store();
+      if (!store.ok()) return store.status();
+      auto text = (*store)->Read(r.manifest);
+      if (!text.ok()) return text.status();
+      return ParseManifest(ToString(*text), "/", r.manifest);
+    }();
     if (!manifest.ok()) {
       fail(manifest.error());
       continue;
