@@ -1,6 +1,8 @@
 #include "host/host_interfaces.h"
 
+#include "host/http_client_interface.h"
 #include "host/message_server_interface.h"
+#include "host/process_interface.h"
 #include "host/random_interface.h"
 #include "host/runtime_interface.h"
 #include "host/supervisor_interface.h"
@@ -15,6 +17,8 @@ Status DefineAllInterfaces(Engine& engine) {
   THEATER_RETURN_IF_ERROR(DefineMessageServerInterface(engine));
   THEATER_RETURN_IF_ERROR(DefineSupervisorInterface(engine));
   THEATER_RETURN_IF_ERROR(DefineTimingInterface(engine));
+  THEATER_RETURN_IF_ERROR(DefineHttpClientInterface(engine));
+  THEATER_RETURN_IF_ERROR(DefineProcessInterface(engine));
   return DefineRandomInterface(engine);
 }
 
