@@ -20,11 +20,16 @@ static char *fetch(const char *method, const char *url, const char *body, const 
   req.headers.ptr[0].f0 = theater_str("X-Test");
   req.headers.ptr[0].f1 = theater_str(header_value);
   req.body.is_some = body != NULL;
-  if (body) req.body.val = theater_text(body);
+  if (body) {
+    theater_bytes_t b = theater_text(body);
+    req.body.val.ptr = b.ptr;
+    req.body.val.len = b.len;
+  }
   theater_simple_http_client_http_response_t resp;
   theater_string_t e;
   bool ok = theater_simple_http_client_send_http(&req, &resp, &e);
-  theater_simple_http_client_http_request_free(&req);
+  free(req.headers.ptr);  // the strings are borrowed (theater_str)
+  if (body) free(req.body.val.ptr);
   if (!ok) {
     char *s = malloc(e.len + 6);
     snprintf(s, e.len + 6, "err: %.*s", (int)e.len, (const char *)e.ptr);

@@ -89,7 +89,8 @@ static char *spawn(char **f, int n, const char *cwd, int mode, uint64_t timeout)
   uint64_t pid;
   theater_string_t e;
   bool ok = theater_simple_process_os_spawn(&c, &pid, &e);
-  theater_simple_process_process_config_free(&c);
+  free(c.args.ptr);  // the strings are borrowed (theater_str)
+  free(c.env.ptr);
   if (!ok) return errtext(&e);
   char *out = malloc(32);
   snprintf(out, 32, "%llu", (unsigned long long)pid);
