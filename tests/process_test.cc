@@ -134,6 +134,16 @@ TEST_F(ProcessTest, EndlessOutputIsKilledAtTheLimit) {
   EXPECT_EQ(log.find("out 1"), std::string::npos);
 }
 
+TEST_F(ProcessTest, FloodOfTinyLinesIsBounded) {
+  std::string r = SpawnRunner("max_output_buffer = 4096");
+  ASSERT_EQ(Ask(r, "spawn|line|0|sh|-c|yes"), "1");
+  std::string log = WaitLog(r, "exit 1 137\n");
+  size_t lines = 0;
+  for (size_t at = 0; (at = log.find("out 1 [y]", at)) != std::string::npos; ++at) ++lines;
+  EXPECT_GT(lines, 0u);
+  EXPECT_LT(lines, 1000u);  // about 4096 / (2 + 64) calls may wait; the rest was dropped
+}
+
 TEST_F(ProcessTest, ExecutionTimeoutKills) {
   std::string r = SpawnRunner();
   auto start = std::chrono::steady_clock::now();

@@ -192,7 +192,7 @@ void Process::Kill() {
 
 void Process::Deliver(const char* function, Bytes data) {
   if (stop_.load() || output_exceeded_) return;
-  if (in_flight_->load() + data.size() > spec_.max_output_buffer) {
+  if (in_flight_->load() + data.size() + 64 > spec_.max_output_buffer) {
     output_exceeded_ = true;
     Kill();  // the actor does not keep up: the process goes rather than the host's memory
     return;
@@ -201,7 +201,9 @@ void Process::Deliver(const char* function, Bytes data) {
   call->interface = kHandlers;
   call->function = function;
   call->signature = kOutputSignature;
-  size_t size = data.size();
+  // Each queued call costs more than its bytes: count a little per call, so that a flood
+  // of tiny lines is bounded too.
+  size_t size = data.size() + 64;
   call->params = {Value::U64(id_), Value::BytesValue(std::move(data))};
   *in_flight_ += size;
   call->done = [in_flight = in_flight_, size](Result<ValueList>) { *in_flight -= size; };
