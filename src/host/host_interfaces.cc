@@ -3,7 +3,9 @@
 #include "host/environment_interface.h"
 #include "host/filesystem_interface.h"
 #include "host/http_framework_interface.h"
+#include "host/http_client_interface.h"
 #include "host/message_server_interface.h"
+#include "host/process_interface.h"
 #include "host/random_interface.h"
 #include "host/runtime_interface.h"
 #include "host/store_interface.h"
@@ -23,6 +25,8 @@ Status DefineAllInterfaces(Engine& engine) {
   THEATER_RETURN_IF_ERROR(DefineFilesystemInterface(engine));
   THEATER_RETURN_IF_ERROR(DefineHttpFrameworkInterface(engine));
   THEATER_RETURN_IF_ERROR(DefineStoreInterface(engine));
+  THEATER_RETURN_IF_ERROR(DefineHttpClientInterface(engine));
+  THEATER_RETURN_IF_ERROR(DefineProcessInterface(engine));
   return DefineRandomInterface(engine);
 }
 
