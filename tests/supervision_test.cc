@@ -340,6 +340,26 @@ TEST_F(SupervisionTest, LeftOutLimitsAreTheParents) {
   EXPECT_EQ((*supervisor->Settings("supervisor"))["max_children"], 2);
 }
 
+// An allow list a parent does not have grants nothing: a child cannot list stores, hosts or
+// programs of its own choosing under a parent that has none.
+TEST_F(SupervisionTest, AChildCannotWidenAnAllowListItsParentLacks) {
+  auto manifest = [&](const std::string& handler, const std::string& settings) {
+    std::string text = "name = \"m\"\nversion = \"1\"\ncomponent = \"" + Guest("dice.wasm").string() +
+                       "\"\n[[handler]]\ntype = \"" + handler + "\"\n" + settings + "\n";
+    return ParseManifest(text, dir_.path(), "m.toml").value();
+  };
+  auto store = Permissions::ForChild(Permissions::FromManifest(manifest("store", "")), {},
+                                     manifest("store", "stores = [\"00000000-0000-4000-8000-000000000000\"]"));
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.error().find("the parent has no `stores`"), std::string::npos) << store.error();
+  EXPECT_FALSE(Permissions::ForChild(Permissions::FromManifest(manifest("process", "")), {},
+                                     manifest("process", "allowed_programs = [\"sh\"]"))
+                   .ok());
+  EXPECT_TRUE(Permissions::ForChild(Permissions::FromManifest(manifest("process", "allowed_programs = [\"sh\", \"cat\"]")),
+                                    {}, manifest("process", "allowed_programs = [\"cat\"]"))
+                  .ok());
+}
+
 TEST_F(SupervisionTest, ResumeFromTheStateRecordedAtAnEarlierEvent) {
   std::string first = Spawn("counter.wat");
   for (int i = 0; i < 5; ++i) Ask(first, "x");  // state "5"

@@ -20,7 +20,13 @@ Status WithinParent(const std::string& handler, const nlohmann::json& child, con
       continue;
     }
     if (value.is_array()) {
-      if (!parent_has) continue;  // the parent is unrestricted here
+      // Allow lists: without one the parent has nothing of that kind (no hosts, programs,
+      // commands, variables or stores), so it has nothing to hand down. Only
+      // allowed_methods means "the standard methods" when left out.
+      if (!parent_has) {
+        if (key == "allowed_methods") continue;
+        return deny("the parent has no `" + key + "` to grant from");
+      }
       for (const auto& item : value)
         if (std::find(parent[key].begin(), parent[key].end(), item) == parent[key].end())
           return deny("`" + item.get<std::string>() + "` is not allowed to the parent");
