@@ -118,6 +118,19 @@ TEST_F(StoreTest, TheSizeLimitRefusesAndWritesNothing) {
   EXPECT_EQ(Ask(probe, "big " + s + " 600").size(), 64u);
 }
 
+// Each store may hold max_total_size: how many one actor makes is bounded too.
+TEST_F(StoreTest, AnActorCreatesAtMostMaxStores) {
+  std::string probe = SpawnProbe("max_stores = 2");
+  EXPECT_TRUE(IsUuid(Ask(probe, "new")));
+  EXPECT_TRUE(IsUuid(Ask(probe, "new")));
+  std::string third = Ask(probe, "new");
+  EXPECT_NE(third.find("already has 2 stores"), std::string::npos) << third;
+  EXPECT_NE(third.find("max_stores 2"), std::string::npos) << third;
+  // Another actor has its own count; stores made by the CLI count for no one.
+  EXPECT_TRUE(IsUuid(Ask(SpawnProbe("max_stores = 2"), "new")));
+  EXPECT_TRUE(IsUuid(Unowned()));
+}
+
 TEST_F(StoreTest, AnotherActorsStoreIsRefusedUnlessGranted) {
   std::string owner = SpawnProbe(), intruder = SpawnProbe();
   std::string s = Ask(owner, "new");

@@ -9,6 +9,9 @@
 namespace theater::host {
 namespace {
 
+// Stores one actor may create (`max_stores`): each may hold max_total_size.
+constexpr uint64_t kDefaultMaxStores = 16;
+
 constexpr char kStore[] = "theater:simple/store";
 constexpr char kRefType[] = "record{hash: string}";
 
@@ -86,7 +89,10 @@ Status DefineStoreInterface(Engine& engine) {
                                               [](ActorContext& a, Args&) -> Out {
                                                 auto store = a.system().content_store();
                                                 if (!store.ok()) return Err(store.error());
-                                                return Answer((*store)->NewStore(a.id()), Value::String);
+                                                const nlohmann::json* settings = a.permissions().Settings("store");
+                                                uint64_t max = settings ? settings->value("max_stores", kDefaultMaxStores)
+                                                                        : kDefaultMaxStores;
+                                                return Answer((*store)->NewStore(a.id(), max), Value::String);
                                               }));
   THEATER_RETURN_IF_ERROR(DefineOnStore(
       engine, "store", "func(string, list<u8>) -> result<" + ref + ", string>",

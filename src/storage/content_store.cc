@@ -175,9 +175,17 @@ std::string ContentStore::RefOf(std::span<const uint8_t> content) {
   return ToHex(h);
 }
 
-Result<std::string> ContentStore::NewStore(const std::string& owner) {
+Result<std::string> ContentStore::NewStore(const std::string& owner, uint64_t max_owned) {
   std::string id = NewUuidV4();
   std::lock_guard lock(mu_);
+  if (max_owned > 0 && !owner.empty()) {
+    Statement count(db_.get(), "SELECT COUNT(*) FROM stores WHERE owner = ?1");
+    if (!count.ok() || count.Text(1, owner).Step() != SQLITE_ROW) return Error("cannot count the stores of " + owner);
+    uint64_t owned = count.ColumnInt(0);
+    if (owned >= max_owned)
+      return Status::Error("actor " + owner + " already has " + std::to_string(owned) +
+                           " stores, the most its store handler allows (max_stores " + std::to_string(max_owned) + ")");
+  }
   Statement insert(db_.get(), "INSERT INTO stores (id, owner, created_ms) VALUES (?1, ?2, ?3)");
   if (!insert.ok() || insert.Text(1, id).Text(2, owner).Int(3, NowMs()).Step() != SQLITE_DONE)
     return Error("cannot create a store");

@@ -54,8 +54,10 @@ class ContentStore {
   static bool IsContentRef(std::string_view ref);
   static std::string RefOf(std::span<const uint8_t> content);  // lower-case hex SHA-256
 
-  // A new store (UUID v4); `owner` is the actor that made it, empty for none (the CLI).
-  Result<std::string> NewStore(const std::string& owner);
+  // A new store (UUID v4); `owner` is the actor that made it, empty for none (the CLI). An
+  // owner that already has `max_owned` stores gets an error instead (0: no limit): each
+  // store may hold max_total_size, so without a bound an actor could fill the disk.
+  Result<std::string> NewStore(const std::string& owner, uint64_t max_owned = 0);
   // The store's owner (empty: none), or an error when there is no such store.
   Result<std::string> Owner(const std::string& store_id);
 
