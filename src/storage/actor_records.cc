@@ -1,4 +1,5 @@
 #include "storage/actor_records.h"
+#include "storage/sqlite_schema.h"
 
 #include <sqlite3.h>
 
@@ -11,7 +12,6 @@ namespace {
 
 // PRAGMA user_version of the schema below; a newer file is refused, not misread.
 constexpr int kSchemaVersion = 1;
-constexpr int kBusyTimeoutMs = 5000;
 
 // `ord` is the insertion order: AUTOINCREMENT never hands out a number twice, and an
 // upsert keeps the row (and its number).
@@ -94,34 +94,7 @@ Result<ActorRecords::Statement> ActorRecords::Prepare(const char* sql) {
 }
 
 Status ActorRecords::Init() {
-  sqlite3_busy_timeout(db_.get(), kBusyTimeoutMs);
-  // The first statement reads the file: this is where a file that is no database fails.
-  Statement version;
-  {
-    auto prepared = Prepare("PRAGMA user_version");
-    if (!prepared.ok()) return prepared.status();
-    version = std::move(*prepared);
-  }
-  if (sqlite3_step(version.get()) != SQLITE_ROW) return Error("cannot read the schema version");
-  int found = sqlite3_column_int(version.get(), 0);
-  version.reset();
-  if (found > kSchemaVersion)
-    return Status::Error(file_.string() + ": schema version " + std::to_string(found) +
-                         " is newer than this Theater understands (" + std::to_string(kSchemaVersion) + ")");
-  // WAL: readers do not block the writer; NORMAL: a commit survives a crash of the
-  // process (not always a power loss), which is what the chains promise too.
-  if (sqlite3_exec(db_.get(), "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr) != SQLITE_OK)
-    return Error("cannot switch to WAL mode");
-  if (sqlite3_exec(db_.get(), "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr) != SQLITE_OK)
-    return Error("cannot set synchronous=NORMAL");
-  if (found < kSchemaVersion) {
-    std::string sql = std::string("BEGIN;") + kSchema + "PRAGMA user_version=" + std::to_string(kSchemaVersion) + ";COMMIT;";
-    if (sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
-      Status s = Error("cannot create the schema");
-      sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-      return s;
-    }
-  }
+  THEATER_RETURN_IF_ERROR(PrepareDatabase(db_.get(), file_, kSchema, kSchemaVersion));
   struct {
     Statement* slot;
     std::string sql;

@@ -6,12 +6,12 @@
 
 #include "common/sha256.h"
 #include "common/uuid.h"
+#include "storage/sqlite_schema.h"
 
 namespace theater {
 namespace {
 
 constexpr int kSchemaVersion = 1;
-constexpr int kBusyTimeoutMs = 5000;
 constexpr std::string_view kScheme = "store://";
 
 // `content` is keyed by (store, hash): the same bytes in two stores are two rows, so a
@@ -137,30 +137,7 @@ Status ContentStore::Error(const std::string& what) const {
 }
 
 Status ContentStore::Init() {
-  sqlite3_busy_timeout(db_.get(), kBusyTimeoutMs);
-  int found = 0;
-  {
-    Statement version(db_.get(), "PRAGMA user_version");
-    if (!version.ok() || version.Step() != SQLITE_ROW) return Error("cannot read the schema version");
-    found = static_cast<int>(version.ColumnInt(0));
-  }
-  if (found > kSchemaVersion)
-    return Status::Error(file_.string() + ": schema version " + std::to_string(found) +
-                         " is newer than this Theater understands (" + std::to_string(kSchemaVersion) + ")");
-  // WAL: readers do not block the writer; NORMAL: a commit survives a crash of the process.
-  if (sqlite3_exec(db_.get(), "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr) != SQLITE_OK)
-    return Error("cannot switch to WAL mode");
-  if (sqlite3_exec(db_.get(), "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr) != SQLITE_OK)
-    return Error("cannot set synchronous=NORMAL");
-  if (found < kSchemaVersion) {
-    std::string sql = std::string("BEGIN;") + kSchema + "PRAGMA user_version=" + std::to_string(kSchemaVersion) + ";COMMIT;";
-    if (sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
-      Status s = Error("cannot create the schema");
-      sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-      return s;
-    }
-  }
-  return Status::Ok();
+  return PrepareDatabase(db_.get(), file_, kSchema, kSchemaVersion);
 }
 
 bool ContentStore::IsContentRef(std::string_view ref) {
