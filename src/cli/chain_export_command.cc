@@ -30,7 +30,7 @@ int Export(const std::string& target, const std::string& out_path, bool with_com
   if (with_component && !image.component) {
     std::string component = text("component");
     auto bytes = component.empty() ? Result<Bytes>(Status::Error("the chain names no component file"))
-                                    : ReadFile(component);
+                                    : ReadFile(component, kMaxComponentBytes);
     if (bytes.ok() && ToHex(Sha256(*bytes)) == image.component_sha256) {
       image.component = std::move(*bytes);
     } else {

@@ -57,7 +57,7 @@ int VerifyProof(const std::string& proof_path, const std::string& public_key, co
   if (proof_path == "-") {
     text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   } else {
-    auto data = ReadFile(proof_path);
+    auto data = ReadFile(proof_path, kMaxSmallFileBytes);
     if (!data.ok()) return usage(data.error());
     text = ToString(*data);
   }

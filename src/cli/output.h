@@ -15,9 +15,11 @@ class Output {
   explicit Output(bool json) : json_(json) {}
   bool json() const { return json_; }
 
-  // "label    text" for people.
+  // "label    text" for people, on one line: control characters in the text (an actor's
+  // log line, a guest's error) are escaped, so that it can neither add lines nor send
+  // escape sequences to the terminal.
   void Line(const std::string& label, const std::string& text) const {
-    std::printf("%-9s %s\n", label.c_str(), text.c_str());
+    std::printf("%-9s %s\n", label.c_str(), EscapeForLog(text).c_str());
     std::fflush(stdout);
   }
   void Json(const nlohmann::ordered_json& j) const {

@@ -17,6 +17,8 @@ struct ServeOptions {
   size_t max_frame = server::kDefaultMaxFrameBytes;
   size_t max_connections = 1024;
   uint64_t timeout_ms = 5000;
+  size_t max_actors = 0;
+  size_t max_tree_actors = SystemOptions().max_tree_actors;
 };
 
 int Serve(const ServeOptions& o, const GlobalOptions& global) {
@@ -32,6 +34,8 @@ int Serve(const ServeOptions& o, const GlobalOptions& global) {
   options.system.workers = o.workers;
   options.system.chain_store.sync = o.sync;
   options.system.request_timeout = std::chrono::milliseconds(o.timeout_ms);
+  options.system.max_actors = o.max_actors;
+  options.system.max_tree_actors = o.max_tree_actors;
 
   // SIGINT and SIGTERM stop the server cleanly: every actor's chain is written out and
   // the actors come back on the next start.
@@ -84,6 +88,13 @@ CLI::App* AddServerCommand(CLI::App& app, const GlobalOptions& global, int& exit
   cmd->add_option("--max-frame", o->max_frame, "Largest frame a client may send, in bytes")->capture_default_str();
   cmd->add_option("--max-connections", o->max_connections, "Clients at once; more are refused")->capture_default_str();
   cmd->add_option("--timeout", o->timeout_ms, "Default request timeout, in milliseconds")->capture_default_str();
+  cmd->add_option("--max-actors", o->max_actors,
+                  "Live actors at most (default: derived from vm.max_map_count); actors spawned by\n"
+                  "actors leave the last 1/32 (at least 16) for actors started by clients");
+  cmd->add_option("--max-tree-actors", o->max_tree_actors,
+                  "Live actors at most in one supervision tree (a top-level actor and its\n"
+                  "descendants); 0: no limit but --max-actors")
+      ->capture_default_str();
   cmd->footer(
       "Examples:\n"
       "  theater server                              # 127.0.0.1:9000, data in ~/.theater\n"

@@ -2,6 +2,7 @@
 // A thin layer over ContentStore on <data-dir>/store.db. Stores made here belong to no
 // actor: an actor reaches them through the `stores` setting of its store handler, and
 // manifests through store://<store-id>/<label>.
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/commands.h"
@@ -39,7 +40,7 @@ int New(const GlobalOptions& global) {
 }
 
 int Put(const StoreArgs& a, const GlobalOptions& global) {
-  auto bytes = ReadFile(a.file);
+  auto bytes = ReadFile(a.file, std::min<uint64_t>(a.max_total_size, ContentStore::kMaxContentBytes));
   if (!bytes.ok()) return Fail("put", bytes.error());
   auto store = OpenStore(global);
   if (!store.ok()) return Fail("put", store.error());

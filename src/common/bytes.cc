@@ -1,5 +1,8 @@
 #include "common/bytes.h"
 
+#include <algorithm>
+#include <cstdio>
+
 namespace theater {
 
 std::string ToHex(std::span<const uint8_t> bytes) {
@@ -79,6 +82,55 @@ std::string ToValidUtf8(std::string_view text) {
       out.append(text.substr(i, len));
       i += len;
     }
+  }
+  return out;
+}
+
+std::string EscapeForLog(std::string_view text, size_t max_bytes) {
+  std::span<const uint8_t> s(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  std::string out;
+  out.reserve(std::min(text.size(), max_bytes) + 16);
+  char buf[16];
+  for (size_t i = 0; i < s.size();) {
+    if (out.size() >= max_bytes) {
+      out += "\u2026 (" + std::to_string(text.size()) + " bytes)";
+      break;
+    }
+    size_t len = Utf8SequenceAt(s, i);
+    uint8_t c = s[i];
+    if (len == 0) {
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+      ++i;
+      continue;
+    }
+    if (len == 1) {
+      switch (c) {
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+          if (c < 0x20 || c == 0x7f) {
+            std::snprintf(buf, sizeof buf, "\\x%02x", c);
+            out += buf;
+          } else {
+            out += static_cast<char>(c);
+          }
+      }
+      ++i;
+      continue;
+    }
+    // The code point, for C1 controls (U+0080-U+009F) and the bidirectional overrides and
+    // isolates (U+202A-U+202E, U+2066-U+2069), which reorder what a terminal shows.
+    uint32_t cp = len == 2 ? (c & 0x1f) : len == 3 ? (c & 0x0f) : (c & 0x07);
+    for (size_t k = 1; k < len; ++k) cp = cp << 6 | (s[i + k] & 0x3f);
+    if ((cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)) {
+      std::snprintf(buf, sizeof buf, "\\u{%04x}", cp);
+      out += buf;
+    } else {
+      out.append(text.substr(i, len));
+    }
+    i += len;
   }
   return out;
 }

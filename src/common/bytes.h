@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <optional>
 #include <span>
 #include <string>
@@ -28,5 +29,11 @@ inline bool IsValidUtf8(std::string_view s) {
 // text (command output, environment values, file names) handed to an actor, as the
 // engine only passes valid strings.
 std::string ToValidUtf8(std::string_view text);
+// `text` made safe to print on one line of a log or a terminal: control characters (C0
+// including line breaks and ESC, DEL, C1), Unicode's bidirectional overrides and bytes
+// that are not UTF-8 are written as escapes (\n, \t, \r, \xNN, \u{NNNN}), so that
+// what an actor says can neither forge lines nor drive the terminal. Longer than
+// `max_bytes` it is cut (at a character) and ends with "… (N bytes)".
+std::string EscapeForLog(std::string_view text, size_t max_bytes = SIZE_MAX);
 
 }  // namespace theater

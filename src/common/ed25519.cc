@@ -55,7 +55,7 @@ Result<std::shared_ptr<const Ed25519Key>> Ed25519Key::Generate() {
 }
 
 Result<std::shared_ptr<const Ed25519Key>> Ed25519Key::Load(const std::filesystem::path& path) {
-  auto pem = ReadFile(path);
+  auto pem = ReadFile(path, kMaxSmallFileBytes);
   if (!pem.ok()) return pem.status();
   BioPtr bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
   EVP_PKEY* pkey = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
@@ -105,7 +105,7 @@ Result<Ed25519PublicKey> ReadEd25519PublicKey(const std::string& hex_or_path) {
     std::copy(raw->begin(), raw->end(), key.begin());
     return key;
   }
-  auto pem = ReadFile(hex_or_path);
+  auto pem = ReadFile(hex_or_path, kMaxSmallFileBytes);
   if (!pem.ok()) return Status::Error("`" + hex_or_path + "` is neither 64 hex digits nor a readable key file");
   BioPtr bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
   PkeyPtr pkey(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));

@@ -1,5 +1,7 @@
-// Errors as values: Status (ok or an error message) and Result<T> (a value or an error).
-// Modules return these instead of throwing across their boundaries.
+// Errors as values: Status (ok, or an error message with a code) and Result<T> (a value
+// or an error). Modules return these instead of throwing across their boundaries. The
+// code says what kind of error it is, so that callers never need to match message text;
+// the message is for people.
 #pragma once
 
 #include <cassert>
@@ -9,24 +11,34 @@
 
 namespace theater {
 
+enum class StatusCode {
+  kOk,
+  kError,          // anything not singled out below
+  kLimitExceeded,  // a configured limit (bytes, counts) would be exceeded
+};
+
 class Status {
  public:
   Status() = default;  // ok
   static Status Ok() { return Status(); }
-  static Status Error(std::string message) { return Status(std::move(message), true); }
+  static Status Error(std::string message, StatusCode code = StatusCode::kError) {
+    return Status(std::move(message), code == StatusCode::kOk ? StatusCode::kError : code);
+  }
+  static Status LimitExceeded(std::string message) { return Error(std::move(message), StatusCode::kLimitExceeded); }
 
-  bool ok() const { return !failed_; }
+  bool ok() const { return code_ == StatusCode::kOk; }
+  StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
 
   // Prefixes the message with context, e.g. "manifest.toml: " + "field `name` is missing".
   Status WithContext(const std::string& context) const {
-    return failed_ ? Error(context + ": " + message_) : *this;
+    return ok() ? *this : Error(context + ": " + message_, code_);
   }
 
  private:
-  Status(std::string message, bool failed) : message_(std::move(message)), failed_(failed) {}
+  Status(std::string message, StatusCode code) : message_(std::move(message)), code_(code) {}
   std::string message_;
-  bool failed_ = false;
+  StatusCode code_ = StatusCode::kOk;
 };
 
 template <typename T>

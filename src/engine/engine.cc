@@ -68,13 +68,6 @@ Result<std::shared_ptr<Engine>> Engine::Create(const EngineOptions& options) {
   return std::shared_ptr<Engine>(new Engine(std::move(impl)));
 }
 
-uint64_t Engine::Impl::DeadlineTicks(uint64_t timeout_ms) const {
-  if (timeout_ms == 0) return UINT64_MAX / 2;
-  uint64_t tick = static_cast<uint64_t>(options.epoch_tick.count());
-  // +1: the current tick is already partly over.
-  return (timeout_ms + tick - 1) / tick + 1;
-}
-
 namespace {
 
 std::vector<std::string> ItemNames(const wasmtime_component_type_t* ty, const wasm_engine_t* engine,
@@ -202,7 +195,7 @@ Result<std::shared_ptr<const Component>> Engine::LoadComponentFile(const std::fi
       }
     }
   }
-  auto bytes = ReadFile(path);
+  auto bytes = ReadFile(path, kMaxComponentBytes);
   if (!bytes.ok()) return bytes.status();
   auto component = LoadComponent(*bytes);
   if (!component.ok()) return Status::Error(path.string() + ": " + component.error());
@@ -275,6 +268,10 @@ Result<const wasmtime_component_linker_t*> Engine::Impl::Linker() {
   linker = std::move(built);
   return static_cast<const wasmtime_component_linker_t*>(linker.get());
 }
+
+void Engine::Preempt() { wasmtime_engine_increment_epoch(impl_->engine.get()); }
+
+Status Engine::CheckImportSignatures(const Component& component) { return impl_->CheckImports(component); }
 
 Status Engine::Impl::CheckImports(const Component& component) {
   Component::Impl& ci = component.impl();

@@ -64,6 +64,14 @@ class Engine {
   Status DefineTypesOnlyInterface(const std::string& interface);
   // True when `interface` was defined (functions or types only).
   bool Provides(const std::string& interface) const;
+  // Makes every running call yield its thread at its next check (a tick of the epoch,
+  // ahead of time), so that a waiting actor gets a worker now. Their deadlines, which
+  // follow the wall clock, do not change.
+  void Preempt();
+  // Every function the component imports from a defined interface exists there with the
+  // signature it was defined with; otherwise the error names the first import that does
+  // not fit. (Checked once per component; instantiation checks it again.)
+  Status CheckImportSignatures(const Component& component);
 
   // Cache statistics, for tests and `--verbose`.
   struct Stats {

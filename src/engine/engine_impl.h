@@ -48,7 +48,6 @@ struct Engine::Impl {
 
   // The linker with every defined host function; built once.
   Result<const wasmtime_component_linker_t*> Linker();
-  uint64_t DeadlineTicks(uint64_t timeout_ms) const;
   // Every function the component imports from a defined interface must exist here with the
   // same signature.
   Status CheckImports(const Component& component);

@@ -16,6 +16,7 @@ std::string_view FailureKindName(FailureKind kind) {
     case FailureKind::kInstantiation: return "instantiation-failed";
     case FailureKind::kTerminated: return "terminated";
     case FailureKind::kRestartIntensity: return "restart-intensity-exceeded";
+    case FailureKind::kLimitExceeded: return "limit-exceeded";
   }
   return "unknown";
 }

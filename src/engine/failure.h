@@ -20,6 +20,7 @@ enum class FailureKind {
   kInstantiation,     // the component could not be instantiated
   kTerminated,        // stopped from outside while it ran
   kRestartIntensity,  // a supervisor whose children failed too often gave up
+  kLimitExceeded,     // went past one of its limits (log bytes per turn, chain size)
 };
 
 // "out-of-fuel", "deadline-exceeded", ... (stable names, used in JSON and the chain).

@@ -37,6 +37,7 @@ struct Wakeup {
 struct StoreData {
   void* host_data = nullptr;
   std::string host_error;  // the last failed host call (component errors carry no cause)
+  StatusCode host_error_code = StatusCode::kOk;
   Clock::time_point deadline = Clock::time_point::max();
   bool deadline_hit = false;
   std::atomic<bool> terminate{false};
@@ -173,7 +174,7 @@ Failure Instance::Impl::Classify(wasmtime_error_t* err, std::string function) {
   f.backtrace = Backtrace(err);
   f.message = ShortMessage(full);
   if (!data.host_error.empty()) {
-    f.kind = FailureKind::kHostError;
+    f.kind = data.host_error_code == StatusCode::kLimitExceeded ? FailureKind::kLimitExceeded : FailureKind::kHostError;
     f.message = data.host_error;
   } else if (data.terminated) {
     f.kind = FailureKind::kTerminated;
@@ -203,6 +204,7 @@ uint64_t Instance::Impl::ArmLimits() {
                                          : Clock::time_point::max();
   data.deadline_hit = false;
   data.host_error.clear();
+  data.host_error_code = StatusCode::kOk;
   data.pending_ops = 0;
   wasmtime_context_set_epoch_deadline(ctx(), 1);
   return fuel;
@@ -436,15 +438,16 @@ extern "C" wasmtime_error_t* TheaterHostTrampoline(void* env, wasmtime_context_t
                                                    wasmtime_component_val_t* results, size_t nresults) {
   auto* entry = static_cast<HostEntry*>(env);
   auto* data = static_cast<StoreData*>(wasmtime_context_get_data(ctx));
-  auto fail = [&](std::string why) {
+  auto fail = [&](std::string why, StatusCode code = StatusCode::kError) {
     data->host_error = entry->qualified + ": " + why;
+    data->host_error_code = code;
     return wasmtime_error_new(data->host_error.c_str());
   };
   // Nothing may unwind into wasmtime (Rust): every exception ends here.
   try {
     std::vector<Value> values = HostArgs(ty, args, nargs);
     auto r = entry->fn(data->host_data, values);
-    if (!r.ok()) return fail(r.error());
+    if (!r.ok()) return fail(r.error(), r.status().code());
     if (nresults == 1) {
       if (!r->has_value()) return fail("returned no value");
       Status s = wt::ToWasmtime(**r, results[0]);
@@ -500,14 +503,15 @@ extern "C" void TheaterAsyncHostTrampoline(void* env, wasmtime_context_t* ctx,
                                            wasmtime_error_t** error_ret, wasmtime_async_continuation_t* continuation) {
   auto* entry = static_cast<HostEntry*>(env);
   auto* data = static_cast<StoreData*>(wasmtime_context_get_data(ctx));
-  auto fail = [&](std::string why) {
+  auto fail = [&](std::string why, StatusCode code = StatusCode::kError) {
     data->host_error = entry->qualified + ": " + why;
+    data->host_error_code = code;
     *error_ret = wasmtime_error_new(data->host_error.c_str());
   };
   try {
     std::vector<Value> values = HostArgs(ty, args, nargs);
     auto r = entry->async_fn(data->host_data, values);
-    if (!r.ok()) return fail(r.error());
+    if (!r.ok()) return fail(r.error(), r.status().code());
     if (!r->later) {
       if (nresults == 1) {
         if (!r->value) return fail("returned no value");

@@ -24,18 +24,6 @@ std::string_view Trimmed(std::string_view path) {
 
 }  // namespace
 
-UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = std::exchange(other.fd_, -1);
-  }
-  return *this;
-}
-
-UniqueFd::~UniqueFd() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
 std::string Shown(std::string_view path) {
   std::string out;
   for (size_t i = 0; i < path.size(); ++i) {

@@ -51,7 +51,10 @@ Out Shutdown(ActorContext& actor, Args& args) {
 }  // namespace
 
 Status DefineRuntimeInterface(Engine& engine) {
-  THEATER_RETURN_IF_ERROR(DefineActorFunction(engine, kRuntimeInterface, "log", "func(string)", Log));
+  THEATER_RETURN_IF_ERROR(DefineActorFunction(engine, kRuntimeInterface, "log", "func(string)", Log, nullptr,
+                                              [](ActorContext& actor, const Args& args) {
+                                                return actor.ChargeLog(args.at(0).as_string().size());
+                                              }));
   THEATER_RETURN_IF_ERROR(
       DefineActorFunction(engine, kRuntimeInterface, "get-state", "func() -> list<u8>", GetState));
   THEATER_RETURN_IF_ERROR(DefineActorFunction(

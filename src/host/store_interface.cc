@@ -38,23 +38,6 @@ Result<std::string> RefArg(const Value& record) {
   return hash;
 }
 
-// The store, when this actor may use `store_id`: it created it, or its store handler lists
-// it in `stores`. Otherwise the refusal is recorded and returned.
-Result<ContentStore*> Open(ActorContext& a, const std::string& store_id) {
-  auto store = a.system().content_store();
-  if (!store.ok()) return store.status();
-  auto owner = (*store)->Owner(store_id);
-  if (!owner.ok()) return owner.status();
-  if (*owner == a.id()) return *store;
-  if (const nlohmann::json* s = a.permissions().Settings("store"); s && s->contains("stores"))
-    for (const auto& granted : (*s)["stores"])
-      if (granted.is_string() && granted.get<std::string>() == store_id) return *store;
-  std::string why = "store " + store_id + " belongs to " + (owner->empty() ? "no actor" : "another actor") +
-                    " and is not in this actor's `stores` setting";
-  a.Deny(why);
-  return Status::Error(why);
-}
-
 // Content larger than the store may hold at all is refused before the store is touched.
 Status CheckContentSize(ActorContext& a, const Value& content) {
   uint64_t max = MaxTotalSize(a), size = content.as_bytes().size();
@@ -69,7 +52,7 @@ using StoreFn = std::function<Out(ActorContext&, ContentStore&, const std::strin
 Status DefineOnStore(Engine& engine, const char* name, const std::string& signature, StoreFn fn) {
   return DefineActorFunction(engine, kStore, name, signature, [fn = std::move(fn)](ActorContext& a, Args& args) -> Out {
     const std::string& store_id = args.at(0).as_string();
-    auto store = Open(a, store_id);
+    auto store = OpenGrantedStore(a, store_id);
     if (!store.ok()) return Err(store.error());
     return fn(a, **store, store_id, args);
   });
@@ -82,6 +65,21 @@ std::optional<Value> Answer(const Result<T>& r, F to_value) {
 std::optional<Value> Answer(const Status& s) { return s.ok() ? Ok() : Err(s.message()); }
 
 }  // namespace
+
+Result<ContentStore*> OpenGrantedStore(ActorContext& a, const std::string& store_id) {
+  auto store = a.system().content_store();
+  if (!store.ok()) return store.status();
+  auto owner = (*store)->Owner(store_id);
+  if (!owner.ok()) return owner.status();
+  if (*owner == a.id()) return *store;
+  if (const nlohmann::json* s = a.permissions().Settings("store"); s && s->contains("stores"))
+    for (const auto& granted : (*s)["stores"])
+      if (granted.is_string() && granted.get<std::string>() == store_id) return *store;
+  std::string why = "store " + store_id + " belongs to " + (owner->empty() ? "no actor" : "another actor") +
+                    " and is not in this actor's `stores` setting";
+  a.Deny(why);
+  return Status::Error(why);
+}
 
 Status DefineStoreInterface(Engine& engine) {
   const std::string ref(kRefType);

@@ -6,10 +6,19 @@
 // store.
 #pragma once
 
+#include <string>
+
 #include "common/status.h"
 #include "engine/engine.h"
+#include "runtime/actor_context.h"
+#include "storage/content_store.h"
 
 namespace theater::host {
+
+// The content store, when actor `a` may use `store_id`: it created it, or its store
+// handler lists it in `stores`. Otherwise the refusal is recorded (ActorContext::Deny)
+// and returned.
+Result<ContentStore*> OpenGrantedStore(ActorContext& a, const std::string& store_id);
 
 Status DefineStoreInterface(Engine& engine);
 

@@ -4,6 +4,12 @@
 #include <map>
 #include <set>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <toml++/toml.h>
 
 #include "common/files.h"
@@ -172,7 +178,13 @@ Status ParseLimits(const toml::table& table, const Errors& err, ActorLimits& lim
       {"max_memory_bytes", &limits.max_memory_bytes},
       {"max_table_elements", &limits.max_table_elements},
       {"max_instances", &limits.max_instances},
+      {"max_log_bytes_per_turn", &limits.max_log_bytes_per_turn},
+      {"max_chain_bytes", &limits.max_chain_bytes},
   };
+  // Sizes that cannot be zero: wasmtime takes a memory limit of 0 as none at all, and a
+  // chain that may not grow could not even record the actor's start.
+  const std::map<std::string, uint64_t> minimum = {
+      {"max_memory_bytes", 65536}, {"max_chain_bytes", 65536}, {"max_table_elements", 1}, {"max_instances", 1}};
   for (const auto& [key, node] : table) {
     std::string k(key.str());
     auto it = fields.find(k);
@@ -183,7 +195,10 @@ Status ParseLimits(const toml::table& table, const Errors& err, ActorLimits& lim
     }
     if (!node.is_integer() || *node.value<int64_t>() < 0)
       return err.At(&node, "limits." + k, "must be a non-negative integer");
-    *it->second = static_cast<uint64_t>(*node.value<int64_t>());
+    uint64_t value = static_cast<uint64_t>(*node.value<int64_t>());
+    if (auto min = minimum.find(k); min != minimum.end() && value < min->second)
+      return err.At(&node, "limits." + k, "must be at least " + std::to_string(min->second) + ", got " + std::to_string(value));
+    *it->second = value;
   }
   return Status::Ok();
 }
@@ -246,6 +261,23 @@ const HandlerConfig* Manifest::Handler(std::string_view type) const {
 
 namespace {
 
+// Opens a file through `files` and reads it whole when `read` (else only checks that it is
+// a regular file within `max_bytes`). Errors name the file, not its content.
+Result<Bytes> ReadManifestFile(const ManifestFiles& files, const std::filesystem::path& path, uint64_t max_bytes,
+                               bool read) {
+  auto fd = files.Open(path);
+  if (!fd.ok()) return fd.status();
+  if (read) return ReadOpenFile(fd->get(), path.string(), max_bytes);
+  struct stat st {};
+  if (::fstat(fd->get(), &st) != 0) return Status::Error(path.string() + ": cannot be read: " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    return Status::Error(path.string() + " is " + FileKindName(st.st_mode) + ", not a component file");
+  if (static_cast<uint64_t>(st.st_size) > max_bytes)
+    return Status::Error(path.string() + " is " + std::to_string(st.st_size) + " bytes, larger than the limit of " +
+                         std::to_string(max_bytes));
+  return Bytes();
+}
+
 // The filesystem's directory, like the component, is relative to the manifest's folder:
 // an actor's files do not move with the directory Theater happens to be started in.
 void ResolveFilesystemPath(const std::string& handler, nlohmann::json& settings, const std::filesystem::path& base_dir) {
@@ -257,19 +289,25 @@ void ResolveFilesystemPath(const std::string& handler, nlohmann::json& settings,
 }  // namespace
 
 Result<Manifest> ParseManifest(std::string_view text, const std::filesystem::path& base_dir,
-                               const std::string& origin) {
+                               const std::string& origin, const ManifestFiles* files) {
+  static const OperatorFiles kOperatorFiles;
+  if (!files) files = &kOperatorFiles;
   Errors err(origin);
   toml::table root;
   try {
     root = toml::parse(text, origin);
   } catch (const toml::parse_error& e) {
-    return Status::Error(origin + ":" + std::to_string(e.source().begin.line) + ":" +
-                         std::to_string(e.source().begin.column) + ": invalid TOML: " +
-                         std::string(e.description()));
+    std::string where = origin + ":" + std::to_string(e.source().begin.line) + ":" +
+                        std::to_string(e.source().begin.column) + ": invalid TOML";
+    // toml++ quotes what it saw; an actor must not learn a file's content that way.
+    if (files->named_by_actor()) return Status::Error(where);
+    return Status::Error(where + ": " + std::string(e.description()));
   }
 
   Manifest m;
   m.file = origin;
+  m.base_dir = base_dir;
+  m.named_by_actor = files->named_by_actor();
   static const std::set<std::string> kTopLevel = {"name", "version", "component", "description",
                                                   "init_state", "save_chain", "handler",
                                                   "permission_policy", "limits"};
@@ -294,15 +332,12 @@ Result<Manifest> ParseManifest(std::string_view text, const std::filesystem::pat
                            ? std::filesystem::path(m.component)
                            : base_dir / m.component;
     m.component_path = m.component_path.lexically_normal();
-    std::error_code ec;
-    if (!std::filesystem::exists(m.component_path, ec))
-      return err.At(root.get("component"), "component", "file not found: " + m.component_path.string());
-    if (std::filesystem::is_directory(m.component_path, ec))
-      return err.At(root.get("component"), "component", "is a directory, not a component: " + m.component_path.string());
-    auto readable = ReadFile(m.component_path);
-    if (!readable.ok()) return err.At(root.get("component"), "component", "cannot be read: " + readable.error());
+    // Checked here (a regular file within the size limit) and, for a manifest an actor
+    // named, read here: the engine then runs exactly these bytes.
+    auto bytes = ReadManifestFile(*files, m.component_path, kMaxComponentBytes, files->named_by_actor());
+    if (!bytes.ok()) return err.At(root.get("component"), "component", bytes.error());
+    if (files->named_by_actor()) m.component_bytes = std::make_shared<const Bytes>(std::move(*bytes));
   }
-
   if (const toml::node* d = root.get("description")) {
     if (!d->is_string()) return err.At(d, "description", "must be a string");
     m.description = *d->value<std::string>();
@@ -315,7 +350,7 @@ Result<Manifest> ParseManifest(std::string_view text, const std::filesystem::pat
     if (!s->is_string()) return err.At(s, "init_state", "must be a string (path of a JSON file)");
     std::filesystem::path p = *s->value<std::string>();
     if (p.is_relative()) p = base_dir / p;
-    auto bytes = ReadFile(p);
+    auto bytes = ReadManifestFile(*files, p.lexically_normal(), kMaxStateFileBytes, true);
     if (!bytes.ok()) return err.At(s, "init_state", "cannot be read: " + bytes.error());
     if (!nlohmann::json::accept(bytes->begin(), bytes->end()))
       return err.At(s, "init_state", p.string() + " is not a valid JSON document");
@@ -349,14 +384,27 @@ Result<Manifest> ParseManifest(std::string_view text, const std::filesystem::pat
   return m;
 }
 
-Result<Manifest> LoadManifest(const std::filesystem::path& path) {
-  auto text = ReadFile(path);
+Result<Manifest> LoadManifest(const std::filesystem::path& path, const ManifestFiles* files) {
+  static const OperatorFiles kOperatorFiles;
+  if (!files) files = &kOperatorFiles;
+  std::filesystem::path absolute = std::filesystem::absolute(path).lexically_normal();
+  auto text = ReadManifestFile(*files, absolute, kMaxManifestBytes, true);
   if (!text.ok()) return Status::Error("cannot read manifest " + text.error());
-  std::filesystem::path base = std::filesystem::absolute(path).parent_path();
-  auto manifest = ParseManifest(std::string_view(reinterpret_cast<const char*>(text->data()), text->size()), base,
-                                path.string());
-  if (manifest.ok()) manifest->file = std::filesystem::absolute(path).lexically_normal();
+  auto manifest = ParseManifest(std::string_view(reinterpret_cast<const char*>(text->data()), text->size()),
+                                absolute.parent_path(), path.string(), files);
+  if (manifest.ok()) manifest->file = absolute;
   return manifest;
+}
+
+Result<UniqueFd> OperatorFiles::Open(const std::filesystem::path& path) const {
+  // O_NONBLOCK: a FIFO opens at once instead of waiting for a writer (ReadOpenFile then
+  // refuses it); O_NOCTTY: a terminal never becomes the process's.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) {
+    if (errno == ENOENT) return Status::Error("file not found: " + path.string());
+    return Status::Error(path.string() + ": cannot be read: " + std::strerror(errno));
+  }
+  return UniqueFd(fd);
 }
 
 }  // namespace theater

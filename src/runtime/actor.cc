@@ -88,12 +88,13 @@ Target TargetOf(const Envelope& e, Instance& instance, const std::string& actor_
 
 }  // namespace
 
-Actor::Actor(ActorSystem* system, std::string id, std::string parent, Manifest manifest, Permissions permissions,
-             std::shared_ptr<const Component> component, std::shared_ptr<ChainStore::Sink> sink,
-             ActorContext::LogSink log_sink)
+Actor::Actor(ActorSystem* system, std::string id, std::string parent, std::string tree_root, Manifest manifest,
+             Permissions permissions, std::shared_ptr<const Component> component,
+             std::shared_ptr<ChainStore::Sink> sink, ActorContext::LogSink log_sink)
     : system_(system),
       id_(id),
       parent_(std::move(parent)),
+      tree_root_(std::move(tree_root)),
       component_(std::move(component)),
       sink_(std::move(sink)),
       context_(system, std::move(id), std::move(manifest), std::move(permissions), std::move(log_sink)) {
@@ -139,7 +140,9 @@ std::optional<Failure> Actor::Start(std::shared_ptr<Engine> engine, std::optiona
                             {"call_timeout_ms", m.limits.call_timeout_ms},
                             {"max_memory_bytes", m.limits.max_memory_bytes},
                             {"max_table_elements", m.limits.max_table_elements},
-                            {"max_instances", m.limits.max_instances}}}};
+                            {"max_instances", m.limits.max_instances},
+                            {"max_log_bytes_per_turn", m.limits.max_log_bytes_per_turn},
+                            {"max_chain_bytes", m.limits.max_chain_bytes}}}};
   if (!parent_.empty()) started["parent"] = parent_;
   if (cause) started["cause"] = cause->ToJson();
   context_.Record("theater/actor-started", started);
@@ -306,11 +309,11 @@ bool Actor::FinishedSince(uint64_t lifetime) {
   return lifetimes_ != lifetime;
 }
 
-bool Actor::RunSlice() {
+SliceEnd Actor::RunSlice() {
   uint64_t lifetime;
   {
     std::lock_guard lock(mu_);
-    if (sched_ == Sched::kDone) return false;
+    if (sched_ == Sched::kDone) return SliceEnd::kDone;
     sched_ = Sched::kRunning;
     woken_ = false;
     lifetime = lifetimes_;
@@ -337,7 +340,7 @@ bool Actor::RunSlice() {
       }
       if (termination_failure) Finish("failed", *terminate, termination_failure);
       else Finish("terminated", *terminate);
-      return false;
+      return SliceEnd::kDone;
     }
     if (!turn_) {
       if (stop) {
@@ -346,27 +349,27 @@ bool Actor::RunSlice() {
           std::lock_guard lock(mu_);
           if (woken_) {
             sched_ = Sched::kQueued;
-            return true;
+            return SliceEnd::kReady;
           }
           sched_ = Sched::kIdle;
-          return false;
+          return SliceEnd::kDone;
         }
         Finish(StopReason(*stop), *stop);
-        return false;
+        return SliceEnd::kDone;
       }
       Envelope next;
       {
         std::lock_guard lock(mu_);
         if (mailbox_.empty()) {
           sched_ = Sched::kIdle;
-          return false;
+          return SliceEnd::kDone;
         }
         next = std::move(mailbox_.front());
         mailbox_.pop_front();
       }
       BeginTurn(std::move(next));
       if (!turn_) {
-        if (FinishedSince(lifetime)) return false;
+        if (FinishedSince(lifetime)) return SliceEnd::kDone;
         continue;
       }
     }
@@ -378,20 +381,21 @@ bool Actor::RunSlice() {
     if (progress == PendingCall::Progress::kDone) {
       CallOutcome outcome = turn_->call->TakeOutcome();
       FinishTurn(std::move(outcome));
-      if (FinishedSince(lifetime)) return false;
+      if (FinishedSince(lifetime)) return SliceEnd::kDone;
       continue;
     }
     std::lock_guard lock(mu_);
     if (progress == PendingCall::Progress::kBlocked && !woken_ && !terminate_requested_) {
       sched_ = Sched::kWaiting;
-      return false;
+      return SliceEnd::kDone;
     }
-    sched_ = Sched::kQueued;  // yielded, or woken meanwhile
-    return true;
+    sched_ = Sched::kQueued;
+    // Woken while it waited: ready at once. Yielded: it used up its time slice.
+    return progress == PendingCall::Progress::kBlocked ? SliceEnd::kReady : SliceEnd::kYielded;
   }
   std::lock_guard lock(mu_);
   sched_ = Sched::kQueued;
-  return true;
+  return SliceEnd::kYielded;  // ran its most turns in a row: others get a turn first
 }
 
 void Actor::BeginTurn(Envelope envelope) {
@@ -401,10 +405,16 @@ void Actor::BeginTurn(Envelope envelope) {
   ordered_json call = {{"function", function},
                        {"params", target.params ? ValuesToJson(*target.params) : ordered_json(nullptr)}};
   if (envelope.cause) call["cause"] = envelope.cause->ToJson();
-  context_.Record("wasm/call", call);
+  context_.BeginTurn();
+  auto recorded = context_.Record("wasm/call", call);
+  turn_ = Turn{std::move(envelope), std::move(function), nullptr};
+  // Nothing runs that the chain could not record.
+  if (!recorded.ok()) {
+    FinishTurn(Failure{FailureKind::kLimitExceeded, turn_->function, recorded.error(), {}});
+    return;
+  }
   ValueList args = StateCallArgs(context_.state(), std::move(target.params));
   auto started = instance_->StartCall(target.interface, target.function, args, target.signature);
-  turn_ = Turn{std::move(envelope), std::move(function), nullptr};
   if (auto* failure = std::get_if<Failure>(&started)) {
     FinishTurn(std::move(*failure));
     return;
@@ -423,9 +433,14 @@ void Actor::FinishTurn(CallOutcome outcome) {
     return;
   }
   StateCallResult& r = result.value();
-  context_.set_state(r.state);
   auto recorded = context_.Record(
       "wasm/result", {{"function", turn.function}, {"state", OptionalBytesToJson(r.state)}, {"results", ValuesToJson(r.results)}});
+  // A result the chain cannot hold did not happen: the state stays the one from before.
+  if (!recorded.ok()) {
+    Fail(Failure{FailureKind::kLimitExceeded, turn.function, recorded.error(), {}}, std::move(turn.envelope));
+    return;
+  }
+  context_.set_state(r.state);
   {
     std::lock_guard lock(mu_);
     state_snapshot_ = r.state;

@@ -20,6 +20,7 @@
 #include "manifest/manifest.h"
 #include "runtime/actor_context.h"
 #include "runtime/envelope.h"
+#include "runtime/scheduler.h"
 #include "storage/chain_store.h"
 
 namespace theater {
@@ -65,13 +66,15 @@ struct FinishInfo {
 
 class Actor : public std::enable_shared_from_this<Actor> {
  public:
-  Actor(ActorSystem* system, std::string id, std::string parent, Manifest manifest, Permissions permissions,
-        std::shared_ptr<const Component> component, std::shared_ptr<ChainStore::Sink> sink,
+  // `tree_root`: the top-level actor of its supervision tree (itself for a top-level one).
+  Actor(ActorSystem* system, std::string id, std::string parent, std::string tree_root, Manifest manifest,
+        Permissions permissions, std::shared_ptr<const Component> component, std::shared_ptr<ChainStore::Sink> sink,
         ActorContext::LogSink log_sink);
   ~Actor();
 
   const std::string& id() const { return id_; }
   const std::string& parent() const { return parent_; }
+  const std::string& tree_root() const { return tree_root_; }
   const Manifest& manifest() const { return context_.manifest(); }
   const Permissions& permissions() const { return context_.permissions(); }
 
@@ -104,8 +107,8 @@ class Actor : public std::enable_shared_from_this<Actor> {
   void Wake();  // it may have something to do (a host result arrived, a child finished)
   void MarkRestarting();
 
-  // The worker's entry point: runs up to a few turns. True: queue the actor again.
-  bool RunSlice();
+  // The worker's entry point: runs up to a few turns, and says how the slice ended.
+  SliceEnd RunSlice();
 
   // True when the component exports `interface` (e.g. message-server-client).
   bool Exports(std::string_view interface) const;
@@ -138,6 +141,7 @@ class Actor : public std::enable_shared_from_this<Actor> {
   ActorSystem* system_;
   std::string id_;
   std::string parent_;
+  std::string tree_root_;
   std::shared_ptr<const Component> component_;
   std::shared_ptr<ChainStore::Sink> sink_;
   ActorContext context_;

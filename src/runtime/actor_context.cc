@@ -32,12 +32,51 @@ Result<Hash> ActorContext::Record(std::string type, const ordered_json& data) {
   return RecordRaw(std::move(type), ordered_json::to_cbor(data));
 }
 
+namespace {
+
+// An event's size as the chain limit counts it: its data and type, and a fixed allowance
+// for the rest of its record (sequence number, hashes, timestamp, framing).
+uint64_t StoredSize(const std::string& type, const Bytes& data) { return data.size() + type.size() + 96; }
+
+// Recorded even past max_chain_bytes: without them the chain could not say how the actor
+// ended, failed or came back.
+bool AlwaysRecorded(const std::string& type) { return type.rfind("theater/", 0) == 0 || type == "wasm/error"; }
+
+}  // namespace
+
 Result<Hash> ActorContext::RecordRaw(std::string type, Bytes data) {
   uint64_t now = clock_ ? clock_() : NowMs();
+  uint64_t size = StoredSize(type, data);
+  uint64_t limit = manifest_.limits.max_chain_bytes;
+  if (has_system() && chain_bytes_ + size > limit && !AlwaysRecorded(type))
+    return Status::LimitExceeded("the chain would grow past max_chain_bytes (" + std::to_string(limit) +
+                                 " bytes; it holds " + std::to_string(chain_bytes_) + ", a " + type + " event of " +
+                                 std::to_string(data.size()) + " bytes more)");
   std::lock_guard lock(chain_mu_);
   auto appended = chain_.Append(std::move(type), std::move(data), now);
   if (!appended.ok()) return appended.status();
+  chain_bytes_ += size;
   return (*appended)->hash;
+}
+
+Status ActorContext::RestoreChain(std::vector<ChainEvent> events) {
+  uint64_t bytes = 0;
+  for (const ChainEvent& e : events) bytes += StoredSize(e.type, e.data);
+  std::lock_guard lock(chain_mu_);
+  THEATER_RETURN_IF_ERROR(chain_.Restore(std::move(events)));
+  chain_bytes_ = bytes;
+  return Status::Ok();
+}
+
+Status ActorContext::ChargeLog(uint64_t line_bytes) {
+  uint64_t limit = manifest_.limits.max_log_bytes_per_turn;
+  uint64_t after = log_bytes_this_turn_ + line_bytes + kLogLineOverhead;
+  if (after > limit)
+    return Status::LimitExceeded("log output past max_log_bytes_per_turn (" + std::to_string(limit) +
+                                 " bytes per turn; this turn logged " + std::to_string(log_bytes_this_turn_) +
+                                 ", a line of " + std::to_string(line_bytes) + " bytes more)");
+  log_bytes_this_turn_ = after;
+  return Status::Ok();
 }
 
 bool ActorContext::ReleaseEffects() {

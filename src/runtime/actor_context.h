@@ -77,12 +77,11 @@ class ActorContext {
   std::vector<ChainEvent> CopyEvents() const;
   std::pair<size_t, std::optional<Hash>> Head() const;
   // An earlier run's events, which the next Record continues (see Chain::Restore).
-  Status RestoreChain(std::vector<ChainEvent> events) {
-    std::lock_guard lock(chain_mu_);
-    return chain_.Restore(std::move(events));
-  }
+  Status RestoreChain(std::vector<ChainEvent> events);
   // Appends an event whose data is `data` encoded as CBOR, stamped with the current time.
-  // Returns the event's hash.
+  // Returns the event's hash. In an actor system the chain may hold at most
+  // max_chain_bytes: past it only the actor's lifecycle events ("theater/...") and its
+  // failure ("wasm/error") are recorded, anything else is refused with LimitExceeded.
   Result<Hash> Record(std::string type, const ordered_json& data);
   // Appends an event with `data` as it is (replay copies recorded inputs this way).
   Result<Hash> RecordRaw(std::string type, Bytes data);
@@ -93,6 +92,11 @@ class ActorContext {
   void Log(const std::string& line) {
     if (log_sink_) Defer([this, line] { log_sink_(id_, line); });
   }
+  // A turn may log at most max_log_bytes_per_turn (each line counts kLogLineOverhead more):
+  // LimitExceeded when `line_bytes` more would pass it. BeginTurn starts the count anew.
+  static constexpr uint64_t kLogLineOverhead = 64;
+  Status ChargeLog(uint64_t line_bytes);
+  void BeginTurn() { log_bytes_this_turn_ = 0; }
 
   // runtime.shutdown: the actor stops once the current call returns.
   void RequestShutdown(std::optional<Bytes> data) {
@@ -172,6 +176,8 @@ class ActorContext {
   std::function<uint64_t()> clock_;
   std::function<Status()> flush_;
   std::optional<std::string> denial_;
+  uint64_t log_bytes_this_turn_ = 0;
+  uint64_t chain_bytes_ = 0;  // what the chain holds, as counted by StoredSize
 };
 
 // Unix time in milliseconds.

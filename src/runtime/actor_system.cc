@@ -60,9 +60,14 @@ Result<std::unique_ptr<ActorSystem>> ActorSystem::Create(std::shared_ptr<Engine>
   system->requests_ = std::make_unique<RequestTable>();
   system->timers_ = std::make_unique<TimerQueue>();
   system->max_actors_ = system->options_.max_actors ? system->options_.max_actors : DefaultMaxActors();
+  system->operator_reserve_ = system->options_.operator_reserve
+                                  ? system->options_.operator_reserve
+                                  : std::max<size_t>(16, system->max_actors_ / 32);
+  system->operator_reserve_ = std::min(system->operator_reserve_, system->max_actors_ / 2);
   size_t workers = system->options_.workers ? system->options_.workers : std::thread::hardware_concurrency();
+  Engine* engine = system->engine_.get();
   system->scheduler_ = std::make_unique<Scheduler>(
-      workers, [](const std::shared_ptr<Actor>& actor) { return actor->RunSlice(); });
+      workers, [](const std::shared_ptr<Actor>& actor) { return actor->RunSlice(); }, [engine] { engine->Preempt(); });
   return system;
 }
 
@@ -144,36 +149,50 @@ Result<std::string> ActorSystem::SpawnActor(Manifest manifest, Permissions permi
     auto bytes = (*store)->Read(manifest.component);
     if (!bytes.ok()) return Status::Error(manifest.file.string() + ": field `component`: " + bytes.error());
     component = engine_->LoadComponent(*bytes);
+  } else if (manifest.component_bytes) {  // named by an actor: the bytes it was checked with
+    component = engine_->LoadComponent(*manifest.component_bytes);
+    manifest.component_bytes.reset();  // compiled now; the actor need not keep them
   } else {
     component = engine_->LoadComponentFile(manifest.component_path);
   }
-  if (!component.ok()) return component.status();
-  THEATER_RETURN_IF_ERROR(CheckImports(**component, permissions, *engine_).WithContext(manifest.file.string()));
-
-  if (live_actors_.fetch_add(1) >= max_actors_) {
-    live_actors_.fetch_sub(1);
-    return Status::Error("too many actors: " + std::to_string(max_actors_) +
-                         " are running (the limit follows vm.max_map_count; raise it with "
-                         "`sysctl -w vm.max_map_count=262144` for more)");
+  if (!component.ok()) {
+    // An engine error may quote the bytes it could not parse (a magic number, a line of
+    // text): an actor must not read files that way.
+    if (manifest.named_by_actor)
+      return Status::Error(manifest.file.string() + ": field `component`: " + manifest.component +
+                           " is not a valid WebAssembly component (the engine's details are withheld: the file "
+                           "was named by an actor)");
+    return component.status();
   }
+  THEATER_RETURN_IF_ERROR(CheckImports(**component, permissions, *engine_).WithContext(manifest.file.string()));
+  // An import of the wrong type is refused now, naming it, not when the actor first runs.
+  THEATER_RETURN_IF_ERROR(engine_->CheckImportSignatures(**component).WithContext(manifest.file.string()));
+
   std::string id = revival ? revival->id : NewUuidV4();
+  std::string root = id;
+  if (!parent.empty()) {
+    auto p = Find(parent);
+    if (!p) return Status::Error("no actor with id " + parent);
+    root = p->tree_root();
+  }
+  THEATER_RETURN_IF_ERROR(TakeSlot(root, !parent.empty()));
   std::shared_ptr<ChainStore::Sink> sink;
   // A revived actor's chain file goes on (its Merkle tree and checkpoints too).
   if (chain_store_ && manifest.save_chain) sink = chain_store_->Open(id, /*append=*/revival.has_value());
   // A revived actor resumes with the state it is given, even none.
   std::optional<Bytes> state = initial_state || revival ? std::move(initial_state) : manifest.init_state;
-  auto actor = std::make_shared<Actor>(this, id, parent, std::move(manifest), std::move(permissions), *component,
-                                       std::move(sink), options_.log_sink);
+  auto actor = std::make_shared<Actor>(this, id, parent, root, std::move(manifest), std::move(permissions),
+                                       *component, std::move(sink), options_.log_sink);
   if (revival) {
     if (Status s = actor->RestoreChain(std::move(revival->events)); !s.ok()) {
-      live_actors_.fetch_sub(1);
+      ReleaseSlot(root);
       return Status::Error("the chain of actor " + id + " cannot go on: " + s.message());
     }
   }
   {
     std::unique_lock lock(registry_mu_);
     if (!actors_.try_emplace(id, actor).second) {
-      live_actors_.fetch_sub(1);
+      ReleaseSlot(root);
       return Status::Error("actor " + id + " already exists");
     }
   }
@@ -190,6 +209,39 @@ Result<std::string> ActorSystem::SpawnActor(Manifest manifest, Permissions permi
     actor->Start(engine_, std::move(state), call_init, std::nullopt);
   }
   return id;
+}
+
+Status ActorSystem::TakeSlot(const std::string& root, bool spawned_by_actor, bool restart) {
+  std::lock_guard lock(slots_mu_);
+  size_t& in_tree = tree_actors_[root];
+  if (!restart) {
+    size_t limit = spawned_by_actor ? max_actors_ - operator_reserve_ : max_actors_;
+    if (live_actors_ >= limit) {
+      if (in_tree == 0) tree_actors_.erase(root);
+      if (spawned_by_actor)
+        return Status::LimitExceeded("too many actors: " + std::to_string(live_actors_) + " are running, and the last " +
+                                     std::to_string(operator_reserve_) + " of " + std::to_string(max_actors_) +
+                                     " places are kept for actors started from outside");
+      return Status::LimitExceeded("too many actors: " + std::to_string(max_actors_) +
+                                   " are running (the limit follows vm.max_map_count; raise it with "
+                                   "`sysctl -w vm.max_map_count=262144` for more)");
+    }
+    if (options_.max_tree_actors && in_tree >= options_.max_tree_actors) {
+      return Status::LimitExceeded("too many actors in this supervision tree: top-level actor " + root + " and its "
+                                   "descendants are " + std::to_string(in_tree) + " (max_tree_actors " +
+                                   std::to_string(options_.max_tree_actors) + ")");
+    }
+  }
+  ++live_actors_;
+  ++in_tree;
+  return Status::Ok();
+}
+
+void ActorSystem::ReleaseSlot(const std::string& root) {
+  std::lock_guard lock(slots_mu_);
+  --live_actors_;
+  auto it = tree_actors_.find(root);
+  if (it != tree_actors_.end() && --it->second == 0) tree_actors_.erase(it);
 }
 
 Status ActorSystem::Stop(const std::string& id) {

@@ -68,6 +68,13 @@ struct SystemOptions {
   // Live actors at most; 0: derived from the kernel's vm.max_map_count (each actor needs
   // a few memory mappings, and a process that runs out of them cannot even allocate).
   size_t max_actors = 0;
+  // Actors started by other actors (supervisor.spawn) leave this many places of max_actors
+  // free, so that an operator can still start (and stop) actors when a tree has spawned
+  // all it could; 0: max_actors / 32, at least 16.
+  size_t operator_reserve = 0;
+  // Live actors in one supervision tree (a top-level actor and all its descendants) at
+  // most: a spawn bomb fills its own tree, not the process.
+  size_t max_tree_actors = 4096;
   ActorContext::LogSink log_sink;                                         // runtime.log lines
   std::function<void(const std::string& id, const Failure&)> on_failure;  // an actor failed
   std::function<void(const std::string& id, const std::string& reason)> on_finished;  // an actor stopped
@@ -290,8 +297,16 @@ class ActorSystem {
   std::unique_ptr<ContentStore> content_store_;
   std::filesystem::path temp_data_dir_;  // made for content_store_ when data_dir is empty
 
+  // Live actors (see SystemOptions::max_actors, operator_reserve, max_tree_actors).
+  // TakeSlot counts an actor of tree `root` in, or says why not; a restart (`restart`)
+  // takes back the place it had. ReleaseSlot counts it out.
+  Status TakeSlot(const std::string& root, bool spawned_by_actor, bool restart = false);
+  void ReleaseSlot(const std::string& root);
   size_t max_actors_ = 0;
-  std::atomic<size_t> live_actors_{0};
+  size_t operator_reserve_ = 0;
+  std::mutex slots_mu_;
+  size_t live_actors_ = 0;                                 // guarded by slots_mu_
+  std::unordered_map<std::string, size_t> tree_actors_;   // tree root -> live actors; guarded by slots_mu_
   std::atomic<bool> shutting_down_{false};  // no more spawns or restarts
   std::atomic<bool> shut_down_{false};      // no more scheduling
   std::unique_ptr<Scheduler> scheduler_;  // last: its workers stop first

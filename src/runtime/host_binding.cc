@@ -39,15 +39,24 @@ class Guard {
 
 }  // namespace
 
+uint64_t ArgsBytes(const std::vector<Value>& args) { return ordered_json::to_cbor(ValuesToJson(args)).size(); }
+
 Status DefineActorFunction(Engine& engine, const std::string& interface, const std::string& function,
-                           const std::string& signature, ActorFunction fn, ResultSummary summary) {
+                           const std::string& signature, ActorFunction fn, ResultSummary summary,
+                           ArgsCheck check) {
   Guard guard(interface, function, signature);
   return engine.DefineFunction(
       interface, function, signature,
-      [fn = std::move(fn), summary = std::move(summary), guard](void* host_data,
-                                                                std::vector<Value>& args) -> Result<std::optional<Value>> {
+      [fn = std::move(fn), summary = std::move(summary), check = std::move(check), guard](
+          void* host_data, std::vector<Value>& args) -> Result<std::optional<Value>> {
         ActorContext& actor = *static_cast<ActorContext*>(host_data);
         if (auto denied = guard.Check(actor, args)) return std::move(*denied);
+        if (check) {
+          if (Status s = check(actor, args); !s.ok()) {
+            actor.Record(guard.event_type(), {{"args_bytes", ArgsBytes(args)}, {"error", s.message()}});
+            return s;
+          }
+        }
         ordered_json data = {{"args", ValuesToJson(args)}};
         actor.TakeDenial();
         auto result = fn(actor, args);

@@ -20,8 +20,16 @@ using ActorFunction = std::function<Result<std::optional<Value>>(ActorContext& a
 // (get-chain returns the chain itself).
 using ResultSummary = std::function<ordered_json(const std::optional<Value>& result)>;
 
+// Checked before anything is recorded: when it fails, the call fails with its error and
+// the event holds the size of the arguments ("args_bytes") instead of the arguments, so
+// that a refused flood (a 16 MiB log line) does not reach the chain either.
+// The size of a call's arguments as an "args_bytes" event records it (their CBOR encoding).
+uint64_t ArgsBytes(const std::vector<Value>& args);
+using ArgsCheck = std::function<Status(ActorContext& actor, const std::vector<Value>& args)>;
+
 Status DefineActorFunction(Engine& engine, const std::string& interface, const std::string& function,
-                           const std::string& signature, ActorFunction fn, ResultSummary summary = nullptr);
+                           const std::string& signature, ActorFunction fn, ResultSummary summary = nullptr,
+                           ArgsCheck check = nullptr);
 
 // For host functions that record their own events (they need an event's hash before they
 // act, to hand it on as a cause).

@@ -8,6 +8,7 @@
 #include "engine/state_call.h"
 #include "manifest/manifest.h"
 #include "runtime/actor_context.h"
+#include "runtime/host_binding.h"
 #include "runtime/contract.h"
 #include "runtime/value_json.h"
 #include "runtime/value_type.h"
@@ -50,6 +51,13 @@ class Replayer {
   // The recording goes on at `at` with the actor revived after its process ended: the
   // turn in progress was cut off there.
   bool CutOff(uint64_t at) const { return at < rec_.size() && rec_[at].type == "theater/actor-resumed"; }
+  // The recording has, at `at`, a turn ended by the runtime rather than by the component:
+  // its deadline, a termination, or one of its limits.
+  bool RecordedInterruption(uint64_t at) const {
+    if (at >= rec_.size() || rec_[at].type != "wasm/error") return false;
+    std::string kind = Decode(rec_[at]).value("kind", "");
+    return kind == "deadline-exceeded" || kind == "terminated" || kind == "limit-exceeded";
+  }
 
   const std::vector<ChainEvent>& rec_;
   const ReplayOptions& options_;
@@ -153,7 +161,12 @@ Result<std::optional<Value>> Replayer::HostCall(const std::string& interface, co
   if (e.type != event_type) return stop("the component calls " + event_type + " where the recording has " + e.type);
   ordered_json data = Decode(e);
   ordered_json actual = ValuesToJson(args);
-  if (data["args"] != actual)
+  // A call refused before its arguments were recorded (ArgsCheck) kept only their size.
+  if (data.contains("args_bytes") && !data.contains("args")) {
+    if (data["args_bytes"] != ArgsBytes(args))
+      return stop("the component calls " + event_type + " with " + std::to_string(ArgsBytes(args)) +
+                  " bytes of arguments, the recording has " + data["args_bytes"].dump());
+  } else if (data["args"] != actual)
     return stop("the component calls " + event_type + " with " + ReadableJson(actual).dump() + ", the recording has " +
                 ReadableJson(data["args"]).dump());
   // get-chain's recorded result is a summary: the answer is the replayed chain itself.
@@ -219,21 +232,19 @@ void Replayer::ReplayCall(const ChainEvent& call) {
   // A turn cut off by the end of the process has no result in the recording; the state
   // stays the one from before it (the actor resumes from its last good state).
   if (CutOff(seq())) return;
+  // A call the recording shows ended by the runtime — by its deadline, from outside, or
+  // at one of its limits (log bytes, chain size) — was ended by the clock or by someone
+  // else: that is an input, recorded as it was.
+  if (RecordedInterruption(seq())) {
+    CopyRecorded();
+    return;
+  }
   if (out.ok()) {
     context_.set_state(out.value().state);
     context_.Record("wasm/result", {{"function", function},
                                     {"state", OptionalBytesToJson(out.value().state)},
                                     {"results", ValuesToJson(out.value().results)}});
     return;
-  }
-  // A call the recording shows interrupted (by its deadline, or from outside) was ended by
-  // the clock or by someone else: that is an input, recorded as it was.
-  if (seq() < rec_.size() && rec_[seq()].type == "wasm/error") {
-    std::string kind = Decode(rec_[seq()]).value("kind", "");
-    if (kind == "deadline-exceeded" || kind == "terminated") {
-      CopyRecorded();
-      return;
-    }
   }
   context_.Record("wasm/error", FailureToJson(out.failure()));
 }
@@ -274,6 +285,8 @@ ReplayReport Replayer::Run() {
                                            : std::nullopt);
       CopyRecorded();
       if (auto failure = Instantiate()) context_.Record("wasm/error", FailureToJson(*failure));
+    } else if (RecordedInterruption(seq())) {
+      CopyRecorded();  // a turn refused before it began (its wasm/call did not fit the chain)
     } else if (e.type == "theater/actor-stopped") {
       CopyRecorded();
       instance_.reset();

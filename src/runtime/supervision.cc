@@ -94,7 +94,7 @@ void ActorSystem::RestartNow(const std::shared_ptr<Actor>& actor, const std::str
 
 void ActorSystem::OnActorFinished(const std::shared_ptr<Actor>& actor, const FinishInfo& info) {
   const std::string& id = actor->id();
-  live_actors_.fetch_sub(1);
+  ReleaseSlot(actor->tree_root());
   // The children of a stopping supervisor stop with kParentStopping; in a shutdown they
   // were running all the same, and a restarted server brings them back.
   StopOrigin origin = shutting_down_ && info.origin == StopOrigin::kParentStopping ? StopOrigin::kShutdown : info.origin;
@@ -243,7 +243,7 @@ void ActorSystem::RunPlan(const std::shared_ptr<RestartPlan>& plan) {
       RemoveChild(plan->parent, actor->id());
       continue;
     }
-    live_actors_.fetch_add(1);
+    TakeSlot(actor->tree_root(), !actor->parent().empty(), /*restart=*/true);
     NotifyLifecycle(LifecycleEvent::Kind::kRestarted, *actor, StopOrigin::kRestart, plan->why);
     actor->Restart(engine_, plan->last_good_state, plan->why);
   }

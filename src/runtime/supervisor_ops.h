@@ -9,10 +9,10 @@
 
 namespace theater::supervision {
 
-// result<string, string>: the child's id. `manifest` is a path (relative to the parent's
-// manifest's folder), inline TOML, or a store:// reference. With `call_init` false the
-// child resumes with `state` instead of calling init.
-Value Spawn(ActorContext& parent, const std::string& manifest, std::optional<Bytes> state, bool call_init);
+// result<string, string>: the child's id. `manifest` was resolved from what the actor
+// gave (host/child_manifest.h). With `call_init` false the child resumes with `state`
+// instead of calling init.
+Value Spawn(ActorContext& parent, Manifest manifest, std::optional<Bytes> state, bool call_init);
 Value ListChildren(ActorContext& parent);                             // list<string>
 Value StopChild(ActorContext& parent, const std::string& child);     // result<_, string>
 Value RestartChild(ActorContext& parent, const std::string& child);  // result<_, string>

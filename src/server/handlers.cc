@@ -198,7 +198,7 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
       auto actor = system.FindActor(c.id);
       if (!actor) return finish(Error(error_kind::kActorNotFound, "no actor with id " + c.id));
       const Manifest& m = actor->manifest();
-      auto text = ReadFile(m.file);
+      auto text = ReadFile(m.file, kMaxManifestBytes);
       return finish(Response("ActorManifest", {{"id", c.id},
                                                {"path", m.file.string()},
                                                {"name", m.name},

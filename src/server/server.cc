@@ -4,11 +4,13 @@
 
 #include "common/ed25519.h"
 #include "common/files.h"
+#include "host/child_manifest.h"
 #include "host/host_interfaces.h"
 #include "runtime/actor_context.h"
 #include "runtime/chain_state.h"
 #include "server/channel_registry.h"
 #include "server/connection.h"
+#include "server/log_throttle.h"
 
 namespace theater::server {
 namespace {
@@ -47,6 +49,7 @@ struct Server::Impl {
   std::atomic<bool> stopping{false};
   std::string listen;
   uint16_t port = 0;
+  std::unique_ptr<LogThrottle> actor_log;  // what actors log, on its way to Log
 
   explicit Impl(size_t threads) : handlers(threads) {}
 };
@@ -66,8 +69,11 @@ Result<std::unique_ptr<Server>> Server::Create(ServerOptions options) {
 }
 
 void Server::Log(const std::string& line) {
-  if (options_.log) return options_.log(line);
-  std::fprintf(stderr, "theater server: %s\n", line.c_str());
+  // Escaped here, whatever the line carries (an actor's words in an error, a path): one
+  // call, one line of the log, no terminal escapes.
+  std::string safe = EscapeForLog(line);
+  if (options_.log) return options_.log(safe);
+  std::fprintf(stderr, "theater server: %s\n", safe.c_str());
 }
 
 Status Server::Start() {
@@ -102,8 +108,10 @@ Status Server::Start() {
     if (!key.ok()) return key.status();
     system_options.chain_store.signing_key = *key;
   }
-  if (!system_options.log_sink)
-    system_options.log_sink = [this](const std::string& id, const std::string& line) { Log("[" + id + "] " + line); };
+  if (!system_options.log_sink) {
+    impl_->actor_log = std::make_unique<LogThrottle>([this](const std::string& line) { Log(line); });
+    system_options.log_sink = [this](const std::string& id, const std::string& line) { impl_->actor_log->Line(id, line); };
+  }
   auto user_lifecycle = system_options.on_lifecycle;
   system_options.on_lifecycle = [this, user_lifecycle](const LifecycleEvent& e) {
     OnLifecycle(e);
@@ -165,14 +173,20 @@ void Server::Revive() {
       fail(state.error());
       continue;
     }
-    // A child spawned from a store:// manifest is brought back from the store.
+    // A child's manifest is read again through its (already revived) parent's reach, as
+    // at its spawn; one spawned from a store:// manifest is brought back from the store.
     auto manifest = [&]() -> Result<Manifest> {
-      if (!IsStoreReference(r.manifest)) return LoadManifest(r.manifest);
+      std::shared_ptr<Actor> parent = r.parent.empty() ? nullptr : system_->FindActor(r.parent);
+      if (!r.parent.empty() && !parent) return Status::Error("its parent " + r.parent + " is not running");
+      std::optional<host::ParentReach> reach;
+      if (parent) reach.emplace(parent->manifest(), parent->permissions());
+      const ManifestFiles* files = reach ? &*reach : nullptr;
+      if (!IsStoreReference(r.manifest)) return LoadManifest(r.manifest, files);
       auto store = system_->content_store();
       if (!store.ok()) return store.status();
       auto text = (*store)->Read(r.manifest);
       if (!text.ok()) return text.status();
-      return ParseManifest(ToString(*text), "/", r.manifest);
+      return ParseManifest(ToString(*text), reach ? reach->roots().front() : "/", r.manifest, files);
     }();
     if (!manifest.ok()) {
       fail(manifest.error());
