@@ -133,11 +133,11 @@ TEST_F(ActorSystemTest, ImportsMustBeGrantedAndProvided) {
 }
 
 TEST_F(ActorSystemTest, InstantiationFailureIsTheActors) {
-  std::string id = Spawn("bad-import.wat");
+  std::string id = Spawn("start-trap.wat", std::nullopt, {});
   ASSERT_TRUE(WaitStopped(id));
   auto info = system_->Info(id).value();
   EXPECT_EQ(info.status, ActorStatus::kFailed);
-  EXPECT_EQ(info.failure->kind, FailureKind::kTypeMismatch);
+  EXPECT_EQ(info.failure->kind, FailureKind::kTrap);
 }
 
 TEST_F(ActorSystemTest, InitInTheStateOnlyShape) {

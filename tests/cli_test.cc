@@ -237,13 +237,20 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, HostileCli,
                                            HostileCase{"memory-bomb", "out-of-memory"},
                                            HostileCase{"recursion", "stack-overflow"},
                                            HostileCase{"guest-error", "guest-error"},
-                                           HostileCase{"bad-signature", "type-mismatch", "--send x"},
-                                           HostileCase{"bad-import", "type-mismatch"}),
+                                           HostileCase{"bad-signature", "type-mismatch", "--send x"}),
                          [](const auto& info) {
                            std::string name = info.param.fixture;
                            std::replace(name.begin(), name.end(), '-', '_');
                            return name;
                          });
+
+TEST(Cli, AnImportOfTheWrongTypeIsRefusedBeforeTheActorStarts) {
+  TempDir home;
+  auto r = RunTheater("run " + Q(testing::Fixture("bad-import.toml")), home.path());
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("theater:simple/runtime#log"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("started"), std::string::npos) << r.out;
+}
 
 TEST(Cli, EndlessLoopWithoutFuelHitsTheDeadline) {
   TempDir home;

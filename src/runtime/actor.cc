@@ -413,6 +413,10 @@ void Actor::BeginTurn(Envelope envelope) {
     FinishTurn(Failure{FailureKind::kLimitExceeded, turn_->function, recorded.error(), {}});
     return;
   }
+  // A durable send is acknowledged once this event is written out, with the turn's
+  // other effects (if that fails, the ack is dropped and says so).
+  if (turn_->envelope.recorded)
+    context_.Defer([ack = std::move(turn_->envelope.recorded)] { ack->Tell(Status::Ok()); });
   ValueList args = StateCallArgs(context_.state(), std::move(target.params));
   auto started = instance_->StartCall(target.interface, target.function, args, target.signature);
   if (auto* failure = std::get_if<Failure>(&started)) {

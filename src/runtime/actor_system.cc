@@ -294,10 +294,12 @@ Result<MailboxSlot> ActorSystem::Reserve(const std::string& to, size_t message_b
   return MailboxSlot(std::move(actor));
 }
 
-Status ActorSystem::Send(const std::string& to, Bytes message) {
+Status ActorSystem::Send(const std::string& to, Bytes message, RecordedAck::Done recorded) {
   auto slot = Reserve(to, message.size());
   if (!slot.ok()) return slot.status();
-  slot->Commit(Envelope{Envelope::Kind::kSend, std::move(message), "", std::nullopt});
+  Envelope envelope{Envelope::Kind::kSend, std::move(message), "", std::nullopt};
+  if (recorded) envelope.recorded = std::make_shared<RecordedAck>(std::move(recorded));
+  slot->Commit(std::move(envelope));
   return Status::Ok();
 }
 

@@ -142,7 +142,11 @@ class ActorSystem {
                              std::vector<ChainEvent> events, std::optional<Bytes> state, std::string reason);
 
   // --- Messages from outside the system --------------------------------------------------
-  Status Send(const std::string& to, Bytes message);
+  // A one-way message: ok once it is in the actor's mailbox. With `recorded`, that is
+  // called later (on any thread) once the message is durably in the actor's chain (its
+  // handle-send turn's "wasm/call" event is written out), or with why it never will be;
+  // not called when Send itself returns an error.
+  Status Send(const std::string& to, Bytes message, RecordedAck::Done recorded = nullptr);
   // The response, or why there is none (timeout, refused, stopped...). A parked request is
   // answered when the actor responds to it, within the timeout.
   std::future<RequestResult> Request(const std::string& to, Bytes message,

@@ -1,12 +1,15 @@
 // What travels through a mailbox: one message for one turn of the receiving actor.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "common/bytes.h"
 #include "common/sha256.h"
+#include "common/status.h"
 #include "runtime/export_call.h"
 #include "runtime/value_json.h"
 
@@ -18,6 +21,25 @@ struct Cause {
   std::string actor_id;
   Hash event{};
   ordered_json ToJson() const { return {{"actor", actor_id}, {"event", ToHex(event)}}; }
+};
+
+// Whoever waits to hear that a message is recorded in its receiver's chain (a durable
+// send): told once the turn's "wasm/call" event, which carries the message, has been
+// written out — or why not, when the message is dropped first (a full disk, the actor
+// stopped with it still in its mailbox). The destructor makes sure nobody waits forever.
+class RecordedAck {
+ public:
+  using Done = std::function<void(Status)>;
+  explicit RecordedAck(Done done) : done_(std::move(done)) {}
+  RecordedAck(const RecordedAck&) = delete;
+  RecordedAck& operator=(const RecordedAck&) = delete;
+  ~RecordedAck() { Tell(Status::Error("the message was dropped before it was recorded")); }
+  void Tell(Status s) {
+    if (auto done = std::exchange(done_, nullptr)) done(std::move(s));
+  }
+
+ private:
+  Done done_;
 };
 
 struct Envelope {
@@ -33,6 +55,7 @@ struct Envelope {
   std::string error_type;   // kChildError: the wit-error-type case
   bool has_payload = true;  // kChildExit: whether exit data was given
   std::shared_ptr<ExportCall> export_call;  // kExport
+  std::shared_ptr<RecordedAck> recorded;    // kSend: a durable send waits for its record
 };
 
 }  // namespace theater

@@ -7,7 +7,8 @@
 //   "transcript" -> the state    "fail" -> returns err (the actor fails)
 //   "spin" -> loops until stopped from outside    "big ID N" -> sends N bytes to ID
 //   "trap", "oom", "recurse" -> fail that way    "shutdown TEXT" -> runtime.shutdown(TEXT)
-//   "set TEXT" -> the state becomes TEXT
+//   "set TEXT" -> the state becomes TEXT    "grow N" -> N bytes are added to the state
+//   "log N K" -> logs K lines of N bytes    "say TEXT" -> logs TEXT as it is
 // Sends, channel opens ("reject" refuses, "welcome" answers with a message), channel
 // messages and closes are appended to the transcript.
 #include <stdio.h>
@@ -158,6 +159,28 @@ bool exports_theater_simple_message_server_client_handle_request(
     ret->f0.val.ptr = (uint8_t *)text_state;
     ret->f0.val.len = n;
     out = text("ok");
+  } else if (strcmp(cmd, "grow") == 0) {
+    size_t add = (size_t)atol(arg1), old = ret->f0.is_some ? ret->f0.val.len : 0;
+    uint8_t *grown = malloc(old + add + 1);
+    if (old) memcpy(grown, ret->f0.val.ptr, old);
+    memset(grown + old, 'g', add);
+    message_actor_option_list_u8_free(&ret->f0);
+    ret->f0.is_some = true;
+    ret->f0.val.ptr = grown;
+    ret->f0.val.len = old + add;
+    out = text("grown");
+  } else if (strcmp(cmd, "log") == 0) {
+    size_t n = (size_t)atol(arg1), k = (size_t)atol(arg2);
+    message_actor_string_t line = {malloc(n ? n : 1), n};
+    memset(line.ptr, 'x', n);
+    for (size_t i = 0; i < k; ++i) theater_simple_runtime_log(&line);
+    free(line.ptr);
+    out = text("logged");
+  } else if (strcmp(cmd, "say") == 0) {
+    // The request's text after "say ", bytes as they are (line breaks, escapes).
+    message_actor_string_t line = {params->f1.ptr + 4, params->f1.len > 4 ? params->f1.len - 4 : 0};
+    theater_simple_runtime_log(&line);
+    out = text("said");
   } else if (strcmp(cmd, "trap") == 0) {
     __builtin_trap();
   } else if (strcmp(cmd, "oom") == 0) {
