@@ -137,7 +137,7 @@ TEST_F(ActorSystemTest, InstantiationFailureIsTheActors) {
   ASSERT_TRUE(WaitStopped(id));
   auto info = system_->Info(id).value();
   EXPECT_EQ(info.status, ActorStatus::kFailed);
-  EXPECT_EQ(info.failure->kind, FailureKind::kTrap);
+  EXPECT_EQ(info.failure->kind, FailureKind::kInstantiation);
 }
 
 TEST_F(ActorSystemTest, InitInTheStateOnlyShape) {

@@ -26,10 +26,10 @@ class HostileTest : public SystemTest, public ::testing::WithParamInterface<Host
     SystemTest::SetUp();
     // Children get a small fuel budget so that an endless loop ends quickly.
     testing::WriteText(dir_ / "child.toml", "name = \"child\"\nversion = \"1\"\ncomponent = \"" +
-                                                Guest("messenger.wasm").string() +
+                                                testing::LocalGuest(dir_.path(), "messenger.wasm").string() +
                                                 "\"\n[limits]\nfuel_per_call = 50000000\nmax_memory_bytes = 16777216\n"
                                                 "[[handler]]\ntype = \"runtime\"\n[[handler]]\ntype = \"message-server\"\n");
-    testing::WriteText(dir_ / "boss.toml", "name = \"boss\"\nversion = \"1\"\ncomponent = \"" + Guest("boss.wasm").string() +
+    testing::WriteText(dir_ / "boss.toml", "name = \"boss\"\nversion = \"1\"\ncomponent = \"" + testing::LocalGuest(dir_.path(), "boss.wasm").string() +
                                                "\"\n[[handler]]\ntype = \"runtime\"\n[[handler]]\ntype = \"message-server\"\n"
                                                "[[handler]]\ntype = \"supervisor\"\nmax_restarts = 20\nbackoff_initial_ms = 0\n"
                                                "max_children = 20\n");

@@ -103,7 +103,7 @@ class ReviveTest : public SystemTest {
 
   std::filesystem::path WriteBoss() {
     testing::WriteText(dir_ / "child.toml", "name = \"child\"\nversion = \"1\"\ncomponent = \"" +
-                                                Guest("messenger.wasm").string() +
+                                                testing::LocalGuest(dir_.path(), "messenger.wasm").string() +
                                                 "\"\n[[handler]]\ntype = \"runtime\"\n[[handler]]\ntype = \"message-server\"\n");
     testing::WriteText(dir_ / "boss.toml", "name = \"boss\"\nversion = \"1\"\ncomponent = \"" +
                                                Guest("boss.wasm").string() +

@@ -27,9 +27,9 @@ class SupervisionTest : public SystemTest {
   std::filesystem::path WriteBoss(const std::string& settings, const std::string& extra = "",
                                   const std::string& name = "boss.toml") {
     testing::WriteText(dir_ / "child.toml", "name = \"child\"\nversion = \"1\"\ncomponent = \"" +
-                                                Guest("messenger.wasm").string() +
+                                                testing::LocalGuest(dir_.path(), "messenger.wasm").string() +
                                                 "\"\n[[handler]]\ntype = \"runtime\"\n[[handler]]\ntype = \"message-server\"\n");
-    testing::WriteText(dir_ / name, "name = \"boss\"\nversion = \"1\"\ncomponent = \"" + Guest("boss.wasm").string() +
+    testing::WriteText(dir_ / name, "name = \"boss\"\nversion = \"1\"\ncomponent = \"" + testing::LocalGuest(dir_.path(), "boss.wasm").string() +
                                         "\"\n" + extra + "\n[[handler]]\ntype = \"runtime\"\n[[handler]]\ntype = \"message-server\"\n"
                                         "[[handler]]\ntype = \"supervisor\"\n" + settings + "\n");
     return dir_ / name;
@@ -103,7 +103,8 @@ TEST_F(SupervisionTest, ChildStateAndEventsAsTheRuntimeHasThem) {
 
 TEST_F(SupervisionTest, SpawnFromInlineTomlAndResumeWithAState) {
   std::string boss = SpawnBoss("");
-  std::string inline_toml = "name = \"inline\"\nversion = \"1\"\ncomponent = \"" + Guest("messenger.wasm").string() +
+  std::string inline_toml = "name = \"inline\"\nversion = \"1\"\ncomponent = \"" +
+                            testing::LocalGuest(dir_.path(), "messenger.wasm").string() +
                             "\"\n[[handler]]\ntype = \"runtime\"\n[[handler]]\ntype = \"message-server\"\n";
   std::string answer = Ask(boss, "spawn-inline " + inline_toml);
   ASSERT_EQ(answer.rfind("ok: ", 0), 0u) << answer;
@@ -293,7 +294,7 @@ TEST_F(SupervisionTest, StoppingAParentStopsItsChildrenFirstDeepestFirst) {
 
 TEST_F(SupervisionTest, AChildNeverGetsACapabilityItsParentLacks) {
   // A parent without message-server spawning a child that asks for it.
-  testing::WriteText(dir_ / "lean.toml", "name = \"lean\"\nversion = \"1\"\ncomponent = \"" + Guest("boss.wasm").string() +
+  testing::WriteText(dir_ / "lean.toml", "name = \"lean\"\nversion = \"1\"\ncomponent = \"" + testing::LocalGuest(dir_.path(), "boss.wasm").string() +
                                              "\"\n[[handler]]\ntype = \"message-server\"\n[[handler]]\ntype = \"supervisor\"\n");
   std::string boss = SpawnBoss("");
   std::string lean = SpawnChild(boss, "lean.toml");

@@ -39,6 +39,15 @@ inline std::filesystem::path Fixture(const std::string& name) { return std::file
 inline std::filesystem::path Guest(const std::string& name) { return std::filesystem::path(THEATER_GUESTS) / name; }
 inline std::filesystem::path Example(const std::string& name) { return std::filesystem::path(THEATER_EXAMPLES) / name; }
 
+// A copy of the test actor `name` in `dir` (made on first use): a supervisor's children
+// may name only files in its own manifest's folder (host/child_manifest.h).
+inline std::filesystem::path LocalGuest(const std::filesystem::path& dir, const std::string& name) {
+  std::filesystem::path local = dir / name;
+  std::error_code ec;
+  if (!std::filesystem::exists(local)) std::filesystem::copy_file(Guest(name), local, ec);
+  return local;
+}
+
 inline std::string ToStr(const Bytes& b) { return std::string(b.begin(), b.end()); }
 
 inline void WriteText(const std::filesystem::path& path, const std::string& text) {

@@ -65,9 +65,10 @@ Result<std::unique_ptr<ActorSystem>> ActorSystem::Create(std::shared_ptr<Engine>
                                   : std::max<size_t>(16, system->max_actors_ / 32);
   system->operator_reserve_ = std::min(system->operator_reserve_, system->max_actors_ / 2);
   size_t workers = system->options_.workers ? system->options_.workers : std::thread::hardware_concurrency();
-  Engine* engine = system->engine_.get();
+  Engine* preempted = system->engine_.get();
   system->scheduler_ = std::make_unique<Scheduler>(
-      workers, [](const std::shared_ptr<Actor>& actor) { return actor->RunSlice(); }, [engine] { engine->Preempt(); });
+      workers, [](const std::shared_ptr<Actor>& actor) { return actor->RunSlice(); },
+      [preempted] { preempted->Preempt(); });
   return system;
 }
 

@@ -66,16 +66,18 @@ void Scheduler::Work(std::stop_token stop) {
       --sleeping_;
     }
     if (stop.stop_requested()) return;
-    // Ready actors first, unless the oldest busy one has waited long enough.
-    bool from_busy = ready_.empty() || (!busy_.empty() && Clock::now() - busy_.front().since >= kBusyMaxWait);
+    // Ready actors first, but never more than kReadyPerBusy in a row while busy ones wait.
+    bool from_busy = ready_.empty() || (!busy_.empty() && ready_streak_ >= kReadyPerBusy);
     std::shared_ptr<Actor> actor;
     if (from_busy) {
-      actor = std::move(busy_.front().actor);
+      actor = std::move(busy_.front());
       busy_.pop_front();
       ++running_busy_;
+      ready_streak_ = 0;
     } else {
       actor = std::move(ready_.front());
       ready_.pop_front();
+      if (!busy_.empty()) ++ready_streak_;
     }
     queued_.store(ready_.size() + busy_.size(), std::memory_order_release);
     ++running_;
@@ -85,7 +87,7 @@ void Scheduler::Work(std::stop_token stop) {
     --running_;
     if (from_busy) --running_busy_;
     if (end == SliceEnd::kYielded) {
-      busy_.push_back(Busy{std::move(actor), Clock::now()});
+      busy_.push_back(std::move(actor));
       Enqueued();
     } else if (end == SliceEnd::kReady) {
       ready_.push_back(std::move(actor));

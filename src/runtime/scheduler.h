@@ -7,8 +7,8 @@
 // the *ready* queue, which workers serve first. When a ready actor arrives while every
 // worker runs a busy one, the scheduler preempts them (the engine makes running calls
 // yield at once), so that 20 endless loops delay a neighbour's request by a slice of
-// microseconds, not by 20 time slices. A busy actor that has waited kBusyMaxWait is
-// served before ready ones: a flood of messages cannot starve it either.
+// microseconds, not by 20 time slices. After kReadyPerBusy ready actors in a row, a
+// busy one goes first: a flood of messages cannot starve the busy ones either.
 #pragma once
 
 #include <atomic>
@@ -37,7 +37,7 @@ class Scheduler {
   using Clock = std::chrono::steady_clock;
   // `run` runs one slice of an actor. `preempt` makes every running call yield soon.
   using RunSlice = std::function<SliceEnd(const std::shared_ptr<Actor>&)>;
-  static constexpr auto kBusyMaxWait = std::chrono::milliseconds(20);
+  static constexpr size_t kReadyPerBusy = 8;
 
   Scheduler(size_t workers, RunSlice run, std::function<void()> preempt = nullptr);
   ~Scheduler();  // stops the workers (after their current slice)
@@ -48,10 +48,6 @@ class Scheduler {
   size_t workers() const { return threads_.size(); }
 
  private:
-  struct Busy {
-    std::shared_ptr<Actor> actor;
-    Clock::time_point since;
-  };
   void Work(std::stop_token stop);
   bool Empty() const { return ready_.empty() && busy_.empty(); }  // mu_ held
   void Enqueued();                                                // mu_ held: after a queue grew
@@ -69,7 +65,8 @@ class Scheduler {
   std::condition_variable_any cv_;   // work arrived
   std::condition_variable idle_cv_;  // queues drained
   std::deque<std::shared_ptr<Actor>> ready_;
-  std::deque<Busy> busy_;
+  std::deque<std::shared_ptr<Actor>> busy_;
+  size_t ready_streak_ = 0;  // ready actors taken in a row while busy ones waited
   size_t running_ = 0;       // slices being run
   size_t running_busy_ = 0;  // of which taken from the busy queue
   Clock::time_point last_preempt_{};
