@@ -22,18 +22,18 @@ namespace stdfs = std::filesystem;
 
 nlohmann::json Data(const ChainEvent& e) { return nlohmann::json::from_cbor(e.data); }
 
-// A shell command that starts a background process in a session of its own (setsid), no
+// Shell commands that start a background process in a session of its own (setsid), no
 // longer in the command's process group, which writes its host pid to `pid_file` and
-// sleeps; stdio away, so that nothing waits for it.
+// sleeps (stdio away, so that nothing waits for it); then wait until it has written it.
 std::string EscapeTo(const std::string& pid_file) {
   return "setsid sh -c 'read p rest < /proc/self/stat; echo $p > " + pid_file +
-         "; exec sleep 300' < /dev/null > /dev/null 2>&1 &";
+         "; exec sleep 300' < /dev/null > /dev/null 2>&1 & while [ ! -s " + pid_file + " ]; do sleep 0.02; done;";
 }
 
 class HostileProcess : public SystemTest {
  protected:
   void TearDown() override {
-    for (pid_t pid : started_) ::kill(pid, SIGKILL);  // what escaped, before the fix
+    for (pid_t pid : escaped_) ::kill(pid, SIGKILL);  // found alive (before the fix): ours
     SystemTest::TearDown();
     host::ChildProcess::AllowNamespacesForTesting(true);
   }
@@ -52,7 +52,8 @@ class HostileProcess : public SystemTest {
 
   std::string SpawnProbe(const std::string& settings) {
     std::string text = "name = \"probe\"\nversion = \"1\"\ncomponent = \"" + Guest("fs-probe.wasm").string() +
-                       "\"\n[[handler]]\ntype = \"message-server\"\n[[handler]]\ntype = \"filesystem\"\n" + settings + "\n";
+                       "\"\n[[handler]]\ntype = \"message-server\"\n[[handler]]\ntype = \"environment\"\n"
+                       "[[handler]]\ntype = \"filesystem\"\n" + settings + "\n";
     auto m = ParseManifest(text, dir_.path(), "probe.toml");
     EXPECT_TRUE(m.ok()) << m.error();
     auto id = system_->Spawn(*m);
@@ -72,16 +73,17 @@ class HostileProcess : public SystemTest {
     WaitUntil([&] { return FileText(file).find('\n') != std::string::npos; }, std::chrono::seconds(10));
     std::string text = FileText(file);
     if (text.find('\n') == std::string::npos) return 0;
-    pid_t pid = std::stoi(text);
-    started_.push_back(pid);
-    return pid;
+    return std::stoi(text);
   }
 
-  static bool Gone(pid_t pid) {
-    return WaitUntil([&] { return ::kill(pid, 0) != 0; }, std::chrono::seconds(5));
+  // Waits until `pid` is gone; false (and it is killed at the end) if it is still there.
+  bool Gone(pid_t pid) {
+    if (WaitUntil([&] { return ::kill(pid, 0) != 0; }, std::chrono::seconds(5))) return true;
+    escaped_.push_back(pid);
+    return false;
   }
 
-  std::vector<pid_t> started_;
+  std::vector<pid_t> escaped_;
 };
 
 // Item 9: the loader's variables, asked for by the actor, allowed by the manifest or not.
