@@ -125,9 +125,10 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Start(const ChildSpec& spec)
     if (!fd.valid()) return fail_errno("dup", errno);
 
   SpawnSetup s;
-  for (int i = 0; i < 5; ++i) posix_spawn_file_actions_adddup2(&s.actions, fds[i].get(), i);
+  // The working directory first: `cwd_fd` may be one of the numbers the dup2s reuse.
   if (spec.cwd_fd >= 0) posix_spawn_file_actions_addfchdir_np(&s.actions, spec.cwd_fd);
   else if (spec.cwd) posix_spawn_file_actions_addchdir_np(&s.actions, spec.cwd->c_str());
+  for (int i = 0; i < 5; ++i) posix_spawn_file_actions_adddup2(&s.actions, fds[i].get(), i);
   // Nothing else of the host's (sockets, chain files) reaches the init or the program.
   posix_spawn_file_actions_addclosefrom_np(&s.actions, 5);
   // A process group of its own (a terminal's ^C does not reach it); signals the host

@@ -133,7 +133,7 @@ TEST_F(HostileProcess, LoaderVariablesNeverReachAProgram) {
 TEST_F(HostileProcess, SetsidChildEndsWithItsProcess) {
   std::string r = SpawnRunner();
   stdfs::path pid_file = dir_.path() / "escaped.pid";
-  ASSERT_EQ(Ask(r, "spawn|line|0|sh|-c|" + EscapeTo(pid_file.string()) + " echo started"), "1");
+  ASSERT_EQ(Ask(r, "env||sh|-c|" + EscapeTo(pid_file.string()) + " echo started"), "1");
   pid_t pid = EscapedPid(pid_file);
   ASSERT_GT(pid, 1);
   WaitLog(r, "exit 1 0\n");
@@ -144,7 +144,7 @@ TEST_F(HostileProcess, SetsidChildEndsWithItsProcess) {
 TEST_F(HostileProcess, SetsidChildEndsWhenTheActorStops) {
   std::string r = SpawnRunner();
   stdfs::path pid_file = dir_.path() / "escaped.pid";
-  ASSERT_EQ(Ask(r, "spawn|line|0|sh|-c|" + EscapeTo(pid_file.string()) + " exec sleep 300"), "1");
+  ASSERT_EQ(Ask(r, "env||sh|-c|" + EscapeTo(pid_file.string()) + " exec sleep 300"), "1");
   pid_t pid = EscapedPid(pid_file);
   ASSERT_GT(pid, 1);
   EXPECT_EQ(::kill(pid, 0), 0);
@@ -172,12 +172,12 @@ TEST_F(HostileProcess, SubreaperFallbackEndsSetsidChildren) {
   host::ChildProcess::AllowNamespacesForTesting(false);
   std::string r = SpawnRunner();
   stdfs::path ended = dir_.path() / "ended.pid", stopped = dir_.path() / "stopped.pid";
-  ASSERT_EQ(Ask(r, "spawn|line|0|sh|-c|" + EscapeTo(ended.string()) + " echo started"), "1");
+  ASSERT_EQ(Ask(r, "env||sh|-c|" + EscapeTo(ended.string()) + " echo started"), "1");
   pid_t first = EscapedPid(ended);
   ASSERT_GT(first, 1);
   WaitLog(r, "exit 1 0\n");
   EXPECT_TRUE(Gone(first)) << "process " << first << " outlived its command";
-  ASSERT_EQ(Ask(r, "spawn|line|0|sh|-c|" + EscapeTo(stopped.string()) + " exec sleep 300"), "2");
+  ASSERT_EQ(Ask(r, "env||sh|-c|" + EscapeTo(stopped.string()) + " exec sleep 300"), "2");
   pid_t second = EscapedPid(stopped);
   ASSERT_GT(second, 1);
   ASSERT_TRUE(system_->Stop(r).ok());
