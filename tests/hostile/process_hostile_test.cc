@@ -123,6 +123,9 @@ TEST_F(HostileProcess, LoaderVariablesNeverReachAProgram) {
   EXPECT_EQ(Ask(lax, "env|BASH_ENV=/tmp/x|sh|-c|true"),
             "err: environment variable `BASH_ENV` is never passed to processes: it makes shells run code or parse "
             "commands differently");
+  EXPECT_NE(Ask(lax, "env|MALLOC_PERTURB_=1|echo|hi").find("`MALLOC_PERTURB_` is never passed"), std::string::npos);
+  EXPECT_EQ(Ask(lax, "env|BASH_FUNC_x%%=() { echo pwned|sh|-c|true"),
+            "err: environment variable `BASH_FUNC_x%%` has a bad name (letters, digits and _ only) or a NUL byte");
   // What the manifest allows (and only that) still gets through.
   ASSERT_EQ(Ask(lax, "env|GREETING=hi there|sh|-c|echo \"$GREETING\""), "1");
   WaitLog(lax, "out 1 [hi there]\n");
