@@ -403,7 +403,9 @@ TEST_F(FilesystemTest, ARunningCommandHoldsNoWorker) {
 
 TEST_F(FilesystemTest, TerminatingTheActorKillsItsCommand) {
   std::string probe = SpawnProbe("path = \"root\"\nallowed_commands = [\"sh\"]\ncommand_timeout_ms = 60000");
-  auto running = system_->Request(probe, ToBytes("exec . sh -c echo%20$$%20>%20pid;%20exec%20sleep%2030"));
+  // The host's pid: in the command's PID namespace `$$` is the namespace's.
+  auto running = system_->Request(
+      probe, ToBytes("exec . sh -c read%20p%20rest%20<%20/proc/self/stat;%20echo%20$p%20>%20pid;%20exec%20sleep%2030"));
   ASSERT_TRUE(testing::WaitUntil([&] { return FileText(root() / "pid").find('\n') != std::string::npos; }));
   pid_t pid = std::stoi(FileText(root() / "pid"));
   EXPECT_EQ(::kill(pid, 0), 0);

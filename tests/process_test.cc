@@ -21,7 +21,7 @@ class ProcessTest : public SystemTest {
   std::string SpawnRunner(const std::string& settings = "") {
     std::string text = "name = \"runner\"\nversion = \"1\"\ncomponent = \"" + Guest("runner.wasm").string() +
                        "\"\n[[handler]]\ntype = \"message-server\"\n[[handler]]\ntype = \"process\"\n"
-                       "allowed_programs = [\"sh\", \"cat\", \"echo\"]\n" +
+                       "allowed_programs = [\"sh\", \"cat\", \"echo\"]\nallowed_env = [\"GREETING\"]\n" +
                        settings + "\n";
     auto m = ParseManifest(text, THEATER_FIXTURES, "runner.toml");
     EXPECT_TRUE(m.ok()) << m.error();
@@ -154,7 +154,8 @@ TEST_F(ProcessTest, ExecutionTimeoutKills) {
 
 TEST_F(ProcessTest, ChildrenAreKilledWhenTheActorStops) {
   std::string r = SpawnRunner();
-  ASSERT_EQ(Ask(r, "spawn|line|0|sh|-c|echo $$; sleep 30"), "1");
+  // The host's pid: in its PID namespace `$$` is the namespace's.
+  ASSERT_EQ(Ask(r, "spawn|line|0|sh|-c|read p rest < /proc/self/stat; echo $p; sleep 30"), "1");
   std::string log = WaitLog(r, "]\n");
   pid_t pid = std::stoi(log.substr(log.find('[') + 1));
   ASSERT_GT(pid, 1);

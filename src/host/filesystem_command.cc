@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -16,6 +15,7 @@
 #include <system_error>
 
 #include "common/bytes.h"
+#include "host/process_spawn.h"
 
 namespace theater::host::fs {
 namespace {
@@ -35,22 +35,8 @@ Value CommandSuccess(const std::string& out, const std::string& err, int32_t exi
 std::string Quoted(const std::string& command) { return "`" + command + "`"; }
 
 struct Spawned {
-  pid_t pid = -1;
+  std::unique_ptr<ChildProcess> child;
   UniqueFd out, err;  // the read ends of the child's stdout and stderr
-};
-
-// posix_spawn's attribute objects, destroyed on every path.
-struct SpawnSetup {
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  SpawnSetup() {
-    posix_spawn_file_actions_init(&actions);
-    posix_spawnattr_init(&attr);
-  }
-  ~SpawnSetup() {
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-  }
 };
 
 Result<Spawned> Spawn(const CommandSpec& spec) {
@@ -66,36 +52,20 @@ Result<Spawned> Spawn(const CommandSpec& spec) {
   if (!devnull.valid()) return fail("/dev/null", errno);
   for (int fd : {out_read.get(), err_read.get()}) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
 
-  SpawnSetup s;
-  posix_spawn_file_actions_adddup2(&s.actions, devnull.get(), 0);
-  posix_spawn_file_actions_adddup2(&s.actions, out_write.get(), 1);
-  posix_spawn_file_actions_adddup2(&s.actions, err_write.get(), 2);
+  ChildSpec child;
+  child.program = spec.program;
+  child.argv = spec.argv;
+  // PATH alone, with only its absolute entries: a relative one would be the actor's directory.
+  child.env = {"PATH=" + AbsolutePathEntries(spec.path_env)};
+  child.stdin_fd = devnull.get();
+  child.stdout_fd = out_write.get();
+  child.stderr_fd = err_write.get();
   // The confined directory, by descriptor: nothing can swap it for another between the
   // check and the exec.
-  posix_spawn_file_actions_addfchdir_np(&s.actions, spec.cwd.get());
-  // Nothing else of the host's (sockets, chain files) reaches the command.
-  posix_spawn_file_actions_addclosefrom_np(&s.actions, 3);
-  // Its own process group, so that it and whatever it starts can be killed together;
-  // signals the host ignores or blocks are back to normal for it.
-  posix_spawnattr_setflags(&s.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  posix_spawnattr_setpgroup(&s.attr, 0);
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&s.attr, &none);
-  sigemptyset(&defaults);
-  for (int sig : {SIGPIPE, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGCHLD, SIGXFSZ, SIGUSR1, SIGUSR2})
-    sigaddset(&defaults, sig);
-  posix_spawnattr_setsigdefault(&s.attr, &defaults);
-
-  std::vector<char*> argv;
-  for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  std::string path = "PATH=" + spec.path_env;
-  char* envp[] = {path.data(), nullptr};
-  pid_t pid;
-  int rc = ::posix_spawn(&pid, spec.program.c_str(), &s.actions, &s.attr, argv.data(), envp);
-  if (rc != 0) return fail(spec.program, rc);
-  return Spawned{pid, std::move(out_read), std::move(err_read)};
+  child.cwd_fd = spec.cwd.get();
+  auto started = ChildProcess::Start(child);
+  if (!started.ok()) return started.status();
+  return Spawned{std::move(*started), std::move(out_read), std::move(err_read)};
 }
 
 // Reads once from `fd` into `into` (the caller checks the cap between reads); false at
@@ -116,9 +86,10 @@ bool Drain(int fd, std::string& into) {
 // Runs the spawned command to its end (or the timeout, the output cap, a cancel) and
 // returns its command-result; nullopt when cancelled.
 std::optional<Value> Supervise(const CommandSpec& spec, Spawned& child, int cancel_fd) {
-  // A pidfd tells when the command exits without reaping it: until it is reaped, its
-  // process group id cannot be reused, so killing the group never hits a stranger.
-  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, child.pid, 0)));
+  // A pidfd tells when the command's init exits (the command ended and nothing it started
+  // is left) without reaping it.
+  pid_t pid = child.child->pid();
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   auto deadline = Clock::now() + std::chrono::milliseconds(spec.timeout_ms);
   std::string out, err, failure;
   bool out_open = true, err_open = true, exited = false, cancelled = false;
@@ -152,39 +123,22 @@ std::optional<Value> Supervise(const CommandSpec& spec, Spawned& child, int canc
       if (fds[3].revents) exited = true;
     } else {
       siginfo_t info{};
-      exited = ::waitid(P_PID, child.pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == child.pid;
+      exited = ::waitid(P_PID, pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
     }
   }
-  // Whatever is left of the group goes: the command when it was stopped, and background
-  // processes it left behind when it ended.
-  ::kill(-child.pid, SIGKILL);
-  int status = 0;
-  while (::waitpid(child.pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  // Stopped (timeout, output cap, cancel): the command and everything it started go. Ended
+  // by itself: its init has already ended what it left behind.
+  if (!exited) child.child->EndAll();
+  int32_t code = child.child->Wait().value_or(-1);
   if (cancelled) return std::nullopt;
   if (!failure.empty()) return CommandError(failure);
-  int32_t code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return CommandSuccess(out, err, code);
 }
 
 }  // namespace
 
 std::optional<std::string> FindOnPath(const std::string& command, const std::string& path_env) {
-  size_t start = 0;
-  while (start <= path_env.size()) {
-    size_t end = path_env.find(':', start);
-    if (end == std::string::npos) end = path_env.size();
-    std::string dir = path_env.substr(start, end - start);
-    start = end + 1;
-    // Only absolute entries: an empty or relative one would mean a directory the actor
-    // may control.
-    if (dir.empty() || dir.front() != '/') continue;
-    std::string candidate = dir + "/" + command;
-    struct stat st;
-    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(candidate.c_str(), X_OK) == 0)
-      return candidate;
-  }
-  return std::nullopt;
+  return host::FindOnPath(command, path_env);
 }
 
 CommandRunner::~CommandRunner() {

@@ -1,9 +1,10 @@
 // execute-command for theater:simple/filesystem: runs one allowed program (no shell) in a
-// confined directory, with a cleared environment (PATH only), stdin from /dev/null, a
-// timeout and a cap on each output stream, on a thread of its own so that no worker
-// waits for it. The program runs in its own process group, killed whole at the timeout,
-// past the output cap, when the command ends (no stray background processes), and when
-// the actor finishes.
+// confined directory, with a cleared environment (PATH only, its absolute entries), stdin
+// from /dev/null, a timeout and a cap on each output stream, on a thread of its own so
+// that no worker waits for it. The program runs under theater-init (process_spawn.h): it
+// and everything it started (also what called setsid) end at the timeout, past the output
+// cap, when the command ends (no stray background processes), and when the actor
+// finishes.
 #pragma once
 
 #include <atomic>

@@ -8,6 +8,8 @@
 #include <memory>
 #include <signal.h>
 
+#include "host/process_env.h"
+#include "host/process_spawn.h"
 #include "host/process_table.h"
 #include "runtime/actor_system.h"
 #include "runtime/host_binding.h"
@@ -20,6 +22,7 @@ constexpr uint64_t kDefaultMaxProcesses = 4;
 constexpr uint64_t kDefaultMaxOutputBuffer = 1024 * 1024;
 constexpr size_t kMaxArgs = 1024, kMaxEnv = 1024, kMaxArgBytes = 128 * 1024;
 constexpr size_t kMaxReadSize = 64 * 1024;
+constexpr char kDefaultPath[] = "/usr/local/bin:/usr/bin:/bin";
 constexpr char kOutputMode[] = "variant{raw, line-by-line, json, chunked}";
 
 using Args = std::vector<Value>;
@@ -81,7 +84,8 @@ Result<std::optional<Value>> Spawn(ActorContext& actor, Args& args) {
   auto list = [&](const char* key) {
     return settings && settings->contains(key) ? (*settings)[key].get<std::vector<std::string>>() : std::vector<std::string>{};
   };
-  std::vector<std::string> programs = list("allowed_programs"), paths = list("allowed_paths");
+  std::vector<std::string> programs = list("allowed_programs"), paths = list("allowed_paths"),
+                           env_allowed = list("allowed_env");
   uint64_t max_processes = settings ? settings->value("max_processes", kDefaultMaxProcesses) : kDefaultMaxProcesses;
   uint64_t max_output = settings ? settings->value("max_output_buffer", kDefaultMaxOutputBuffer) : kDefaultMaxOutputBuffer;
   const Value& config = args.at(0);
@@ -92,20 +96,33 @@ Result<std::optional<Value>> Spawn(ActorContext& actor, Args& args) {
     spec.args.push_back(a.as_string());
     bytes += a.as_string().size();
   }
+  std::vector<std::pair<std::string, std::string>> env;
   for (const auto& e : Field(config, "env").items()) {
-    spec.env.emplace_back(e.items()[0].as_string(), e.items()[1].as_string());
+    env.emplace_back(e.items()[0].as_string(), e.items()[1].as_string());
     bytes += e.items()[0].as_string().size() + e.items()[1].as_string().size();
   }
   auto refuse = [&](const std::string& why, bool denied = false) { return std::optional<Value>(Err(actor, why, denied)); };
   if (std::find(programs.begin(), programs.end(), spec.program) == programs.end())
     return refuse("program `" + spec.program + "` is not in allowed_programs", true);
-  if (spec.args.size() > kMaxArgs || spec.env.size() > kMaxEnv || bytes > kMaxArgBytes)
+  if (spec.args.size() > kMaxArgs || env.size() > kMaxEnv || bytes > kMaxArgBytes)
     return refuse("too many or too long arguments or environment variables");
   for (const auto& a : spec.args)
     if (HasNul(a)) return refuse("an argument contains a NUL byte");
-  for (const auto& [k, v] : spec.env)
-    if (k.empty() || k.find('=') != std::string::npos || HasNul(k) || HasNul(v))
-      return refuse("environment variable `" + k + "` has a bad name or a NUL byte");
+  // Only names the manifest allows, and never the loader's or the shells' (LD_PRELOAD...),
+  // whatever it says.
+  auto checked = CheckEnvironment(env, env_allowed, "allowed_env");
+  if (!checked.ok()) return refuse(checked.error(), true);
+  spec.env = std::move(*checked);
+  // Looked up in the host's PATH (absolute entries only), not in the one the actor gives.
+  if (spec.program.find('/') != std::string::npos) {
+    spec.path = spec.program;
+  } else {
+    const char* host_path = std::getenv("PATH");
+    std::string path_env = host_path && *host_path ? host_path : kDefaultPath;
+    auto found = FindOnPath(spec.program, path_env);
+    if (!found) return refuse("could not start `" + spec.program + "`: not found on PATH (" + path_env + ")");
+    spec.path = *found;
+  }
   const Value& cwd = Field(config, "cwd");
   if (cwd.has_payload()) {
     char resolved[PATH_MAX];

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -82,12 +81,6 @@ struct Fd {
   }
 };
 
-int32_t ExitCodeOf(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Process>> Process::Start(uint64_t id, ProcessSpec spec, ActorSystem* system, std::string actor_id) {
@@ -99,37 +92,20 @@ Result<std::unique_ptr<Process>> Process::Start(uint64_t id, ProcessSpec spec, A
   if (pipe2(err, O_CLOEXEC) != 0) return Status::Error(std::string("pipe: ") + strerror(errno));
   Fd err_r{err[0]}, err_w{err[1]};
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in_r.fd, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_w.fd, 1);
-  posix_spawn_file_actions_adddup2(&actions, err_w.fd, 2);
-  if (spec.cwd) posix_spawn_file_actions_addchdir_np(&actions, spec.cwd->c_str());
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  sigfillset(&defaults);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setpgroup(&attr, 0);  // its own group: a kill reaches its children too
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-
-  std::vector<std::string> env_text;
-  for (const auto& [k, v] : spec.env) env_text.push_back(k + "=" + v);
-  std::vector<char*> argv{const_cast<char*>(spec.program.c_str())}, envp;
-  for (auto& a : spec.args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  for (auto& e : env_text) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
+  ChildSpec child;
+  child.program = spec.path;
+  child.argv.push_back(spec.program);
+  child.argv.insert(child.argv.end(), spec.args.begin(), spec.args.end());
+  child.env = spec.env;
+  child.stdin_fd = in_r.fd;
+  child.stdout_fd = out_w.fd;
+  child.stderr_fd = err_w.fd;
+  child.cwd = spec.cwd;
+  auto started = ChildProcess::Start(child);
+  if (!started.ok()) return started.status();
 
   auto process = std::unique_ptr<Process>(new Process(id, std::move(spec), system, std::move(actor_id)));
-  // posix_spawnp looks the program up in the host's PATH (the child's environment is only
-  // what the actor gave).
-  int rc = posix_spawnp(&process->pid_, process->spec_.program.c_str(), &actions, &attr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) return Status::Error("could not start `" + process->spec_.program + "`: " + strerror(rc));
+  process->child_ = std::move(*started);
   process->start_ms_ = NowMs();
   fcntl(in_w.fd, F_SETFL, O_NONBLOCK);
   fcntl(out_r.fd, F_SETFL, O_NONBLOCK);
@@ -179,15 +155,17 @@ Result<uint32_t> Process::WriteStdin(const Bytes& data) {
 }
 
 Status Process::Signal(int signal) {
+  std::lock_guard lock(child_mu_);
   if (exited_.load()) return Status::Error("process " + std::to_string(id_) + " has exited");
-  if (kill(-pid_, signal) != 0) return Status::Error(std::string("kill: ") + strerror(errno));
-  return Status::Ok();
+  Status sent = child_->Signal(signal);
+  return sent.ok() ? sent : Status::Error("process " + std::to_string(id_) + ": " + sent.message());
 }
 
 void Process::Kill() {
   if (killed_) return;
   killed_ = true;
-  kill(-pid_, SIGKILL);
+  std::lock_guard lock(child_mu_);
+  child_->EndAll();
 }
 
 void Process::Deliver(const char* function, Bytes data) {
@@ -237,21 +215,20 @@ void Process::Run() {
       }
     }
     if (!exited) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      // The init exits once the program has and nothing it started is left: its pipes
+      // close with it.
+      std::lock_guard lock(child_mu_);
+      if (auto code = child_->TryReap()) {
         exited = true;
-        code_ = ExitCodeOf(status);
-        Kill();  // what it left running in its group goes too, so its pipes close
+        code_ = *code;
       }
     }
     if (stop_.load() || (deadline && std::chrono::steady_clock::now() >= *deadline)) Kill();
     if (exited && ((stdout_fd_ < 0 && stderr_fd_ < 0) || stop_.load())) break;
     if (killed_ && !exited) {
-      int status = 0;
-      if (waitpid(pid_, &status, 0) == pid_) {
-        exited = true;
-        code_ = ExitCodeOf(status);
-      }
+      std::lock_guard lock(child_mu_);
+      code_ = child_->Wait().value_or(128 + SIGKILL);
+      exited = true;
     }
   }
   for (int* fd : {&stdout_fd_, &stderr_fd_})

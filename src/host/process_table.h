@@ -1,8 +1,9 @@
 // The operating-system processes an actor started through theater:simple/process. Each runs
-// in its own process group, without a shell, with only the environment the actor gave it;
+// under theater-init (process_spawn.h: a PID namespace of its own where the kernel allows),
+// without a shell, with only the environment the actor gave it (checked: process_env.h);
 // one I/O thread per process reads its output, hands it to the actor's process-handlers
-// exports (through the actor's mailbox) and reports its exit. Destroying a Process kills
-// its whole group and reaps it.
+// exports (through the actor's mailbox) and reports its exit. Destroying a Process ends it
+// and everything it started, and reaps it.
 #pragma once
 
 #include <sys/types.h>
@@ -18,6 +19,7 @@
 
 #include "common/bytes.h"
 #include "common/status.h"
+#include "host/process_spawn.h"
 
 namespace theater {
 class ActorSystem;
@@ -28,10 +30,11 @@ namespace theater::host {
 enum class OutputMode { kRaw, kLines, kJson, kChunked };
 
 struct ProcessSpec {
-  std::string program;
+  std::string program;  // as the actor named it (argv[0])
+  std::string path;     // what is exec'd: `program` found on the host's PATH, or `program` itself
   std::vector<std::string> args;
   std::optional<std::string> cwd;
-  std::vector<std::pair<std::string, std::string>> env;
+  std::vector<std::string> env;  // "NAME=VALUE", checked against the manifest
   size_t read_size = 4096;   // buffer-size: the most read (and, raw, delivered) at once
   size_t chunk_size = 4096;  // chunked mode
   OutputMode stdout_mode = OutputMode::kRaw, stderr_mode = OutputMode::kRaw;
@@ -53,7 +56,6 @@ class Process {
   bool running() const { return !exited_.load(); }
   std::optional<int32_t> exit_code() const;
   uint64_t start_ms() const { return start_ms_; }
-  pid_t pid() const { return pid_; }
 
  private:
   Process(uint64_t id, ProcessSpec spec, ActorSystem* system, std::string actor_id)
@@ -66,12 +68,13 @@ class Process {
   ProcessSpec spec_;
   ActorSystem* system_;
   std::string actor_id_;
-  pid_t pid_ = -1;
+  std::mutex child_mu_;  // Signal (a worker) and the I/O thread both act on the child
+  std::unique_ptr<ChildProcess> child_;
   uint64_t start_ms_ = 0;
   int stdin_fd_ = -1, stdout_fd_ = -1, stderr_fd_ = -1;
   std::mutex stdin_mu_;
   std::atomic<bool> stop_{false};
-  bool killed_ = false;  // the I/O thread's: SIGKILL sent to the group
+  bool killed_ = false;  // the I/O thread's: everything was ended
   bool output_exceeded_ = false;  // the I/O thread's: killed for max_output_buffer, output dropped
   std::atomic<bool> exited_{false};
   std::atomic<int32_t> code_{0};

@@ -62,7 +62,8 @@ const std::map<std::string, std::map<std::string, SettingType>>& HandlerSettings
         {"tls_dir", SettingType::kString}}},
       {"process",
        {{"max_processes", SettingType::kInteger}, {"max_output_buffer", SettingType::kInteger},
-        {"allowed_programs", SettingType::kStringArray}, {"allowed_paths", SettingType::kStringArray}}},
+        {"allowed_programs", SettingType::kStringArray}, {"allowed_paths", SettingType::kStringArray},
+        {"allowed_env", SettingType::kStringArray}}},
   };
   return kSettings;
 }

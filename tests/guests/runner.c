@@ -2,6 +2,8 @@
 //   "spawn|MODE|TIMEOUT_MS|PROGRAM|ARG..." -> the process number or "err: why"
 //        MODE: raw, line, json, chunked (chunk size 4); TIMEOUT_MS 0 = none
 //   "cwd|DIR|PROGRAM|ARG..." -> like spawn (raw, no timeout) in DIR
+//   "env|NAME=VALUE;NAME=VALUE|PROGRAM|ARG..." -> like spawn (line, no timeout) with that
+//        environment instead of GREETING=hello
 //   "write|PID|TEXT" (empty TEXT closes stdin)   "status|PID" -> "running CODE START"
 //   "signal|PID|N"   "kill|PID"   "log" -> what the handlers heard, one line each:
 //   "out PID [DATA]", "err PID [DATA]", "exit PID CODE". The log is the actor's state.
@@ -66,6 +68,9 @@ bool exports_theater_simple_actor_init(theater_bytes_t *state, process_actor_tup
   return true;
 }
 
+// The environment of the next spawn: "GREETING=hello" unless a request gives another.
+static const char *spawn_env = "GREETING=hello";
+
 static char *spawn(char **f, int n, const char *cwd, int mode, uint64_t timeout) {
   theater_simple_process_process_config_t c;
   memset(&c, 0, sizeof c);
@@ -75,10 +80,24 @@ static char *spawn(char **f, int n, const char *cwd, int mode, uint64_t timeout)
   for (int i = 1; i < n; ++i) c.args.ptr[i - 1] = theater_str(f[i]);
   c.cwd.is_some = cwd != NULL;
   if (cwd) c.cwd.val = theater_str(cwd);
-  c.env.len = 1;
-  c.env.ptr = malloc(sizeof(process_actor_tuple2_string_string_t));
-  c.env.ptr[0].f0 = theater_str("GREETING");
-  c.env.ptr[0].f1 = theater_str("hello");
+  // "A=1;B=2" split in a copy: names and values borrowed from it until the call returns.
+  char *env = strdup(spawn_env);
+  size_t vars = 0;
+  for (char *p = env; *p; ++p) vars += *p == ';';
+  c.env.ptr = malloc(sizeof(process_actor_tuple2_string_string_t) * (vars + 1));
+  c.env.len = 0;
+  for (char *p = env; p && *p;) {
+    char *next = strchr(p, ';');
+    if (next) *next++ = 0;
+    char *eq = strchr(p, '=');
+    if (eq) {
+      *eq = 0;
+      c.env.ptr[c.env.len].f0 = theater_str(p);
+      c.env.ptr[c.env.len].f1 = theater_str(eq + 1);
+      ++c.env.len;
+    }
+    p = next;
+  }
   c.buffer_size = 4096;
   c.stdout_mode.tag = mode;
   c.stderr_mode.tag = mode;
@@ -91,6 +110,7 @@ static char *spawn(char **f, int n, const char *cwd, int mode, uint64_t timeout)
   bool ok = theater_simple_process_os_spawn(&c, &pid, &e);
   free(c.args.ptr);  // the strings are borrowed (theater_str)
   free(c.env.ptr);
+  free(env);
   if (!ok) return errtext(&e);
   char *out = malloc(32);
   snprintf(out, 32, "%llu", (unsigned long long)pid);
@@ -116,6 +136,10 @@ bool exports_theater_simple_message_server_client_handle_request(
   if (n >= 4 && strcmp(f[0], "spawn") == 0) {
     int mode = strcmp(f[1], "line") == 0 ? 1 : strcmp(f[1], "json") == 0 ? 2 : strcmp(f[1], "chunked") == 0 ? 3 : 0;
     out = spawn(f + 3, n - 3, NULL, mode, strtoull(f[2], NULL, 10));
+  } else if (n >= 3 && strcmp(f[0], "env") == 0) {
+    spawn_env = f[1];
+    out = spawn(f + 2, n - 2, NULL, 1, 0);
+    spawn_env = "GREETING=hello";
   } else if (n >= 3 && strcmp(f[0], "cwd") == 0) {
     out = spawn(f + 2, n - 2, f[1], 0, 0);
   } else if (n == 3 && strcmp(f[0], "write") == 0) {
