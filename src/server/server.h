@@ -34,6 +34,22 @@ struct ServerOptions {
   size_t max_frame_bytes = kDefaultMaxFrameBytes;
   size_t max_connections = 1024;
   size_t max_pending_commands = 64;       // per connection; reading pauses beyond
+  // Bytes of frames received but not yet run, per connection; reading pauses beyond (one
+  // frame may always arrive whole, so a frame up to max_frame_bytes still goes through).
+  size_t max_pending_bytes = 16u << 20;
+  // Before a connection authenticates (a server with a token), its frames may be at most
+  // this big and it may hold at most this many bytes: an Authenticate is a few dozen.
+  size_t max_unauthenticated_bytes = 64u << 10;
+  size_t max_json_depth = 64;  // a command nested deeper is refused while it is parsed
+  // With a token, the last slots of max_connections are kept for clients that authenticate.
+  size_t reserved_connections = 1;
+  // Timeouts (0: none). A frame must arrive whole within frame_timeout of its first byte;
+  // a connection with nothing to do (no frame arriving, no command queued or running, no
+  // subscription or channel) is closed after idle_timeout; with a token, a connection must
+  // authenticate within auth_timeout of connecting.
+  std::chrono::milliseconds frame_timeout{30'000};
+  std::chrono::milliseconds idle_timeout{300'000};
+  std::chrono::milliseconds auth_timeout{10'000};
   size_t stream_buffer_bytes = 4u << 20;  // per connection; subscription events beyond are dropped, and counted
   size_t max_buffer_bytes = 64u << 20;    // per connection; a client that lets more pile up is disconnected
   size_t handler_threads = 4;             // run commands (start, stop, events...) off the network thread
