@@ -17,6 +17,8 @@ struct ServeOptions {
   size_t max_frame = server::kDefaultMaxFrameBytes;
   size_t max_connections = 1024;
   uint64_t timeout_ms = 5000;
+  uint64_t idle_timeout_ms = 300'000;
+  uint64_t frame_timeout_ms = 30'000;
 };
 
 int Serve(const ServeOptions& o, const GlobalOptions& global) {
@@ -29,6 +31,8 @@ int Serve(const ServeOptions& o, const GlobalOptions& global) {
   options.fresh = o.fresh;
   options.max_frame_bytes = o.max_frame;
   options.max_connections = o.max_connections;
+  options.idle_timeout = std::chrono::milliseconds(o.idle_timeout_ms);
+  options.frame_timeout = std::chrono::milliseconds(o.frame_timeout_ms);
   options.system.workers = o.workers;
   options.system.chain_store.sync = o.sync;
   options.system.request_timeout = std::chrono::milliseconds(o.timeout_ms);
@@ -84,6 +88,13 @@ CLI::App* AddServerCommand(CLI::App& app, const GlobalOptions& global, int& exit
   cmd->add_option("--max-frame", o->max_frame, "Largest frame a client may send, in bytes")->capture_default_str();
   cmd->add_option("--max-connections", o->max_connections, "Clients at once; more are refused")->capture_default_str();
   cmd->add_option("--timeout", o->timeout_ms, "Default request timeout, in milliseconds")->capture_default_str();
+  cmd->add_option("--idle-timeout", o->idle_timeout_ms,
+                  "Close a connection that sends nothing and waits for nothing (no command, subscription\n"
+                  "or channel) for this long, in milliseconds; 0: never")
+      ->capture_default_str();
+  cmd->add_option("--frame-timeout", o->frame_timeout_ms,
+                  "A frame must arrive whole within this long of its first byte, in milliseconds; 0: no limit")
+      ->capture_default_str();
   cmd->footer(
       "Examples:\n"
       "  theater server                              # 127.0.0.1:9000, data in ~/.theater\n"

@@ -8,6 +8,7 @@
 #include "server/event_json.h"
 #include "server/frame.h"
 #include "server/handlers.h"
+#include "server/hangup_watcher.h"
 #include "runtime/value_json.h"
 #include "server/server.h"
 
@@ -20,18 +21,34 @@ bool SameToken(const std::string& a, const std::string& b) {
 
 constexpr const char* kHungUp = "client disconnected";
 
+// What a read asks for at least: a frame's buffer grows by what has arrived (doubling),
+// never by what its header announces.
+constexpr size_t kReadStep = 64u << 10;
+
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+std::string Ms(std::chrono::milliseconds ms) { return std::to_string(ms.count()) + " ms"; }
 
 }  // namespace
 
-Connection::Connection(Server& server, asio::ip::tcp::socket socket, asio::thread_pool& handlers, uint64_t number)
-    : server_(server), socket_(std::move(socket)), handlers_(handlers), number_(number) {
+Connection::Connection(Server& server, asio::ip::tcp::socket socket, asio::thread_pool& handlers, uint64_t number,
+                       bool probation)
+    : server_(server),
+      socket_(std::move(socket)),
+      handlers_(handlers),
+      number_(number),
+      probation_(probation),
+      watchdog_(socket_.get_executor()) {
   authenticated_ = server_.options().auth_token.empty();
 }
 
 Connection::~Connection() = default;
 
-void Connection::Start() { ReadHeader(); }
+void Connection::Start() {
+  connected_at_ = last_heard_ = Clock::now();
+  CheckTimeouts();
+  ReadMore();
+}
 
 bool Connection::closed() {
   std::lock_guard lock(out_mu_);
@@ -41,24 +58,44 @@ bool Connection::closed() {
 void Connection::Close(const std::string& why) {
   std::map<std::string, Subscription> subscriptions;
   std::map<std::string, std::string> channels;
+  std::string request;
   {
     std::lock_guard lock(out_mu_);
     if (closed_) return;
     closed_ = true;
     subscriptions.swap(subscriptions_);
     channels.swap(channels_);
+    request.swap(pending_request_);
     out_.clear();
     out_bytes_ = 0;
   }
+  // A closed connection no longer counts against max_connections, whatever still holds
+  // this object (a command's completion, a timer).
+  server_.Forget(number_);
   for (auto& [id, s] : subscriptions) server_.system().StopObserving(s.token);
   for (auto& [channel, endpoint] : channels) server_.channels().Drop(endpoint);
+  // The request the client waits for (one with no timeout could wait forever) ends now.
+  if (!request.empty()) server_.system().CancelRequest(request, "the client disconnected");
   // A client that hangs up between frames is the normal end; anything else is worth a line.
   if (why != kHungUp) server_.Log("connection " + std::to_string(number_) + " closed: " + why);
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
-    asio::error_code ignored;
-    self->socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    self->socket_.close(ignored);
-  });
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Release(); });
+}
+
+void Connection::Release() {
+  watchdog_.cancel();
+  if (reading_paused_) server_.hangups().Unwatch(socket_.native_handle());
+  reading_paused_ = false;
+  commands_.clear();
+  pending_bytes_ = 0;
+  body_ = std::string();
+  asio::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+void Connection::SetPendingRequest(const std::string& request_id) {
+  std::lock_guard lock(out_mu_);
+  pending_request_ = request_id;
 }
 
 void Connection::CloseAfterWrite(const std::string& why) {
@@ -72,52 +109,134 @@ void Connection::CloseAfterWrite(const std::string& why) {
 
 // --- Reading ------------------------------------------------------------------------------
 
-void Connection::ReadHeader() {
-  asio::async_read(socket_, asio::buffer(header_), [self = shared_from_this()](asio::error_code ec, size_t) {
-    if (ec) return self->Close(ec == asio::error::eof ? kHungUp : ec.message());
-    uint32_t length = DecodeFrameLength(self->header_.data());
-    size_t max = self->server_.options().max_frame_bytes;
-    if (length > max) {
-      std::string why = "frame of " + std::to_string(length) + " bytes is larger than the limit of " +
-                        std::to_string(max) + " bytes";
-      self->Send(ErrorResponse({error_kind::kFrameTooLarge, why}));
-      return self->CloseAfterWrite(why);
-    }
-    self->ReadBody(length);
-  });
+size_t Connection::FrameLimit() const {
+  const ServerOptions& o = server_.options();
+  return authenticated_ ? o.max_frame_bytes : std::min(o.max_frame_bytes, o.max_unauthenticated_bytes);
 }
 
-void Connection::ReadBody(uint32_t length) {
-  body_.resize(length);
-  asio::async_read(socket_, asio::buffer(body_), [self = shared_from_this()](asio::error_code ec, size_t) {
-    if (ec) return self->Close(ec == asio::error::eof ? "client disconnected in the middle of a frame" : ec.message());
-    self->OnFrame(std::move(self->body_));
-    self->body_.clear();
-    if (self->commands_.size() >= self->server_.options().max_pending_commands) {
-      self->reading_paused_ = true;  // RunNext reads on when there is room
-      return;
-    }
-    self->ReadHeader();
-  });
+size_t Connection::PendingLimit() const {
+  const ServerOptions& o = server_.options();
+  return authenticated_ ? o.max_pending_bytes : std::min(o.max_pending_bytes, o.max_unauthenticated_bytes);
 }
 
-void Connection::OnFrame(std::string body) {
-  commands_.push_back(std::move(body));
-  RunNext();
+bool Connection::MustPause() const {
+  if (commands_.empty()) return false;  // one frame may always arrive whole
+  return commands_.size() >= server_.options().max_pending_commands ||
+         pending_bytes_ + body_.capacity() >= PendingLimit();
+}
+
+void Connection::ReadMore() {
+  if (reading_ || closed()) return;
+  if (MustPause()) {
+    // RunNext reads on when there is room. Meanwhile a client that hangs up must still be
+    // seen, or everything it sent stays held.
+    if (!reading_paused_) {
+      reading_paused_ = true;
+      Status s = server_.hangups().Watch(socket_.native_handle(), number_);
+      if (!s.ok()) server_.Log("connection " + std::to_string(number_) + ": " + s.message());
+    }
+    return;
+  }
+  if (reading_paused_) {
+    reading_paused_ = false;
+    server_.hangups().Unwatch(socket_.native_handle());
+    if (in_frame_) frame_started_ = Clock::now();  // the pause was the server's doing, not the client's
+  }
+  asio::mutable_buffer buffer;
+  if (header_have_ < kFrameHeaderBytes) {
+    buffer = asio::buffer(header_.data() + header_have_, kFrameHeaderBytes - header_have_);
+  } else {
+    size_t step = std::min<size_t>(length_ - body_have_, std::max(kReadStep, body_have_));
+    body_.resize(body_have_ + step);
+    buffer = asio::buffer(body_.data() + body_have_, step);
+  }
+  reading_ = true;
+  socket_.async_read_some(buffer, [self = shared_from_this()](asio::error_code ec, size_t n) { self->OnRead(ec, n); });
+}
+
+void Connection::OnRead(asio::error_code ec, size_t n) {
+  reading_ = false;
+  if (ec == asio::error::operation_aborted || closed()) return;
+  if (ec) {
+    if (ec != asio::error::eof) return Close(ec.message());
+    return Close(in_frame_ ? "client disconnected in the middle of a frame" : kHungUp);
+  }
+  last_heard_ = Clock::now();
+  if (!in_frame_) {
+    in_frame_ = true;
+    frame_started_ = last_heard_;
+  }
+  if (header_have_ < kFrameHeaderBytes) {
+    header_have_ += n;
+    if (header_have_ < kFrameHeaderBytes) return ReadMore();
+    length_ = DecodeFrameLength(header_.data());
+    body_have_ = 0;
+    size_t limit = FrameLimit();
+    if (length_ > limit) {
+      std::string why = "frame of " + std::to_string(length_) + " bytes is larger than the limit of " +
+                        std::to_string(limit) + " bytes" + (authenticated_ ? "" : " before authenticating");
+      Send(ErrorResponse({error_kind::kFrameTooLarge, why}));
+      return CloseAfterWrite(why);  // the stream cannot be resynchronized: read no more
+    }
+  } else {
+    body_have_ += n;
+  }
+  if (body_have_ == length_) {
+    body_.resize(length_);
+    pending_bytes_ += body_.capacity();
+    commands_.push_back(std::move(body_));
+    body_ = std::string();
+    header_have_ = body_have_ = length_ = 0;
+    in_frame_ = false;
+    RunNext();
+  }
+  ReadMore();
+}
+
+// --- Timeouts ----------------------------------------------------------------------------------
+
+bool Connection::Idle() {
+  if (in_frame_ || running_command_ || !commands_.empty()) return false;
+  std::lock_guard lock(out_mu_);
+  return subscriptions_.empty() && channels_.empty() && out_bytes_ == 0;
+}
+
+// Runs at the earliest deadline that applies, or, when none does, after the shortest
+// timeout (a deadline that begins meanwhile is at least that far away).
+void Connection::CheckTimeouts() {
+  if (closed()) return;
+  const ServerOptions& o = server_.options();
+  auto now = Clock::now();
+  std::optional<Clock::time_point> next;
+  std::string why;
+  auto check = [&](std::chrono::milliseconds limit, Clock::time_point since, const std::string& what) {
+    if (limit.count() <= 0 || !why.empty()) return;
+    if (now - since >= limit) why = what + " within " + Ms(limit);
+    if (!next || since + limit < *next) next = since + limit;
+  };
+  if (!authenticated_) check(o.auth_timeout, connected_at_, "did not authenticate");
+  if (in_frame_ && !reading_paused_) check(o.frame_timeout, frame_started_, "a frame did not arrive whole");
+  if (Idle()) check(o.idle_timeout, last_heard_, "idle: nothing sent or waited for");
+  if (!why.empty()) return Close(why);
+  for (auto limit : {o.auth_timeout, o.frame_timeout, o.idle_timeout})
+    if (limit.count() > 0 && (!next || now + limit < *next)) next = now + limit;
+  if (!next) return;  // no timeouts at all
+  watchdog_.expires_at(*next);
+  watchdog_.async_wait([self = shared_from_this()](asio::error_code ec) {
+    if (!ec) self->CheckTimeouts();
+  });
 }
 
 // --- Running commands, one at a time -------------------------------------------------------
 
 void Connection::RunNext() {
   if (running_command_ || commands_.empty() || closed()) return;
+  pending_bytes_ -= commands_.front().capacity();
   std::string text = std::move(commands_.front());
   commands_.pop_front();
-  if (reading_paused_) {
-    reading_paused_ = false;
-    ReadHeader();
-  }
+  ReadMore();  // there may be room again
   running_command_ = true;
-  ParsedCommand parsed = ParseCommand(text);
+  ParsedCommand parsed = ParseCommand(text, server_.options().max_json_depth);
   if (!parsed.command) return Finish(ErrorResponse(parsed.error));
   Command& command = *parsed.command;
   if (command.kind == CommandKind::kAuthenticate) {
@@ -150,9 +269,14 @@ void Connection::RunNext() {
 }
 
 void Connection::Finish(std::optional<json> response) {
+  {
+    std::lock_guard lock(out_mu_);
+    pending_request_.clear();
+  }
   if (response) Send(*response);
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
     self->running_command_ = false;
+    self->last_heard_ = Clock::now();  // idle from the end of its last command
     self->RunNext();
   });
 }

@@ -20,6 +20,7 @@
 #include "common/status.h"
 #include "runtime/actor_system.h"
 #include "server/frame.h"
+#include "server/protocol.h"
 #include "storage/actor_records.h"
 
 namespace theater::server {
@@ -40,7 +41,7 @@ struct ServerOptions {
   // Before a connection authenticates (a server with a token), its frames may be at most
   // this big and it may hold at most this many bytes: an Authenticate is a few dozen.
   size_t max_unauthenticated_bytes = 64u << 10;
-  size_t max_json_depth = 64;  // a command nested deeper is refused while it is parsed
+  size_t max_json_depth = kDefaultMaxJsonDepth;  // a command nested deeper is refused while it is parsed
   // With a token, the last slots of max_connections are kept for clients that authenticate.
   size_t reserved_connections = 1;
   // Timeouts (0: none). A frame must arrive whole within frame_timeout of its first byte;
@@ -71,6 +72,7 @@ struct ServerStats {
 
 class Connection;
 class ChannelRegistry;
+class HangupWatcher;
 
 class Server {
  public:
@@ -95,12 +97,18 @@ class Server {
   asio::any_io_executor executor();
   void Log(const std::string& line);
 
+  // For connections. A closed connection stops counting against max_connections.
+  void Forget(uint64_t connection);
+  // Sees clients hang up on connections that have stopped reading (network thread).
+  HangupWatcher& hangups();
+
  private:
   struct Impl;
   explicit Server(ServerOptions options);
   Status Start();
   void Revive();
   void Accept();
+  std::shared_ptr<Connection> Admit(asio::ip::tcp::socket& socket);
   void OnLifecycle(const LifecycleEvent& event);
 
   ServerOptions options_;
