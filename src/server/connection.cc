@@ -1,6 +1,9 @@
 #include "server/connection.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/crypto.h>
+#include <sys/socket.h>
 
 #include <set>
 
@@ -45,6 +48,15 @@ Connection::Connection(Server& server, asio::ip::tcp::socket socket, asio::threa
 Connection::~Connection() = default;
 
 void Connection::Start() {
+  // A peer that vanishes without a word (its host gone, or a client whose FIN waits
+  // behind bytes this server is not taking while reading is paused) is found by TCP
+  // keepalive: probes after a minute of silence, every 10 s, given up after 3.
+  asio::error_code ignored;
+  socket_.set_option(asio::socket_base::keep_alive(true), ignored);
+  int fd = socket_.native_handle(), idle = 60, interval = 10, count = 3;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
   connected_at_ = last_heard_ = Clock::now();
   CheckTimeouts();
   ReadMore();

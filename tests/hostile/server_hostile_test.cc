@@ -57,6 +57,12 @@ class RawSocket {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
   }
+  // Hangs up at once, dropping whatever the kernel still holds to send (a reset).
+  void Abort() {
+    linger now{1, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &now, sizeof now);
+    Close();
+  }
 
   // All of `bytes`, blocking; false once the server has closed the connection.
   bool Send(std::string_view bytes) {
@@ -222,25 +228,38 @@ TEST_F(HostileServer, PipelinedFramesOfAClientThatHungUpAreBoundedAndFreed) {
   StartServer([](server::ServerOptions& o) { o.max_frame_bytes = 4u << 20; });
   auto control = Connect();
   std::string id = StartMessenger(*control);
+  std::string park = server::EncodeFrame(
+      json{{"RequestActorMessage", {{"id", id}, {"data", "park"}, {"timeout_ms", 0}}}}.dump());
   std::string frame = server::EncodeFrame(
       json{{"SendActorMessage", {{"id", id}, {"data", std::string((4u << 20) - 100, 'x')}}}}.dump());
   double before = RssMb();
 
   RawSocket attacker(server_->port());
-  ASSERT_TRUE(attacker.Send(server::EncodeFrame(
-      json{{"RequestActorMessage", {{"id", id}, {"data", "park"}, {"timeout_ms", 0}}}}.dump())));
+  ASSERT_TRUE(attacker.Send(park));
   const size_t frames = 48;  // ~192 MiB
   size_t sent = attacker.SendWhileTaken(frame, frames, std::chrono::milliseconds(1500));
   double held = RssMb() - before;
   EXPECT_LT(held, 80.0) << "pipelined frames took " << held << " MiB (" << sent / (1 << 20) << " MiB sent)";
   EXPECT_LT(sent, frame.size() * frames / 2) << "the server read every pipelined frame";
-
-  attacker.Close();
-  // The hang-up is seen though reading is paused: the connection and its bytes are gone.
+  // Bytes it sent are still on their way (the server does not take them): only a reset
+  // can tell the server now; a FIN waits behind them (see the small frames below).
+  attacker.Abort();
   EXPECT_TRUE(Eventually([&] { return OpenConnections() == 1; })) << OpenConnections() << " connections";
   bool freed = Eventually([&] { return RssMb() - before < 24.0; });
   EXPECT_TRUE(freed) << RssMb() - before << " MiB still held after the client hung up";
+
+  // Many small frames: reading pauses at max_pending_commands with every byte delivered,
+  // and the client's plain close (its FIN) is seen behind them.
+  RawSocket pipeliner(server_->port());
+  std::string small;
+  for (int i = 0; i < 100; ++i) small += server::EncodeFrame("\"ListActors\"");
+  ASSERT_TRUE(pipeliner.Send(park + small));
+  ASSERT_TRUE(Eventually([&] { return OpenConnections() == 2; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // read up to the pause
+  pipeliner.Close();
+  EXPECT_TRUE(Eventually([&] { return OpenConnections() == 1; })) << OpenConnections() << " connections";
   EXPECT_EQ(Ask(*control, id, "echo alive"), "alive");
+  EXPECT_TRUE(Eventually([&] { return Ask(*control, id, "outstanding").empty(); }));
 }
 
 // Item 4. Clients that hang up while their request is parked (no timeout) stop counting
