@@ -229,8 +229,10 @@ void Connection::CheckTimeouts() {
   if (!authenticated_) check(o.auth_timeout, connected_at_, "did not authenticate");
   if (in_frame_ && !reading_paused_) check(o.frame_timeout, frame_started_, "a frame did not arrive whole");
   if (Idle()) check(o.idle_timeout, last_heard_, "idle: nothing sent or waited for");
+  // The same bound on the other side: a client that reads nothing holds its responses.
+  if (writing_since_) check(o.idle_timeout, *writing_since_, "the client did not read what was sent to it");
   if (!why.empty()) return Close(why);
-  for (auto limit : {o.auth_timeout, o.frame_timeout, o.idle_timeout})
+  for (auto limit : {authenticated_ ? std::chrono::milliseconds(0) : o.auth_timeout, o.frame_timeout, o.idle_timeout})
     if (limit.count() > 0 && (!next || now + limit < *next)) next = now + limit;
   if (!next) return;  // no timeouts at all
   watchdog_.expires_at(*next);
@@ -343,7 +345,9 @@ void Connection::StartWrite() {
     if (!close_reason.empty()) Close(close_reason);
     return;
   }
+  writing_since_ = Clock::now();
   asio::async_write(socket_, buffers, [self = shared_from_this(), count, bytes](asio::error_code ec, size_t) {
+    self->writing_since_.reset();
     if (ec) return self->Close("could not write to the client: " + ec.message());
     {
       std::lock_guard lock(self->out_mu_);

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -117,6 +118,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool running_command_ = false;
   bool in_frame_ = false;             // from a frame's first byte to its last
   Clock::time_point connected_at_, frame_started_, last_heard_;
+  std::optional<Clock::time_point> writing_since_;  // a write is under way, since then
   asio::steady_timer watchdog_;
 
   std::mutex out_mu_;  // guards the rest

@@ -38,8 +38,10 @@ double RssMb() {
 // test wants, and never reads unless asked.
 class RawSocket {
  public:
-  explicit RawSocket(uint16_t port) {
+  // `receive_buffer`: a small kernel buffer, for a client that does not read.
+  explicit RawSocket(uint16_t port, int receive_buffer = 0) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (receive_buffer) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
@@ -318,6 +320,16 @@ TEST_F(HostileServer, SlowClientsTimeOutAndAnOperatorCanAlwaysGetIn) {
   ASSERT_TRUE(client);
   Expect(*client, "ListActors", "ActorList");
   client.reset();
+  // The other side: a client that asks and never reads the answers is closed too.
+  {
+    RawSocket deaf(server_->port(), 4096);
+    std::string asks;
+    for (int i = 0; i < 2000; ++i) asks += server::EncodeFrame("\"GetServerInfo\"");
+    for (int i = 0; i < 10 && deaf.SendWhileTaken(asks, 1, std::chrono::milliseconds(300)) == asks.size(); ++i) {
+    }
+    EXPECT_TRUE(Eventually([&] { return OpenConnections() == 0; }, std::chrono::seconds(5)))
+        << OpenConnections() << " connections";
+  }
   slow.clear();
   silent.reset();
   StopServer();
