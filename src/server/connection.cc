@@ -24,10 +24,6 @@ bool SameToken(const std::string& a, const std::string& b) {
 
 constexpr const char* kHungUp = "client disconnected";
 
-// What a read asks for at least: a frame's buffer grows by what has arrived (doubling),
-// never by what its header announces.
-constexpr size_t kReadStep = 64u << 10;
-
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 std::string Ms(std::chrono::milliseconds ms) { return std::to_string(ms.count()) + " ms"; }
@@ -57,6 +53,8 @@ void Connection::Start() {
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
+  // Reads of what is there must not wait for more (see ReadMore).
+  socket_.non_blocking(true, ignored);
   connected_at_ = last_heard_ = Clock::now();
   CheckTimeouts();
   ReadMore();
@@ -154,21 +152,30 @@ void Connection::ReadMore() {
     server_.hangups().Unwatch(socket_.native_handle());
     if (in_frame_) frame_started_ = Clock::now();  // the pause was the server's doing, not the client's
   }
-  asio::mutable_buffer buffer;
-  if (header_have_ < kFrameHeaderBytes) {
-    buffer = asio::buffer(header_.data() + header_have_, kFrameHeaderBytes - header_have_);
-  } else {
-    size_t step = std::min<size_t>(length_ - body_have_, std::max(kReadStep, body_have_));
-    body_.resize(body_have_ + step);
-    buffer = asio::buffer(body_.data() + body_have_, step);
-  }
   reading_ = true;
-  socket_.async_read_some(buffer, [self = shared_from_this()](asio::error_code ec, size_t n) { self->OnRead(ec, n); });
+  if (header_have_ < kFrameHeaderBytes) {
+    auto header = asio::buffer(header_.data() + header_have_, kFrameHeaderBytes - header_have_);
+    socket_.async_read_some(header, [self = shared_from_this()](asio::error_code ec, size_t n) { self->OnRead(ec, n); });
+    return;
+  }
+  // The body grows by the bytes that have arrived, never by what its header announced:
+  // wait until some are there, then make room for just those and take them.
+  socket_.async_wait(asio::socket_base::wait_read, [self = shared_from_this()](asio::error_code ec) {
+    if (ec) return self->OnRead(ec, 0);
+    size_t ready = self->socket_.available(ec);
+    if (ec) return self->OnRead(ec, 0);
+    size_t take = std::min<size_t>(self->length_ - self->body_have_, std::max<size_t>(ready, 1));
+    self->body_.resize(self->body_have_ + take);
+    size_t n = self->socket_.read_some(asio::buffer(self->body_.data() + self->body_have_, take), ec);
+    self->body_.resize(self->body_have_ + n);
+    self->OnRead(ec, n);
+  });
 }
 
 void Connection::OnRead(asio::error_code ec, size_t n) {
   reading_ = false;
   if (ec == asio::error::operation_aborted || closed()) return;
+  if (ec == asio::error::would_block || ec == asio::error::try_again) return ReadMore();  // woken for nothing
   if (ec) {
     if (ec != asio::error::eof) return Close(ec.message());
     return Close(in_frame_ ? "client disconnected in the middle of a frame" : kHungUp);
