@@ -46,8 +46,9 @@ struct ServerOptions {
   size_t reserved_connections = 1;
   // Timeouts (0: none). A frame must arrive whole within frame_timeout of its first byte;
   // a connection with nothing to do (no frame arriving, no command queued or running, no
-  // subscription or channel) is closed after idle_timeout; with a token, a connection must
-  // authenticate within auth_timeout of connecting.
+  // subscription or channel) is closed after idle_timeout, and so is one whose client takes
+  // none of a write for that long; with a token, a connection must authenticate within
+  // auth_timeout of connecting.
   std::chrono::milliseconds frame_timeout{30'000};
   std::chrono::milliseconds idle_timeout{300'000};
   std::chrono::milliseconds auth_timeout{10'000};
