@@ -9,14 +9,17 @@
 //     place the first byte picks; the frames re-encode to exactly the bytes consumed; and
 //     the input's frames repeated past 4 KiB (where the reader compacts) come out repeated.
 //   - Every frame, and the whole input, goes through ParseCommand. An error has one of the
-//     parser's kinds, and InvalidJson exactly when the text is not JSON. A command turns
+//     parser's kinds, and InvalidJson exactly when the text is not JSON or nests deeper
+//     than the parser's limit (kDefaultMaxJsonDepth). A command turns
 //     into JSON (CommandToJson) that parses back to an equal command, and that JSON is
 //     stable: the way a client builds what the server reads.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
 #include <exception>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,6 +88,40 @@ inline std::string Quote(std::string_view text) {
   return server::json(std::string(text.substr(0, 300))).dump(-1, ' ', false, server::json::error_handler_t::replace);
 }
 
+// How deeply `text` nests objects and arrays, measured without building it (the SAX
+// parser does not recurse); nullopt when it is not JSON.
+inline std::optional<size_t> JsonDepth(std::string_view text) {
+  struct Counter : server::json::json_sax_t {
+    using J = server::json;
+    size_t depth = 0, deepest = 0;
+    bool open() {
+      deepest = std::max(deepest, ++depth);
+      return true;
+    }
+    bool close() {
+      --depth;
+      return true;
+    }
+    bool null() override { return true; }
+    bool boolean(bool) override { return true; }
+    bool number_integer(J::number_integer_t) override { return true; }
+    bool number_unsigned(J::number_unsigned_t) override { return true; }
+    bool number_float(J::number_float_t, const J::string_t&) override { return true; }
+    bool string(J::string_t&) override { return true; }
+    bool binary(J::binary_t&) override { return true; }
+    bool start_object(std::size_t) override { return open(); }
+    bool key(J::string_t&) override { return true; }
+    bool end_object() override { return close(); }
+    bool start_array(std::size_t) override { return open(); }
+    bool end_array() override { return close(); }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+  } counter;
+  if (!server::json::sax_parse(text, &counter, server::json::input_format_t::json, /*strict=*/true,
+                               /*ignore_comments=*/false))
+    return std::nullopt;
+  return counter.deepest;
+}
+
 // Empty when ParseCommand keeps its promises for `text`; else what went wrong.
 inline std::string CheckCommandText(std::string_view text) {
   try {
@@ -95,12 +132,18 @@ inline std::string CheckCommandText(std::string_view text) {
           kind != server::error_kind::kInvalidCommand)
         return "ParseCommand failed with kind `" + kind + "`";
       if (parsed.error.message.empty()) return "ParseCommand failed (" + kind + ") without a message";
-      bool is_json = server::json::accept(text);
-      if (is_json == (kind == server::error_kind::kInvalidJson))
-        return "ParseCommand said " + kind + " of " + Quote(text) + ", which is " + (is_json ? "" : "not ") + "JSON";
+      std::optional<size_t> depth = JsonDepth(text);
+      bool is_json = depth.has_value();
+      if (is_json != server::json::accept(text)) return "JsonDepth and json::accept disagree on " + Quote(text);
+      bool refusable = !is_json || *depth > server::kDefaultMaxJsonDepth;
+      if (refusable != (kind == server::error_kind::kInvalidJson))
+        return "ParseCommand said " + kind + " of " + Quote(text) + ", which is " + (is_json ? "" : "not ") +
+               "JSON" + (is_json ? " nested " + std::to_string(*depth) + " deep" : "");
       return "";
     }
     const server::Command& command = *parsed.command;
+    if (std::optional<size_t> depth = JsonDepth(text); depth && *depth > server::kDefaultMaxJsonDepth)
+      return "ParseCommand accepted " + Quote(text) + ", nested " + std::to_string(*depth) + " deep";
     if (server::CommandName(command.kind) != command.name)
       return "ParseCommand gave kind " + server::CommandName(command.kind) + " the name `" + command.name + "`";
     std::string again = server::CommandToJson(command).dump();

@@ -267,6 +267,20 @@ TEST(ParseCommand, InvalidJson) {
     EXPECT_EQ(ParseCommand(text).error.kind, error_kind::kInvalidJson) << text;
 }
 
+TEST(ParseCommand, NestingDeeperThanTheLimitIsRefusedWhileParsing) {
+  auto nested = [](size_t arrays) {
+    return "{\"StopActor\":{\"id\":" + std::string(arrays, '[') + std::string(arrays, ']') + "}}";
+  };
+  EXPECT_EQ(ParseCommand(nested(kDefaultMaxJsonDepth - 2)).error.kind, error_kind::kInvalidCommand);  // 64 deep
+  ParsedCommand deeper = ParseCommand(nested(kDefaultMaxJsonDepth - 1));
+  EXPECT_EQ(deeper.error.kind, error_kind::kInvalidJson);
+  EXPECT_NE(deeper.error.message.find("deeper than 64 levels"), std::string::npos) << deeper.error.message;
+  // A million levels: refused, not a stack overflow; and a smaller limit is honoured.
+  EXPECT_EQ(ParseCommand(nested(1000000)).error.kind, error_kind::kInvalidJson);
+  EXPECT_EQ(ParseCommand("{\"StopActor\":{\"id\":\"x\"}}", 1).error.kind, error_kind::kInvalidJson);
+  EXPECT_TRUE(ParseCommand("{\"StopActor\":{\"id\":\"x\"}}", 2).command);
+}
+
 TEST(ParseCommand, BytesAsArrayOrString) {
   EXPECT_EQ(Parse(R"({"SendActorMessage":{"id":"a","data":[104,105]}})").data,
             Parse(R"({"SendActorMessage":{"id":"a","data":"hi"}})").data);

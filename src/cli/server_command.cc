@@ -19,6 +19,8 @@ struct ServeOptions {
   uint64_t timeout_ms = 5000;
   size_t max_actors = 0;
   size_t max_tree_actors = SystemOptions().max_tree_actors;
+  uint64_t idle_timeout_ms = 300'000;
+  uint64_t frame_timeout_ms = 30'000;
 };
 
 int Serve(const ServeOptions& o, const GlobalOptions& global) {
@@ -31,6 +33,8 @@ int Serve(const ServeOptions& o, const GlobalOptions& global) {
   options.fresh = o.fresh;
   options.max_frame_bytes = o.max_frame;
   options.max_connections = o.max_connections;
+  options.idle_timeout = std::chrono::milliseconds(o.idle_timeout_ms);
+  options.frame_timeout = std::chrono::milliseconds(o.frame_timeout_ms);
   options.system.workers = o.workers;
   options.system.chain_store.sync = o.sync;
   options.system.request_timeout = std::chrono::milliseconds(o.timeout_ms);
@@ -94,6 +98,13 @@ CLI::App* AddServerCommand(CLI::App& app, const GlobalOptions& global, int& exit
   cmd->add_option("--max-tree-actors", o->max_tree_actors,
                   "Live actors at most in one supervision tree (a top-level actor and its\n"
                   "descendants); 0: no limit but --max-actors")
+      ->capture_default_str();
+  cmd->add_option("--idle-timeout", o->idle_timeout_ms,
+                  "Close a connection that sends nothing and waits for nothing (no command, subscription\n"
+                  "or channel) for this long, in milliseconds; 0: never")
+      ->capture_default_str();
+  cmd->add_option("--frame-timeout", o->frame_timeout_ms,
+                  "A frame must arrive whole within this long of its first byte, in milliseconds; 0: no limit")
       ->capture_default_str();
   cmd->footer(
       "Examples:\n"

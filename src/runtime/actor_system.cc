@@ -312,13 +312,21 @@ std::future<RequestResult> ActorSystem::Request(const std::string& to, Bytes mes
   return future;
 }
 
-void ActorSystem::RequestAsync(const std::string& to, Bytes message, std::optional<std::chrono::milliseconds> timeout,
-                               RequestTable::Completion done) {
+std::string ActorSystem::RequestAsync(const std::string& to, Bytes message,
+                                      std::optional<std::chrono::milliseconds> timeout, RequestTable::Completion done) {
   auto slot = Reserve(to, message.size());
-  if (!slot.ok()) return done(RequestResult::Error(slot.error()));
+  if (!slot.ok()) {
+    done(RequestResult::Error(slot.error()));
+    return "";
+  }
   std::string id = NewUuidV4();
   requests_->Add(id, "", to, timeout.value_or(options_.request_timeout), std::move(done));
   slot->Commit(Envelope{Envelope::Kind::kRequest, std::move(message), id, std::nullopt});
+  return id;
+}
+
+void ActorSystem::CancelRequest(const std::string& request_id, const std::string& why) {
+  requests_->Complete(request_id, RequestResult::Error(why));
 }
 
 Status ActorSystem::EnterWait(const std::string& from, const std::string& to) {

@@ -153,8 +153,12 @@ class ActorSystem {
                                      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
   // Like Request, but `done` is called (on any thread) instead of filling a future.
-  void RequestAsync(const std::string& to, Bytes message, std::optional<std::chrono::milliseconds> timeout,
-                    RequestTable::Completion done);
+  // Returns the request's id ("" when it was refused at once), for CancelRequest.
+  std::string RequestAsync(const std::string& to, Bytes message, std::optional<std::chrono::milliseconds> timeout,
+                           RequestTable::Completion done);
+  // Ends an outside request before its answer (its caller went away): `done` gets `why`,
+  // and the actor can no longer answer it. Nothing if it has ended already.
+  void CancelRequest(const std::string& request_id, const std::string& why);
 
   // Calls one of an actor's handler exports for a host interface (see ExportCall): an
   // error when the actor is not there, does not export the interface, or has no room in

@@ -1,6 +1,9 @@
 #include "server/connection.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/crypto.h>
+#include <sys/socket.h>
 
 #include <set>
 
@@ -8,6 +11,7 @@
 #include "server/event_json.h"
 #include "server/frame.h"
 #include "server/handlers.h"
+#include "server/hangup_watcher.h"
 #include "runtime/value_json.h"
 #include "server/server.h"
 
@@ -22,16 +26,39 @@ constexpr const char* kHungUp = "client disconnected";
 
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+std::string Ms(std::chrono::milliseconds ms) { return std::to_string(ms.count()) + " ms"; }
+
 }  // namespace
 
-Connection::Connection(Server& server, asio::ip::tcp::socket socket, asio::thread_pool& handlers, uint64_t number)
-    : server_(server), socket_(std::move(socket)), handlers_(handlers), number_(number) {
+Connection::Connection(Server& server, asio::ip::tcp::socket socket, asio::thread_pool& handlers, uint64_t number,
+                       bool probation)
+    : server_(server),
+      socket_(std::move(socket)),
+      handlers_(handlers),
+      number_(number),
+      probation_(probation),
+      watchdog_(socket_.get_executor()) {
   authenticated_ = server_.options().auth_token.empty();
 }
 
 Connection::~Connection() = default;
 
-void Connection::Start() { ReadHeader(); }
+void Connection::Start() {
+  // A peer that vanishes without a word (its host gone, or a client whose FIN waits
+  // behind bytes this server is not taking while reading is paused) is found by TCP
+  // keepalive: probes after a minute of silence, every 10 s, given up after 3.
+  asio::error_code ignored;
+  socket_.set_option(asio::socket_base::keep_alive(true), ignored);
+  int fd = socket_.native_handle(), idle = 60, interval = 10, count = 3;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
+  // Reads of what is there must not wait for more (see ReadMore).
+  socket_.non_blocking(true, ignored);
+  connected_at_ = last_heard_ = Clock::now();
+  CheckTimeouts();
+  ReadMore();
+}
 
 bool Connection::closed() {
   std::lock_guard lock(out_mu_);
@@ -41,24 +68,44 @@ bool Connection::closed() {
 void Connection::Close(const std::string& why) {
   std::map<std::string, Subscription> subscriptions;
   std::map<std::string, std::string> channels;
+  std::string request;
   {
     std::lock_guard lock(out_mu_);
     if (closed_) return;
     closed_ = true;
     subscriptions.swap(subscriptions_);
     channels.swap(channels_);
+    request.swap(pending_request_);
     out_.clear();
     out_bytes_ = 0;
   }
+  // A closed connection no longer counts against max_connections, whatever still holds
+  // this object (a command's completion, a timer).
+  server_.Forget(number_);
   for (auto& [id, s] : subscriptions) server_.system().StopObserving(s.token);
   for (auto& [channel, endpoint] : channels) server_.channels().Drop(endpoint);
+  // The request the client waits for (one with no timeout could wait forever) ends now.
+  if (!request.empty()) server_.system().CancelRequest(request, "the client disconnected");
   // A client that hangs up between frames is the normal end; anything else is worth a line.
   if (why != kHungUp) server_.Log("connection " + std::to_string(number_) + " closed: " + why);
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
-    asio::error_code ignored;
-    self->socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    self->socket_.close(ignored);
-  });
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Release(); });
+}
+
+void Connection::Release() {
+  watchdog_.cancel();
+  if (reading_paused_) server_.hangups().Unwatch(socket_.native_handle());
+  reading_paused_ = false;
+  commands_.clear();
+  pending_bytes_ = 0;
+  body_ = std::string();
+  asio::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+void Connection::SetPendingRequest(const std::string& request_id) {
+  std::lock_guard lock(out_mu_);
+  pending_request_ = request_id;
 }
 
 void Connection::CloseAfterWrite(const std::string& why) {
@@ -72,52 +119,145 @@ void Connection::CloseAfterWrite(const std::string& why) {
 
 // --- Reading ------------------------------------------------------------------------------
 
-void Connection::ReadHeader() {
-  asio::async_read(socket_, asio::buffer(header_), [self = shared_from_this()](asio::error_code ec, size_t) {
-    if (ec) return self->Close(ec == asio::error::eof ? kHungUp : ec.message());
-    uint32_t length = DecodeFrameLength(self->header_.data());
-    size_t max = self->server_.options().max_frame_bytes;
-    if (length > max) {
-      std::string why = "frame of " + std::to_string(length) + " bytes is larger than the limit of " +
-                        std::to_string(max) + " bytes";
-      self->Send(ErrorResponse({error_kind::kFrameTooLarge, why}));
-      return self->CloseAfterWrite(why);
+size_t Connection::FrameLimit() const {
+  const ServerOptions& o = server_.options();
+  return authenticated_ ? o.max_frame_bytes : std::min(o.max_frame_bytes, o.max_unauthenticated_bytes);
+}
+
+size_t Connection::PendingLimit() const {
+  const ServerOptions& o = server_.options();
+  return authenticated_ ? o.max_pending_bytes : std::min(o.max_pending_bytes, o.max_unauthenticated_bytes);
+}
+
+bool Connection::MustPause() const {
+  if (commands_.empty()) return false;  // one frame may always arrive whole
+  return commands_.size() >= server_.options().max_pending_commands ||
+         pending_bytes_ + body_.capacity() >= PendingLimit();
+}
+
+void Connection::ReadMore() {
+  if (reading_ || closed()) return;
+  if (MustPause()) {
+    // RunNext reads on when there is room. Meanwhile a client that hangs up must still be
+    // seen, or everything it sent stays held.
+    if (!reading_paused_) {
+      reading_paused_ = true;
+      Status s = server_.hangups().Watch(socket_.native_handle(), number_);
+      if (!s.ok()) server_.Log("connection " + std::to_string(number_) + ": " + s.message());
     }
-    self->ReadBody(length);
+    return;
+  }
+  if (reading_paused_) {
+    reading_paused_ = false;
+    server_.hangups().Unwatch(socket_.native_handle());
+    if (in_frame_) frame_started_ = Clock::now();  // the pause was the server's doing, not the client's
+  }
+  reading_ = true;
+  if (header_have_ < kFrameHeaderBytes) {
+    auto header = asio::buffer(header_.data() + header_have_, kFrameHeaderBytes - header_have_);
+    socket_.async_read_some(header, [self = shared_from_this()](asio::error_code ec, size_t n) { self->OnRead(ec, n); });
+    return;
+  }
+  // The body grows by the bytes that have arrived, never by what its header announced:
+  // wait until some are there, then make room for just those and take them.
+  socket_.async_wait(asio::socket_base::wait_read, [self = shared_from_this()](asio::error_code ec) {
+    if (ec) return self->OnRead(ec, 0);
+    size_t ready = self->socket_.available(ec);
+    if (ec) return self->OnRead(ec, 0);
+    size_t take = std::min<size_t>(self->length_ - self->body_have_, std::max<size_t>(ready, 1));
+    self->body_.resize(self->body_have_ + take);
+    size_t n = self->socket_.read_some(asio::buffer(self->body_.data() + self->body_have_, take), ec);
+    self->body_.resize(self->body_have_ + n);
+    self->OnRead(ec, n);
   });
 }
 
-void Connection::ReadBody(uint32_t length) {
-  body_.resize(length);
-  asio::async_read(socket_, asio::buffer(body_), [self = shared_from_this()](asio::error_code ec, size_t) {
-    if (ec) return self->Close(ec == asio::error::eof ? "client disconnected in the middle of a frame" : ec.message());
-    self->OnFrame(std::move(self->body_));
-    self->body_.clear();
-    if (self->commands_.size() >= self->server_.options().max_pending_commands) {
-      self->reading_paused_ = true;  // RunNext reads on when there is room
-      return;
+void Connection::OnRead(asio::error_code ec, size_t n) {
+  reading_ = false;
+  if (ec == asio::error::operation_aborted || closed()) return;
+  if (ec == asio::error::would_block || ec == asio::error::try_again) return ReadMore();  // woken for nothing
+  if (ec) {
+    if (ec != asio::error::eof) return Close(ec.message());
+    return Close(in_frame_ ? "client disconnected in the middle of a frame" : kHungUp);
+  }
+  last_heard_ = Clock::now();
+  if (!in_frame_) {
+    in_frame_ = true;
+    frame_started_ = last_heard_;
+  }
+  if (header_have_ < kFrameHeaderBytes) {
+    header_have_ += n;
+    if (header_have_ < kFrameHeaderBytes) return ReadMore();
+    length_ = DecodeFrameLength(header_.data());
+    body_have_ = 0;
+    size_t limit = FrameLimit();
+    if (length_ > limit) {
+      std::string why = "frame of " + std::to_string(length_) + " bytes is larger than the limit of " +
+                        std::to_string(limit) + " bytes" + (authenticated_ ? "" : " before authenticating");
+      Send(ErrorResponse({error_kind::kFrameTooLarge, why}));
+      return CloseAfterWrite(why);  // the stream cannot be resynchronized: read no more
     }
-    self->ReadHeader();
-  });
+  } else {
+    body_have_ += n;
+  }
+  if (body_have_ == length_) {
+    body_.resize(length_);
+    pending_bytes_ += body_.capacity();
+    commands_.push_back(std::move(body_));
+    body_ = std::string();
+    header_have_ = body_have_ = length_ = 0;
+    in_frame_ = false;
+    RunNext();
+  }
+  ReadMore();
 }
 
-void Connection::OnFrame(std::string body) {
-  commands_.push_back(std::move(body));
-  RunNext();
+// --- Timeouts ----------------------------------------------------------------------------------
+
+bool Connection::Idle() {
+  if (in_frame_ || running_command_ || !commands_.empty()) return false;
+  std::lock_guard lock(out_mu_);
+  return subscriptions_.empty() && channels_.empty() && out_bytes_ == 0;
+}
+
+// Runs at the earliest deadline that applies, or, when none does, after the shortest
+// timeout (a deadline that begins meanwhile is at least that far away).
+void Connection::CheckTimeouts() {
+  if (closed()) return;
+  const ServerOptions& o = server_.options();
+  auto now = Clock::now();
+  std::optional<Clock::time_point> next;
+  std::string why;
+  auto check = [&](std::chrono::milliseconds limit, Clock::time_point since, const std::string& what) {
+    if (limit.count() <= 0 || !why.empty()) return;
+    if (now - since >= limit) why = what + " within " + Ms(limit);
+    if (!next || since + limit < *next) next = since + limit;
+  };
+  if (!authenticated_) check(o.auth_timeout, connected_at_, "did not authenticate");
+  if (in_frame_ && !reading_paused_) check(o.frame_timeout, frame_started_, "a frame did not arrive whole");
+  if (Idle()) check(o.idle_timeout, last_heard_, "idle: nothing sent or waited for");
+  // The same bound on the other side: a client that reads nothing holds its responses.
+  if (writing_since_) check(o.idle_timeout, *writing_since_, "the client did not read what was sent to it");
+  if (!why.empty()) return Close(why);
+  for (auto limit : {authenticated_ ? std::chrono::milliseconds(0) : o.auth_timeout, o.frame_timeout, o.idle_timeout})
+    if (limit.count() > 0 && (!next || now + limit < *next)) next = now + limit;
+  if (!next) return;  // no timeouts at all
+  watchdog_.expires_at(*next);
+  watchdog_.async_wait([self = shared_from_this()](asio::error_code ec) {
+    if (!ec) self->CheckTimeouts();
+  });
 }
 
 // --- Running commands, one at a time -------------------------------------------------------
 
 void Connection::RunNext() {
   if (running_command_ || commands_.empty() || closed()) return;
+  pending_bytes_ -= commands_.front().capacity();
   std::string text = std::move(commands_.front());
   commands_.pop_front();
-  if (reading_paused_) {
-    reading_paused_ = false;
-    ReadHeader();
-  }
+  ReadMore();  // there may be room again
   running_command_ = true;
-  ParsedCommand parsed = ParseCommand(text);
+  ParsedCommand parsed = ParseCommand(text, server_.options().max_json_depth);
   if (!parsed.command) return Finish(ErrorResponse(parsed.error));
   Command& command = *parsed.command;
   if (command.kind == CommandKind::kAuthenticate) {
@@ -150,9 +290,14 @@ void Connection::RunNext() {
 }
 
 void Connection::Finish(std::optional<json> response) {
+  {
+    std::lock_guard lock(out_mu_);
+    pending_request_.clear();
+  }
   if (response) Send(*response);
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
     self->running_command_ = false;
+    self->last_heard_ = Clock::now();  // idle from the end of its last command
     self->RunNext();
   });
 }
@@ -207,7 +352,9 @@ void Connection::StartWrite() {
     if (!close_reason.empty()) Close(close_reason);
     return;
   }
+  writing_since_ = Clock::now();
   asio::async_write(socket_, buffers, [self = shared_from_this(), count, bytes](asio::error_code ec, size_t) {
+    self->writing_since_.reset();
     if (ec) return self->Close("could not write to the client: " + ec.message());
     {
       std::lock_guard lock(self->out_mu_);

@@ -1,15 +1,21 @@
 // One client of the server: reads its frames, runs its commands one at a time in the
 // order sent, and writes responses and streams (subscribed chain events, channel
-// messages) back. Everything it holds is bounded: commands waiting (reading pauses),
-// bytes waiting to be written (events beyond the stream budget are dropped and the client
-// is told how many; a client that lets even more pile up is disconnected).
+// messages) back. Everything it holds is bounded: a frame's body grows only with the
+// bytes that arrive; frames waiting to run are bounded in number and bytes (reading
+// pauses, and a hang-up is still seen); bytes waiting to be written are bounded (events
+// beyond the stream budget are dropped and the client is told how many; a client that
+// lets even more pile up is disconnected); and time is bounded (a frame must arrive whole,
+// an idle connection is closed, a token must be shown soon after connecting).
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <chrono>
 #include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,14 +32,22 @@ class Server;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Server& server, asio::ip::tcp::socket socket, asio::thread_pool& handlers, uint64_t number);
+  // `probation`: admitted to a slot kept for clients that authenticate (server.h,
+  // reserved_connections); until it has, a newer connection may take its place.
+  Connection(Server& server, asio::ip::tcp::socket socket, asio::thread_pool& handlers, uint64_t number,
+             bool probation = false);
   ~Connection();
 
   void Start();
-  // Closes the socket; pending work finds the connection closed. Any thread.
+  // Stops counting against the server's connections at once, ends the command it waits
+  // on, drops what it holds, and closes the socket. Any thread.
   void Close(const std::string& why);
   bool closed();
   uint64_t number() const { return number_; }
+  // In a reserved slot and not authenticated yet.
+  bool on_probation() const { return probation_ && !authenticated_; }
+  // The outside request the running command waits for, cancelled if the client goes.
+  void SetPendingRequest(const std::string& request_id);
 
   // Queues a frame for the client. A stream item (droppable) is refused beyond the
   // stream budget; anything beyond the hard budget disconnects the client. Any thread.
@@ -62,10 +76,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool authenticated() const { return authenticated_; }
 
  private:
-  void ReadHeader();
-  void ReadBody(uint32_t length);
-  void OnFrame(std::string body);
-  void RunNext();  // network thread
+  using Clock = std::chrono::steady_clock;
+  // Network thread.
+  void ReadMore();  // the next read, unless reading must pause
+  void OnRead(asio::error_code ec, size_t n);
+  bool MustPause() const;
+  size_t FrameLimit() const;
+  size_t PendingLimit() const;
+  void CheckTimeouts();
+  bool Idle();
+  void Release();  // after Close: frees what it holds and closes the socket
+  void RunNext();
   // The command is done: `response` (if any) goes out and the next command may run. Any thread.
  public:
   void Finish(std::optional<json> response);
@@ -81,14 +102,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::ip::tcp::socket socket_;
   asio::thread_pool& handlers_;
   uint64_t number_;
-  std::array<uint8_t, 4> header_{};
-  std::string body_;
+  const bool probation_;
+  std::atomic<bool> authenticated_{false};
 
   // Network thread only.
+  std::array<uint8_t, 4> header_{};
+  size_t header_have_ = 0;
+  uint32_t length_ = 0;              // of the frame arriving
+  std::string body_;                 // its bytes so far (body_have_ of them; more is room for the next read)
+  size_t body_have_ = 0;
   std::deque<std::string> commands_;  // frames received, not yet run
+  size_t pending_bytes_ = 0;          // what commands_ holds (capacity, what is really allocated)
+  bool reading_ = false;              // a read is under way
+  bool reading_paused_ = false;       // until commands have run; the hang-up watcher watches meanwhile
   bool running_command_ = false;
-  bool reading_paused_ = false;
-  bool authenticated_ = false;
+  bool in_frame_ = false;             // from a frame's first byte to its last
+  Clock::time_point connected_at_, frame_started_, last_heard_;
+  std::optional<Clock::time_point> writing_since_;  // a write is under way, since then
+  asio::steady_timer watchdog_;
 
   std::mutex out_mu_;  // guards the rest
   std::deque<std::string> out_;
@@ -99,6 +130,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::map<std::string, Subscription> subscriptions_;
   std::map<std::string, std::string> channels_;  // channel id -> its endpoint id
   uint64_t next_subscription_ = 1;
+  std::string pending_request_;
 };
 
 }  // namespace theater::server

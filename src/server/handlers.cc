@@ -85,6 +85,7 @@ Result<Manifest> ManifestFrom(const std::string& text, const std::filesystem::pa
 // Polls until `done()` or the deadline, on the connection's network thread, then replies.
 void WaitUntil(Server& server, std::shared_ptr<Connection> connection, std::function<bool()> done,
                std::chrono::steady_clock::time_point deadline, std::function<json(bool)> reply) {
+  if (connection->closed()) return;  // nobody to reply to
   if (done() || std::chrono::steady_clock::now() >= deadline) return connection->Finish(reply(done()));
   auto timer = std::make_shared<asio::steady_timer>(server.executor(), std::chrono::milliseconds(5));
   timer->async_wait([&server, connection, done = std::move(done), deadline, reply = std::move(reply), timer](
@@ -265,13 +266,16 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
       std::optional<std::chrono::milliseconds> timeout;
       if (c.timeout_ms) timeout = std::chrono::milliseconds(*c.timeout_ms);
       std::string id = c.id;
-      system.RequestAsync(id, c.data.value_or(Bytes()), timeout, [connection, id](RequestResult r) {
-        if (!r.ok)
-          return connection->Finish(Error(r.error.rfind("no actor with id", 0) == 0 ? error_kind::kActorNotFound
-                                                                                  : error_kind::kRequestFailed,
-                                          r.error));
-        connection->Finish(Response("RequestedMessage", {{"id", id}, {"message", BytesToArray(r.response)}}));
-      });
+      std::string request =
+          system.RequestAsync(id, c.data.value_or(Bytes()), timeout, [connection, id](RequestResult r) {
+            if (!r.ok)
+              return connection->Finish(Error(r.error.rfind("no actor with id", 0) == 0 ? error_kind::kActorNotFound
+                                                                                      : error_kind::kRequestFailed,
+                                              r.error));
+            connection->Finish(Response("RequestedMessage", {{"id", id}, {"message", BytesToArray(r.response)}}));
+          });
+      // Ended if the client goes away first (an id already answered is ignored).
+      if (!request.empty()) connection->SetPendingRequest(request);
       return;
     }
 

@@ -102,8 +102,26 @@ constexpr uint64_t kMaxTimeoutMs = 24ull * 60 * 60 * 1000;
 
 }  // namespace
 
-ParsedCommand ParseCommand(std::string_view text) {
-  json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+ParsedCommand ParseCommand(std::string_view text, size_t max_depth) {
+  // The depth is bounded while parsing, before anything recurses over the document
+  // (copying, comparing, destroying, dumping it): a frame of 16 MiB of `[` would
+  // otherwise overflow the stack. The parser calls back at each value with its depth; the
+  // first one too deep ends the parse at once (by the only way a callback can).
+  struct TooDeep {};
+  json doc;
+  try {
+    doc = json::parse(
+        text,
+        [max_depth](int depth, json::parse_event_t event, json&) {
+          bool opens = event == json::parse_event_t::object_start || event == json::parse_event_t::array_start;
+          if (opens && static_cast<size_t>(depth) >= max_depth) throw TooDeep{};
+          return true;
+        },
+        /*allow_exceptions=*/false);
+  } catch (const TooDeep&) {
+    return Fail(error_kind::kInvalidJson,
+                "the frame nests JSON deeper than " + std::to_string(max_depth) + " levels");
+  }
   if (doc.is_discarded()) return Fail(error_kind::kInvalidJson, "the frame is not a valid JSON document");
   std::string name;
   json body = json::object();

@@ -84,7 +84,10 @@ struct ParsedCommand {
   std::optional<Command> command;
   ProtocolError error;
 };
-ParsedCommand ParseCommand(std::string_view text);
+// Commands nest three levels deep ({"Cmd":{"data":[...]}}); a document nested deeper than
+// `max_depth` (objects and arrays) is refused as InvalidJson while it is parsed.
+inline constexpr size_t kDefaultMaxJsonDepth = 64;
+ParsedCommand ParseCommand(std::string_view text, size_t max_depth = kDefaultMaxJsonDepth);
 
 // Responses.
 json Response(std::string_view tag, json body);

@@ -10,6 +10,7 @@
 #include "runtime/chain_state.h"
 #include "server/channel_registry.h"
 #include "server/connection.h"
+#include "server/hangup_watcher.h"
 #include "server/log_throttle.h"
 
 namespace theater::server {
@@ -44,7 +45,8 @@ struct Server::Impl {
   asio::ip::tcp::acceptor acceptor{io};
   asio::thread_pool handlers;
   std::mutex mu;
-  std::map<uint64_t, std::weak_ptr<Connection>> connections;
+  std::map<uint64_t, std::weak_ptr<Connection>> connections;  // the open ones, oldest first
+  std::unique_ptr<HangupWatcher> hangups;
   uint64_t next_connection = 1;
   std::atomic<bool> stopping{false};
   std::string listen;
@@ -121,6 +123,17 @@ Status Server::Start() {
   if (!system.ok()) return system.status();
   system_ = std::move(*system);
   channels_ = std::make_unique<ChannelRegistry>(*system_);
+
+  auto hangups = HangupWatcher::Create(impl_->io, [this](uint64_t number) {
+    std::shared_ptr<Connection> c;
+    {
+      std::lock_guard lock(impl_->mu);
+      if (auto it = impl_->connections.find(number); it != impl_->connections.end()) c = it->second.lock();
+    }
+    if (c) c->Close("client disconnected");
+  });
+  if (!hangups.ok()) return hangups.status();
+  impl_->hangups = std::move(*hangups);
 
   asio::error_code ec;
   impl_->acceptor.open(endpoint->protocol(), ec);
@@ -245,17 +258,7 @@ void Server::Accept() {
         if (!impl_->stopping) Accept();
       });
     } else {
-      std::shared_ptr<Connection> connection;
-      {
-        std::lock_guard lock(impl_->mu);
-        for (auto it = impl_->connections.begin(); it != impl_->connections.end();)
-          it = it->second.expired() ? impl_->connections.erase(it) : std::next(it);
-        if (impl_->connections.size() < options_.max_connections) {
-          uint64_t number = impl_->next_connection++;
-          connection = std::make_shared<Connection>(*this, std::move(socket), impl_->handlers, number);
-          impl_->connections[number] = connection;
-        }
-      }
+      std::shared_ptr<Connection> connection = Admit(socket);
       if (connection) {
         connection->Start();
       } else {
@@ -275,6 +278,48 @@ void Server::Accept() {
   });
 }
 
+// A slot for a new connection. With a token, the last reserved_connections slots are kept
+// for clients that authenticate: a connection admitted to one is on probation until it
+// has, and a newer connection takes the place of the oldest one still on probation when
+// every slot is taken. So clients that connect and never authenticate (slowloris) cannot
+// lock an operator out; without a token, any client is as good as the operator.
+std::shared_ptr<Connection> Server::Admit(asio::ip::tcp::socket& socket) {
+  size_t max = options_.max_connections;
+  size_t reserved = options_.auth_token.empty() ? 0 : std::min(options_.reserved_connections, max);
+  std::shared_ptr<Connection> replaced;
+  {
+    std::lock_guard lock(impl_->mu);
+    for (auto it = impl_->connections.begin(); it != impl_->connections.end();)
+      it = it->second.expired() ? impl_->connections.erase(it) : std::next(it);
+    size_t open = impl_->connections.size();
+    if (open >= max) {
+      if (reserved == 0) return nullptr;
+      for (auto& [n, weak] : impl_->connections) {
+        auto c = weak.lock();
+        if (c && c->on_probation()) {
+          replaced = std::move(c);
+          break;
+        }
+      }
+      if (!replaced) return nullptr;
+    }
+  }
+  if (replaced) replaced->Close("a newer connection took its reserved slot before it authenticated");
+  std::lock_guard lock(impl_->mu);
+  bool probation = impl_->connections.size() + reserved >= max;
+  uint64_t number = impl_->next_connection++;
+  auto connection = std::make_shared<Connection>(*this, std::move(socket), impl_->handlers, number, probation);
+  impl_->connections[number] = connection;
+  return connection;
+}
+
+void Server::Forget(uint64_t connection) {
+  std::lock_guard lock(impl_->mu);
+  impl_->connections.erase(connection);
+}
+
+HangupWatcher& Server::hangups() { return *impl_->hangups; }
+
 void Server::Run() {
   Log("listening on " + impl_->listen + " (data in " + options_.data_dir.string() + ")");
   auto guard = asio::make_work_guard(impl_->io);
@@ -293,6 +338,7 @@ void Server::Stop() {
         if (auto c = weak.lock()) open.push_back(c);
     }
     for (auto& c : open) c->Close("the server is stopping");
+    if (impl_->hangups) impl_->hangups->Cancel();
     // Let the closes run, then end the loop.
     asio::post(impl_->io, [this] { impl_->io.stop(); });
   });
@@ -308,8 +354,7 @@ ServerStats Server::Stats() {
   std::lock_guard lock(stats_mu_);
   ServerStats s = stats_;
   std::lock_guard c(impl_->mu);
-  s.connections = 0;
-  for (auto& [n, weak] : impl_->connections) s.connections += !weak.expired();
+  s.connections = impl_->connections.size();  // closed ones are forgotten at once
   return s;
 }
 

@@ -20,6 +20,7 @@
 #include "common/status.h"
 #include "runtime/actor_system.h"
 #include "server/frame.h"
+#include "server/protocol.h"
 #include "storage/actor_records.h"
 
 namespace theater::server {
@@ -34,6 +35,23 @@ struct ServerOptions {
   size_t max_frame_bytes = kDefaultMaxFrameBytes;
   size_t max_connections = 1024;
   size_t max_pending_commands = 64;       // per connection; reading pauses beyond
+  // Bytes of frames received but not yet run, per connection; reading pauses beyond (one
+  // frame may always arrive whole, so a frame up to max_frame_bytes still goes through).
+  size_t max_pending_bytes = 16u << 20;
+  // Before a connection authenticates (a server with a token), its frames may be at most
+  // this big and it may hold at most this many bytes: an Authenticate is a few dozen.
+  size_t max_unauthenticated_bytes = 64u << 10;
+  size_t max_json_depth = kDefaultMaxJsonDepth;  // a command nested deeper is refused while it is parsed
+  // With a token, the last slots of max_connections are kept for clients that authenticate.
+  size_t reserved_connections = 1;
+  // Timeouts (0: none). A frame must arrive whole within frame_timeout of its first byte;
+  // a connection with nothing to do (no frame arriving, no command queued or running, no
+  // subscription or channel) is closed after idle_timeout, and so is one whose client takes
+  // none of a write for that long; with a token, a connection must authenticate within
+  // auth_timeout of connecting.
+  std::chrono::milliseconds frame_timeout{30'000};
+  std::chrono::milliseconds idle_timeout{300'000};
+  std::chrono::milliseconds auth_timeout{10'000};
   size_t stream_buffer_bytes = 4u << 20;  // per connection; subscription events beyond are dropped, and counted
   size_t max_buffer_bytes = 64u << 20;    // per connection; a client that lets more pile up is disconnected
   size_t handler_threads = 4;             // run commands (start, stop, events...) off the network thread
@@ -55,6 +73,7 @@ struct ServerStats {
 
 class Connection;
 class ChannelRegistry;
+class HangupWatcher;
 
 class Server {
  public:
@@ -79,12 +98,18 @@ class Server {
   asio::any_io_executor executor();
   void Log(const std::string& line);
 
+  // For connections. A closed connection stops counting against max_connections.
+  void Forget(uint64_t connection);
+  // Sees clients hang up on connections that have stopped reading (network thread).
+  HangupWatcher& hangups();
+
  private:
   struct Impl;
   explicit Server(ServerOptions options);
   Status Start();
   void Revive();
   void Accept();
+  std::shared_ptr<Connection> Admit(asio::ip::tcp::socket& socket);
   void OnLifecycle(const LifecycleEvent& event);
 
   ServerOptions options_;
