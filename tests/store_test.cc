@@ -299,9 +299,9 @@ TEST_F(StoreServerTest, AChildFromAStoreManifestIsRevived) {
   store.PutAtLabel(s, "messenger", ReadFile(Guest("messenger.wasm")).value(), ContentStore::kDefaultMaxTotalSize, true).value();
   // The child's component is in the store too: a supervisor's children name only what it
   // may reach (its folder, its stores).
-  std::string child = "name = \"child\"\nversion = \"1\"\ncomponent = \"store://" + s +
-                      "/messenger\"\n[[handler]]\ntype = \"runtime\"\n[[handler]]\ntype = \"message-server\"\n";
-  store.PutAtLabel(s, "child.toml", ToBytes(child), ContentStore::kDefaultMaxTotalSize, true).value();
+  std::string child_toml = "name = \"child\"\nversion = \"1\"\ncomponent = \"store://" + s +
+                           "/messenger\"\n[[handler]]\ntype = \"runtime\"\n[[handler]]\ntype = \"message-server\"\n";
+  store.PutAtLabel(s, "child.toml", ToBytes(child_toml), ContentStore::kDefaultMaxTotalSize, true).value();
   testing::WriteText(dir_.path() / "boss.toml",
                      "name = \"boss\"\nversion = \"1\"\ncomponent = \"" + Guest("boss.wasm").string() +
                          "\"\n[[handler]]\ntype = \"runtime\"\n[[handler]]\ntype = \"message-server\"\n"

@@ -223,17 +223,27 @@ void AddEvents(CLI::App& app, int& exit_code) {
 }
 
 void AddSend(CLI::App& app, int& exit_code) {
-  struct Opts : ClientOptions { std::string id, data; };
+  struct Opts : ClientOptions {
+    std::string id, data;
+    bool queued = false;
+  };
   auto o = std::make_shared<Opts>();
-  CLI::App* cmd = Command(app, "send", "Send a one-way message to an actor (its handle-send).",
+  CLI::App* cmd = Command(app, "send",
+                          "Send a one-way message to an actor (its handle-send). It returns once the message\n"
+                          "is written in the actor's chain: a server killed afterwards loses nothing it\n"
+                          "acknowledged. With --queued it returns as soon as the message is in the mailbox.",
                           "  theater send 0d9c6f1e-2b6f-4a53-9a51-5f1e2b4f7c10 'hello'", *o);
   cmd->add_option("id", o->id, "The actor's id")->required();
   cmd->add_option("data", o->data, "The message (its UTF-8 bytes)")->required();
+  cmd->add_flag("--queued", o->queued,
+                "Return once the message is in the actor's mailbox (faster; lost if the server is killed\n"
+                "before the actor handles it)");
   cmd->callback([o, &exit_code] {
     auto client = ConnectOrReport(*o, "send", exit_code);
     if (!client) return;
-    auto r = CallExpecting(*client, {{"SendActorMessage", {{"id", o->id}, {"data", TextBytes(o->data)}}}}, "SentMessage",
-                           *o, "send", exit_code);
+    auto r = CallExpecting(*client,
+                           {{"SendActorMessage", {{"id", o->id}, {"data", TextBytes(o->data)}, {"durable", !o->queued}}}},
+                           "SentMessage", *o, "send", exit_code);
     if (!r) return;
     Output out(o->json);
     if (out.json()) out.Json({{"ok", true}, {"id", o->id}});

@@ -257,9 +257,21 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
     }
 
     case K::kSendActorMessage: {
-      Status s = system.Send(c.id, c.data.value_or(Bytes()));
+      if (!c.durable) {
+        Status s = system.Send(c.id, c.data.value_or(Bytes()));
+        if (!s.ok()) return finish(ActorError(s));
+        return finish(Response("SentMessage", {{"id", c.id}}));
+      }
+      // Durable: answered once the message is written in the actor's chain, so that an
+      // acknowledged message survives the server being killed.
+      std::string id = c.id;
+      Status s = system.Send(id, c.data.value_or(Bytes()), [connection, id](Status recorded) {
+        if (!recorded.ok())
+          return connection->Finish(Error(error_kind::kActorError, "actor " + id + ": " + recorded.message()));
+        connection->Finish(Response("SentMessage", {{"id", id}, {"durable", true}}));
+      });
       if (!s.ok()) return finish(ActorError(s));
-      return finish(Response("SentMessage", {{"id", c.id}}));
+      return;
     }
 
     case K::kRequestActorMessage: {

@@ -30,7 +30,7 @@ const std::map<std::string, CommandSpec, std::less<>>& Specs() {
       {"InspectActor", {K::kInspectActor, {"id"}, {}}},
       {"SubscribeToActor", {K::kSubscribeToActor, {"id"}, {"from"}}},
       {"UnsubscribeFromActor", {K::kUnsubscribeFromActor, {"id", "subscription_id"}, {}}},
-      {"SendActorMessage", {K::kSendActorMessage, {"id", "data"}, {}}},
+      {"SendActorMessage", {K::kSendActorMessage, {"id", "data"}, {"durable"}}},
       {"RequestActorMessage", {K::kRequestActorMessage, {"id", "data"}, {"timeout_ms"}}},
       {"OpenChannel", {K::kOpenChannel, {"actor_id"}, {"initial_message"}}},
       {"SendOnChannel", {K::kSendOnChannel, {"channel_id", "message"}, {}}},
@@ -174,6 +174,7 @@ ParsedCommand ParseCommand(std::string_view text, size_t max_depth) {
       c.id = r.String("id").value_or("");
       c.data = r.BytesField("data");
       c.timeout_ms = r.Uint("timeout_ms");
+      c.durable = r.Bool("durable").value_or(false);
       if (c.timeout_ms && *c.timeout_ms > kMaxTimeoutMs)
         return Fail(error_kind::kInvalidCommand, name + ": field `timeout_ms` must be at most " +
                                                      std::to_string(kMaxTimeoutMs) + " (one day)");
@@ -240,6 +241,7 @@ json CommandToJson(const Command& c) {
       body["id"] = c.id;
       bytes("data");
       if (c.timeout_ms) body["timeout_ms"] = *c.timeout_ms;
+      if (c.durable) body["durable"] = true;
       break;
     case K::kOpenChannel:
       body["actor_id"] = c.id;

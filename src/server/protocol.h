@@ -56,6 +56,7 @@ struct Command {
   std::optional<uint64_t> from;  // GetActorEvents, SubscribeToActor: the first seq
   std::optional<uint64_t> limit;       // GetActorEvents: at most this many
   std::optional<uint64_t> timeout_ms;  // RequestActorMessage
+  bool durable = false;                // SendActorMessage: answer once the message is in the actor's chain
 };
 
 // Error kinds (the "kind" of an Error response).
