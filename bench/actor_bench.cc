@@ -249,7 +249,11 @@ void BenchRestart() {
 
   auto system = MakeSystem(engine, dir);
   std::string boss_toml = (dir / "boss.toml").string(), child_toml = (dir / "child.toml").string();
-  WriteFileAtomic(child_toml, ToBytes(std::string("name = \"child\"\nversion = \"1\"\ncomponent = \"") + THEATER_MESSENGER +
+  // A child's component must be within its parent's reach (the boss's folder): a copy.
+  std::error_code copied;
+  std::filesystem::copy_file(THEATER_MESSENGER, dir / "messenger.wasm", std::filesystem::copy_options::overwrite_existing,
+                             copied);
+  WriteFileAtomic(child_toml, ToBytes(std::string("name = \"child\"\nversion = \"1\"\ncomponent = \"messenger.wasm") +
                                       "\"\n[[handler]]\ntype = \"runtime\"\n[[handler]]\ntype = \"message-server\"\n"));
   WriteFileAtomic(boss_toml, ToBytes(std::string("name = \"boss\"\nversion = \"1\"\ncomponent = \"") + THEATER_BOSS +
                                      "\"\n[[handler]]\ntype = \"runtime\"\n[[handler]]\ntype = \"message-server\"\n"
