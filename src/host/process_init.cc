@@ -42,23 +42,15 @@
 #include <string>
 #include <vector>
 
+#include "host/process_init_protocol.h"
+
 extern char** environ;
 
 namespace {
 
-constexpr int kStatusFd = 3, kControlFd = 4;
-
-// One status record; the host (process_spawn.cc) reads the same layout. Kinds: 'M' the
-// containment (`mode` 'P' PID namespace, 'U' user + PID namespace, 'G' subreaper only;
-// `value` the errno that refused the namespace, or 0), 'E' the program could not be
-// exec'd (errno), 'F' the init could not set up (errno).
-struct Record {
-  char kind;
-  char mode;
-  char pad[2];
-  int32_t value;
-};
-static_assert(sizeof(Record) == 8);
+using theater::host::init_protocol::kControlFd;
+using theater::host::init_protocol::kStatusFd;
+using theater::host::init_protocol::Record;
 
 void Report(char kind, char mode, int value) {
   Record r{kind, mode, {0, 0}, value};

@@ -1,5 +1,7 @@
 #include "host/process_spawn.h"
 
+#include "host/process_init_protocol.h"
+
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -27,14 +29,7 @@ constexpr int kStartTimeoutMs = 10'000;
 
 std::atomic<bool> namespaces_allowed{true};
 
-// theater-init's status record (process_init.cc has the same).
-struct Record {
-  char kind;
-  char mode;
-  char pad[2];
-  int32_t value;
-};
-static_assert(sizeof(Record) == 8);
+using init_protocol::Record;
 
 // theater-init: next to the running executable (an installed theater), else where the
 // build put it (tests, a build tree). Empty when neither is there.
@@ -119,6 +114,8 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Start(const ChildSpec& spec)
   fs::UniqueFd status_read(status_pipe[0]), status_write(status_pipe[1]);
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, control) != 0) return fail_errno("socketpair", errno);
   fs::UniqueFd control_ours(control[0]), control_theirs(control[1]);
+  // Numbered 0..4 in the init: its stdio, then the status pipe and the control socket.
+  static_assert(init_protocol::kStatusFd == 3 && init_protocol::kControlFd == 4);
   fs::UniqueFd fds[5] = {High(spec.stdin_fd), High(spec.stdout_fd), High(spec.stderr_fd), High(status_write.get()),
                          High(control_theirs.get())};
   for (const auto& fd : fds)
@@ -267,14 +264,26 @@ std::optional<int32_t> ChildProcess::TryReap() {
   return r < 0 ? -1 : ExitCodeOf(status);  // -1: someone else reaped it
 }
 
-std::optional<std::string> FindOnPath(const std::string& command, const std::string& path_env) {
+namespace {
+
+// The absolute entries of a PATH value, in order.
+std::vector<std::string> AbsoluteEntries(const std::string& path_env) {
+  std::vector<std::string> dirs;
   size_t start = 0;
   while (start <= path_env.size()) {
     size_t end = path_env.find(':', start);
     if (end == std::string::npos) end = path_env.size();
     std::string dir = path_env.substr(start, end - start);
     start = end + 1;
-    if (dir.empty() || dir.front() != '/') continue;
+    if (!dir.empty() && dir.front() == '/') dirs.push_back(std::move(dir));
+  }
+  return dirs;
+}
+
+}  // namespace
+
+std::optional<std::string> FindOnPath(const std::string& command, const std::string& path_env) {
+  for (const std::string& dir : AbsoluteEntries(path_env)) {
     std::string candidate = dir + "/" + command;
     struct stat st;
     if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(candidate.c_str(), X_OK) == 0)
@@ -285,14 +294,7 @@ std::optional<std::string> FindOnPath(const std::string& command, const std::str
 
 std::string AbsolutePathEntries(const std::string& path_env) {
   std::string out;
-  size_t start = 0;
-  while (start <= path_env.size()) {
-    size_t end = path_env.find(':', start);
-    if (end == std::string::npos) end = path_env.size();
-    std::string dir = path_env.substr(start, end - start);
-    start = end + 1;
-    if (!dir.empty() && dir.front() == '/') out += (out.empty() ? "" : ":") + dir;
-  }
+  for (const std::string& dir : AbsoluteEntries(path_env)) out += (out.empty() ? "" : ":") + dir;
   return out;
 }
 
