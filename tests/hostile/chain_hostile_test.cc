@@ -94,7 +94,7 @@ class HostileChain : public ::testing::Test {
     home_ = new TempDir;
     auto keygen = RunTheater("chain keygen", home_->path());
     ASSERT_EQ(keygen.exit_code, 0) << keygen.out;
-    big_ = RunGreeter(*home_, 350);
+    big_ = RunGreeter(*home_, 540);  // two events per request
     small_ = RunGreeter(*home_, 2);
     ASSERT_FALSE(big_.empty());
     ASSERT_FALSE(small_.empty());
