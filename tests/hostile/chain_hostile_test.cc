@@ -369,7 +369,8 @@ TEST_F(HostileChain, HostileEventDataIsAnErrorNotACrash) {
     ASSERT_TRUE(WriteFileAtomic(home / ("chains/" + id + ".chain"), ChainFileOf(chain.events())).ok());
     for (const std::string& command : {"chain show " + id, "chain show " + id + " --json", "chain verify " + id,
                                        "chain export " + id + " --out " + Q(home / "x.export"),
-                                       "chain prove " + id + " 1"}) {
+                                       "chain prove " + id + " 1", "chain head " + id, "inspect " + id,
+                                       "replay " + id, "run --resume " + id}) {
       auto r = RunTheater(command, home.path());
       EXPECT_TRUE(r.exit_code >= 0 && r.exit_code <= 2) << command << ": exit " << r.exit_code << "\n" << r.out;
     }
