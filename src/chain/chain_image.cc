@@ -104,6 +104,7 @@ Result<ChainImage> DecodeExport(std::span<const uint8_t> file) {
   }
   for (char required : {'A', 'H', 'C'})
     if (!sections.count(required)) return Status::Error(std::string("section '") + required + "' is missing");
+  if (!IsValidUtf8(sections['A'])) return Status::Error("section 'A': the actor id is not valid UTF-8");
   ChainImage image;
   image.exported = true;
   image.actor_id = ToString(sections['A']);

@@ -65,6 +65,8 @@ Result<CheckpointFile> ParseCheckpointFile(std::span<const uint8_t> file) {
   uint64_t id_len = r.Uint(4);
   if (!r.Need(id_len)) return Status::Error("checkpoint file header is cut short");
   auto id = r.Take(id_len);
+  // Ids go into JSON (proofs, heads), which has no way to carry anything but UTF-8.
+  if (!IsValidUtf8(id)) return Status::Error("checkpoint file header: the actor id is not valid UTF-8");
   out.actor_id.assign(id.begin(), id.end());
   out.valid_bytes = 8 + r.pos();
   while (!r.done()) {

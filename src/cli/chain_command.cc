@@ -160,7 +160,7 @@ int Head(const std::string& target, const std::string& out_path, const GlobalOpt
   head.actor_id = file->actor_id;
   head.checkpoint = file->checkpoints.back();
   head.head = chain->events[head.checkpoint.tree_size - 1].hash;
-  std::string text = SignedHeadToJson(head).dump(2) + "\n";
+  std::string text = SignedHeadToJson(head).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   if (out_path.empty() || out_path == "-") {
     std::fputs(text.c_str(), stdout);
   } else if (Status s = WriteFileAtomic(out_path, ToBytes(text)); !s.ok()) {

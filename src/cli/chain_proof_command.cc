@@ -27,7 +27,8 @@ std::string ProofNote(const InclusionProof& proof, std::span<const Checkpoint> c
   std::string sizes;
   for (size_t i = 0; i < checkpoints.size() && i < 8; ++i) sizes += (i ? ", " : "") + std::to_string(checkpoints[i].tree_size);
   if (checkpoints.size() > 8) sizes += ", ... (" + std::to_string(checkpoints.size()) + " in all)";
-  return "no checkpoint has tree size " + n + " (" + (checkpoints.empty() ? "the chain has none" : "theirs: " + sizes) +
+  return "no checkpoint has tree size " + n + " (" +
+         (checkpoints.empty() ? "the chain has none" : "the chain's checkpoints have tree sizes " + sizes) +
          "); the root is of the first " + n + " events, unsigned";
 }
 
@@ -52,7 +53,8 @@ int Prove(const std::string& target, uint64_t seq, std::optional<uint64_t> size,
     std::fprintf(stderr, "theater chain prove: %s\n", proof.error().c_str());
     return kExitUsage;
   }
-  std::string text = InclusionProofToJson(*proof).dump(2) + "\n";
+  // Replaced, never thrown: a chain given by path names its actor after the file.
+  std::string text = InclusionProofToJson(*proof).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   if (out_path.empty() || out_path == "-") {
     std::fputs(text.c_str(), stdout);
   } else if (Status s = WriteFileAtomic(out_path, ToBytes(text)); !s.ok()) {

@@ -36,7 +36,8 @@ Status WriteAll(int fd, const uint8_t* data, size_t size, const std::filesystem:
 }  // namespace
 
 ChainStore::Sink::~Sink() {
-  WriteOut(store_->options_.sync);
+  // Nothing more comes through this sink: sign the end of what it wrote, as at a stop.
+  WriteOut(store_->options_.sync, /*final=*/true);
   std::lock_guard lock(write_mu_);
   CloseFile();
 }

@@ -379,5 +379,40 @@ TEST_F(HostileChain, HostileEventDataIsAnErrorNotACrash) {
   }
 }
 
+// Found by fuzz/chain_file_fuzz: an actor id that is not UTF-8 (in a checkpoint file's
+// header, or an export's 'A' section, matching event 0) went into the JSON of a proof or
+// head statement, whose writer throws on it: `chain prove` aborted. Such files are now
+// refused when read, and the JSON writers replace what they cannot write.
+TEST_F(HostileChain, AnActorIdThatIsNotUtf8IsAnErrorNotACrash) {
+  TempDir work;
+  const std::string id = "\xff\xfe";
+  theater::Chain chain;
+  ASSERT_TRUE(chain.Append("theater/actor-started",
+                           Bytes{0xa2, 0x68, 'a', 'c', 't', 'o', 'r', '_', 'i', 'd', 0x62, 0xff, 0xfe, 0x70, 'c', 'o', 'm', 'p',
+                                 'o', 'n', 'e', 'n', 't', '_', 's', 'h', 'a', '2', '5', '6', 0x61, '0'},
+                           1)
+                  .ok());
+  ASSERT_TRUE(WriteFileAtomic(work / "x.chain", ChainFileOf(chain.events())).ok());
+  Checkpoint c;
+  c.tree_size = 1;
+  c.root = MerkleLeafHash(chain.events()[0].hash);
+  Bytes checkpoints = EncodeCheckpointFileHeader(id);
+  Bytes record = EncodeCheckpointRecord(c);
+  checkpoints.insert(checkpoints.end(), record.begin(), record.end());
+  ASSERT_TRUE(WriteFileAtomic(work / "x.checkpoints", checkpoints).ok());
+  ChainImage image;
+  image.actor_id = id;
+  image.component_sha256 = "0";
+  image.chain = ChainFileOf(chain.events());
+  ASSERT_TRUE(WriteFileAtomic(work / "x.export", EncodeExport(image)).ok());
+  for (const std::string& command : {"chain prove " + Q(work / "x.chain") + " 0", "chain head " + Q(work / "x.chain"),
+                                     "chain verify " + Q(work / "x.chain") + " --json",
+                                     "chain prove " + Q(work / "x.export") + " 0", "chain verify " + Q(work / "x.export")}) {
+    auto r = RunTheater(command, work.path());
+    EXPECT_TRUE(r.exit_code == 1 || r.exit_code == 2) << command << ": exit " << r.exit_code << "\n" << r.out;
+    EXPECT_NE(r.out.find("not valid UTF-8"), std::string::npos) << command << "\n" << r.out;
+  }
+}
+
 }  // namespace
 }  // namespace theater
