@@ -38,6 +38,10 @@ Status ChainFileWriter::Append(const ChainEvent& event, std::span<const uint8_t>
 
 namespace {
 
+// The shortest canonical encoding (seq, parent flag 0, timestamp, an empty type and empty
+// data: 8 + 1 + 8 + 4 + 8 bytes) and its hash.
+constexpr uint64_t kMinRecordLength = 29 + 32;
+
 // Decodes one canonical encoding (exactly `body`), or explains why it cannot.
 // The type and data are copied only when `keep_payload` (verifying alone needs neither).
 std::optional<std::string> DecodeEvent(std::span<const uint8_t> body, ChainEvent& e, bool keep_payload) {
@@ -98,7 +102,10 @@ VerifyReport VerifyChainBytes(std::span<const uint8_t> file, std::vector<ChainEv
     size_t offset = 8 + r.pos();
     if (!r.Need(4)) return fail(expected_seq, offset, "truncated record: incomplete length prefix");
     uint64_t len = r.Uint(4);
-    if (len < 32 + 9) return fail(expected_seq, offset, "record length " + std::to_string(len) + " is too small");
+    if (len < kMinRecordLength)
+      return fail(expected_seq, offset,
+                  "record length " + std::to_string(len) + " is too small (a record is at least " +
+                      std::to_string(kMinRecordLength) + " bytes)");
     if (!r.Need(len))
       return fail(expected_seq, offset,
                   "truncated record: needs " + std::to_string(len) + " bytes, file has " +

@@ -2,10 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 
 #include "chain/byte_io.h"
+#include "chain/event_data.h"
 #include "common/files.h"
 
 namespace theater {
@@ -20,8 +22,8 @@ bool HasMagic(std::span<const uint8_t> data, const char* magic) {
 struct StartedFacts {
   std::string actor_id, component_sha256;
 };
+// Only the first record is read: the header and one record form a chain of one event.
 std::optional<StartedFacts> ReadStarted(std::span<const uint8_t> chain) {
-  // Only the first record is read: the header and one record form a chain of one event.
   if (chain.size() < 12) return std::nullopt;
   ByteReader r(chain.subspan(8, 4));
   uint64_t len = r.Uint(4);
@@ -29,7 +31,7 @@ std::optional<StartedFacts> ReadStarted(std::span<const uint8_t> chain) {
   std::vector<ChainEvent> first;
   VerifyChainBytes(chain.first(12 + len), &first);
   if (first.empty() || first[0].type != "theater/actor-started") return std::nullopt;
-  auto data = nlohmann::json::from_cbor(first[0].data, true, false);
+  auto data = DecodeEventData(first[0].data);
   if (!data.is_object()) return std::nullopt;
   StartedFacts facts;
   if (auto it = data.find("actor_id"); it != data.end() && it->is_string()) facts.actor_id = *it;
@@ -102,6 +104,7 @@ Result<ChainImage> DecodeExport(std::span<const uint8_t> file) {
   }
   for (char required : {'A', 'H', 'C'})
     if (!sections.count(required)) return Status::Error(std::string("section '") + required + "' is missing");
+  if (!IsValidUtf8(sections['A'])) return Status::Error("section 'A': the actor id is not valid UTF-8");
   ChainImage image;
   image.exported = true;
   image.actor_id = ToString(sections['A']);
@@ -112,12 +115,13 @@ Result<ChainImage> DecodeExport(std::span<const uint8_t> file) {
   return image;
 }
 
-ChainVerification VerifyChainImage(const ChainImage& image, const std::optional<Ed25519PublicKey>& required_signer,
+ChainVerification VerifyChainImage(const ChainImage& image, const VerifyOptions& options,
                                    std::vector<ChainEvent>* events_out, std::vector<Hash>* hashes_out) {
   ChainVerification v;
   std::vector<Hash> hashes;
   v.chain = VerifyChainBytes(image.chain, events_out, &hashes);
   std::optional<StartedFacts> started = ReadStarted(image.chain);
+  v.actor_id = started ? started->actor_id : image.actor_id;
   if (image.exported) {
     if (!started)
       v.problems.push_back("the export's chain does not begin with theater/actor-started");
@@ -132,23 +136,51 @@ ChainVerification VerifyChainImage(const ChainImage& image, const std::optional<
         v.problems.push_back("the component in the export has SHA-256 " + actual + ", not " + image.component_sha256);
     }
   }
+  // A chain asked for by id must be that actor's: a file is only named after it. (An empty
+  // chain names nobody; what it lacks is for checkpoints and heads to tell.)
+  if (!options.expected_actor_id.empty() && !hashes.empty()) {
+    if (!started)
+      v.problems.push_back("the chain does not begin with a readable theater/actor-started, so it is not actor " +
+                           options.expected_actor_id + "'s");
+    else if (started->actor_id != options.expected_actor_id)
+      v.problems.push_back("the chain is actor " + started->actor_id + "'s, not " + options.expected_actor_id + "'s");
+  }
+  uint64_t signed_covered = 0;
   if (image.checkpoints) {
     auto file = ParseCheckpointFile(*image.checkpoints);
     if (!file.ok()) {
       v.problems.push_back("checkpoints: " + file.error());
     } else {
-      std::string chain_actor = started ? started->actor_id : image.actor_id;
-      if (file->actor_id != chain_actor)
-        v.problems.push_back("the checkpoints are actor " + file->actor_id + "'s, the chain is actor " + chain_actor + "'s");
+      if (file->actor_id != v.actor_id)
+        v.problems.push_back("the checkpoints are actor " + file->actor_id + "'s, the chain is actor " + v.actor_id + "'s");
       if (!file->torn.empty()) v.problems.push_back("checkpoints: " + file->torn);
-      v.checkpoints = VerifyCheckpoints(*file, hashes, required_signer);
+      v.checkpoints = VerifyCheckpoints(*file, hashes, options.required_signer);
+      if (v.checkpoints->ok) signed_covered = v.checkpoints->signed_covered;
       v.checkpoint_file = std::move(*file);
     }
-  } else if (required_signer) {
+  } else if (options.required_signer) {
     v.problems.push_back("the chain has no checkpoints, so nothing is signed by the key");
+  }
+  v.unsigned_events = hashes.size() - std::min<uint64_t>(signed_covered, hashes.size());
+  if (options.required_signer && !options.allow_unsigned_tail && v.unsigned_events > 0 && signed_covered > 0)
+    v.problems.push_back(std::to_string(v.unsigned_events) + " events (" + std::to_string(signed_covered) + " to " +
+                         std::to_string(hashes.size() - 1) +
+                         ") are covered by no signature: the last signed checkpoint covers the first " +
+                         std::to_string(signed_covered));
+  if (options.expected_head) {
+    std::vector<std::string> head = CheckAgainstHead(*options.expected_head, v.actor_id, hashes, options.required_signer);
+    v.head_matched = head.empty();
+    v.problems.insert(v.problems.end(), head.begin(), head.end());
   }
   if (hashes_out) *hashes_out = std::move(hashes);
   return v;
+}
+
+ChainVerification VerifyChainImage(const ChainImage& image, const std::optional<Ed25519PublicKey>& required_signer,
+                                   std::vector<ChainEvent>* events_out, std::vector<Hash>* hashes_out) {
+  VerifyOptions options;
+  options.required_signer = required_signer;
+  return VerifyChainImage(image, options, events_out, hashes_out);
 }
 
 }  // namespace theater

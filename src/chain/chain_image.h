@@ -18,6 +18,7 @@
 
 #include "chain/chain_file.h"
 #include "chain/checkpoint.h"
+#include "chain/signed_head.h"
 
 namespace theater {
 
@@ -42,18 +43,40 @@ Result<ChainImage> ReadChainImage(const std::filesystem::path& path);
 Bytes EncodeExport(const ChainImage& image);
 Result<ChainImage> DecodeExport(std::span<const uint8_t> file);
 
+// What a verification requires beyond a chain that is whole and consistent.
+struct VerifyOptions {
+  // Every checkpoint must be signed by this key, there must be one, and (unless
+  // allow_unsigned_tail) the last one must cover every event.
+  std::optional<Ed25519PublicKey> required_signer;
+  // Events after the last signed checkpoint (a chain still being written, or cut off by a
+  // crash) are reported, not a failure.
+  bool allow_unsigned_tail = false;
+  // Set when the chain was asked for by actor id: its theater/actor-started must name it.
+  std::string expected_actor_id;
+  // A head published earlier (signed_head.h): the chain must still hold what it covers.
+  const SignedHead* expected_head = nullptr;
+};
+
 // Everything verification found.
 struct ChainVerification {
   VerifyReport chain;
   std::optional<CheckpointFile> checkpoint_file;    // parsed, when there is one
   std::optional<CheckpointReport> checkpoints;     // when there is a checkpoint file
+  std::string actor_id;                            // as its theater/actor-started names it, else the image's
+  // Events after the last checkpoint with a valid signature (by the required key, when
+  // one is given): nothing but the chain's own hashes protects them.
+  uint64_t unsigned_events = 0;
+  bool head_matched = false;                       // the expected head holds
   std::vector<std::string> problems;               // anything else that does not fit (export header, ids)
   bool ok() const { return chain.ok && (!checkpoints || checkpoints->ok) && problems.empty(); }
 };
 
-// Verifies the chain (chain/chain_file.h), its checkpoints against it, and that an export's
-// header matches its chain and component. With `required_signer`, the chain must have
-// checkpoints and every one must be signed by that key.
+// Verifies the chain (chain/chain_file.h), its checkpoints against it, that an export's
+// header matches its chain and component, and what `options` asks for.
+ChainVerification VerifyChainImage(const ChainImage& image, const VerifyOptions& options,
+                                   std::vector<ChainEvent>* events_out = nullptr,
+                                   std::vector<Hash>* hashes_out = nullptr);
+// The same with only a required signer (no unsigned tail allowed).
 ChainVerification VerifyChainImage(const ChainImage& image,
                                    const std::optional<Ed25519PublicKey>& required_signer = std::nullopt,
                                    std::vector<ChainEvent>* events_out = nullptr,

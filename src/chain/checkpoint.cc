@@ -65,6 +65,8 @@ Result<CheckpointFile> ParseCheckpointFile(std::span<const uint8_t> file) {
   uint64_t id_len = r.Uint(4);
   if (!r.Need(id_len)) return Status::Error("checkpoint file header is cut short");
   auto id = r.Take(id_len);
+  // Ids go into JSON (proofs, heads), which has no way to carry anything but UTF-8.
+  if (!IsValidUtf8(id)) return Status::Error("checkpoint file header: the actor id is not valid UTF-8");
   out.actor_id.assign(id.begin(), id.end());
   out.valid_bytes = 8 + r.pos();
   while (!r.done()) {
@@ -111,7 +113,8 @@ CheckpointReport VerifyCheckpoints(const CheckpointFile& file, std::span<const H
   bool one_signer = true;
   for (size_t i = 0; i < file.checkpoints.size(); ++i) {
     const Checkpoint& c = file.checkpoints[i];
-    if (c.tree_size == 0 || c.tree_size <= tree.size())
+    if (c.tree_size == 0) return fail(i, "tree size 0: a checkpoint covers at least one event");
+    if (c.tree_size <= tree.size())
       return fail(i, "tree size " + std::to_string(c.tree_size) + " does not follow the previous one");
     if (c.tree_size > event_hashes.size())
       return fail(i, "covers " + std::to_string(c.tree_size) + " events, the chain has only " +
@@ -130,6 +133,7 @@ CheckpointReport VerifyCheckpoints(const CheckpointFile& file, std::span<const H
       return fail(i, c.signer ? "signed by another key (" + ToHex(*c.signer) + ")" : "not signed");
     ++report.checked;
     report.covered = c.tree_size;
+    if (c.signer) report.signed_covered = c.tree_size;
   }
   if (required_signer && file.checkpoints.empty()) {
     report.reason = "no checkpoint is signed by the key: the chain has no checkpoints";

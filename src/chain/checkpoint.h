@@ -66,6 +66,9 @@ struct CheckpointReport {
   size_t checked = 0;                       // checkpoints that matched
   uint64_t covered = 0;                     // tree size of the last one
   size_t signed_count = 0;
+  // Tree size of the last checkpoint with a valid signature (by `required_signer` when
+  // given): the events after it are covered by no signature.
+  uint64_t signed_covered = 0;
   std::optional<Ed25519PublicKey> signer;   // the key of the signed ones, when only one key signed
   std::string reason;                       // the first failure
 };

@@ -147,6 +147,7 @@ ProofCheck CheckInclusionProof(const InclusionProof& p, const std::optional<Ed25
   if (trusted_root && *trusted_root != p.root)
     return fail("the root " + ToHex(p.root) + " is not the trusted root " + ToHex(*trusted_root));
   check.ok = true;
+  check.trusted = trusted_key || trusted_root;
   return check;
 }
 

@@ -41,14 +41,19 @@ nlohmann::ordered_json InclusionProofToJson(const InclusionProof& proof);
 Result<InclusionProof> InclusionProofFromJson(const nlohmann::json& json);
 
 struct ProofCheck {
-  bool ok = false;
+  bool ok = false;             // consistent, and what was required holds
   std::string reason;          // why not
   ChainEvent event;            // the event proven (decoded)
-  bool root_signed = false;    // a valid signature vouches for the root
+  bool root_signed = false;    // a valid signature (by whatever key the proof names) vouches for the root
+  // The root is vouched for by something the checker gave: signed by `trusted_key`, or
+  // equal to `trusted_root`. A proof that is only consistent proves nothing: anyone can
+  // make a consistent proof, and sign it with a key of their own, for an event that never was.
+  bool trusted = false;
 };
 // Checks a proof: the event decodes and is number `seq`, the path leads from it to the
 // root, a signature (if any) is valid; with `trusted_key`, the root must be signed by it;
-// with `trusted_root`, the root must be that one.
+// with `trusted_root`, the root must be that one. `ok` without either means consistent
+// only (`trusted` is false).
 ProofCheck CheckInclusionProof(const InclusionProof& proof, const std::optional<Ed25519PublicKey>& trusted_key,
                                const std::optional<Hash>& trusted_root);
 

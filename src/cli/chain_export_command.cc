@@ -1,6 +1,7 @@
 // theater chain export CHAIN --out FILE [--no-component]
 // theater chain keygen [--force]
 #include "chain/chain_image.h"
+#include "chain/event_data.h"
 #include "cli/chain_files.h"
 #include "cli/commands.h"
 #include "common/files.h"
@@ -16,7 +17,7 @@ int Export(const std::string& target, const std::string& out_path, bool with_com
   }
   ChainImage image = chain->image;
   const std::vector<ChainEvent>& events = chain->events;
-  auto started = events.empty() ? nlohmann::json() : nlohmann::json::from_cbor(events[0].data, true, false);
+  auto started = events.empty() ? nlohmann::json() : DecodeEventData(events[0].data);
   if (events.empty() || events[0].type != "theater/actor-started" || !started.is_object()) {
     std::fprintf(stderr, "theater chain export: the chain does not begin with theater/actor-started\n");
     return kExitUsage;

@@ -15,6 +15,11 @@ Result<std::filesystem::path> ResolveChain(const std::string& target, const Glob
   return Status::Error("`" + target + "` is neither a chain file, an export nor an actor id");
 }
 
+std::string AskedActorId(const std::string& target) {
+  std::error_code ec;
+  return !std::filesystem::is_regular_file(target, ec) && IsUuid(target) ? target : "";
+}
+
 std::string FirstProblem(const ChainVerification& v) {
   if (!v.chain.ok)
     return "event " + std::to_string(v.chain.bad_seq.value_or(v.chain.events)) + ": " + v.chain.reason;
@@ -29,7 +34,9 @@ Result<VerifiedChain> ReadVerifiedChainImage(const std::string& target, const Gl
   auto image = ReadChainImage(*path);
   if (!image.ok()) return image.status();
   VerifiedChain out;
-  ChainVerification v = VerifyChainImage(*image, std::nullopt, &out.events);
+  VerifyOptions options;
+  options.expected_actor_id = AskedActorId(target);
+  ChainVerification v = VerifyChainImage(*image, options, &out.events);
   if (!v.ok()) return Status::Error(path->string() + " does not verify: " + FirstProblem(v));
   out.image = std::move(*image);
   return out;

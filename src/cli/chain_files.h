@@ -14,6 +14,9 @@
 namespace theater::cli {
 
 Result<std::filesystem::path> ResolveChain(const std::string& target, const GlobalOptions& global);
+// The actor id `target` asks for when ResolveChain finds it by id, else "": the chain
+// found must then be that actor's, not only a file named after it.
+std::string AskedActorId(const std::string& target);
 
 struct VerifiedChain {
   ChainImage image;

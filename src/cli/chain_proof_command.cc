@@ -12,6 +12,26 @@
 namespace theater::cli {
 namespace {
 
+// What the root of a proof is, when it is not a signed checkpoint's: with --size, the tree
+// of that many events (which no checkpoint has); else the whole chain (no checkpoint
+// covers the event yet).
+std::string ProofNote(const InclusionProof& proof, std::span<const Checkpoint> checkpoints, bool sized,
+                      uint64_t events) {
+  std::string n = std::to_string(proof.tree_size);
+  if (proof.checkpoint)
+    return proof.checkpoint->signer ? "" : "the checkpoint at tree size " + n + " is not signed (the data directory "
+                                                                               "had no key: theater chain keygen)";
+  if (!sized)
+    return "no checkpoint covers event " + std::to_string(proof.seq) + " yet; the root is the whole chain's (" +
+           std::to_string(events) + " events), unsigned";
+  std::string sizes;
+  for (size_t i = 0; i < checkpoints.size() && i < 8; ++i) sizes += (i ? ", " : "") + std::to_string(checkpoints[i].tree_size);
+  if (checkpoints.size() > 8) sizes += ", ... (" + std::to_string(checkpoints.size()) + " in all)";
+  return "no checkpoint has tree size " + n + " (" +
+         (checkpoints.empty() ? "the chain has none" : "the chain's checkpoints have tree sizes " + sizes) +
+         "); the root is of the first " + n + " events, unsigned";
+}
+
 int Prove(const std::string& target, uint64_t seq, std::optional<uint64_t> size, const std::string& out_path,
           const GlobalOptions& global) {
   auto chain = ReadVerifiedChainImage(target, global);
@@ -33,16 +53,16 @@ int Prove(const std::string& target, uint64_t seq, std::optional<uint64_t> size,
     std::fprintf(stderr, "theater chain prove: %s\n", proof.error().c_str());
     return kExitUsage;
   }
-  std::string text = InclusionProofToJson(*proof).dump(2) + "\n";
+  // Replaced, never thrown: a chain given by path names its actor after the file.
+  std::string text = InclusionProofToJson(*proof).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   if (out_path.empty() || out_path == "-") {
     std::fputs(text.c_str(), stdout);
   } else if (Status s = WriteFileAtomic(out_path, ToBytes(text)); !s.ok()) {
     std::fprintf(stderr, "theater chain prove: %s\n", s.message().c_str());
     return kExitUsage;
   }
-  if (!proof->checkpoint)
-    std::fprintf(stderr, "note: no checkpoint covers event %llu yet; the root is the whole chain's, unsigned\n",
-                 static_cast<unsigned long long>(seq));
+  std::string note = ProofNote(*proof, checkpoints, size.has_value(), chain->events.size());
+  if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
   return kExitOk;
 }
 
@@ -79,31 +99,47 @@ int VerifyProof(const std::string& proof_path, const std::string& public_key, co
     std::copy(bytes->begin(), bytes->end(), trusted_root->begin());
   }
   ProofCheck check = CheckInclusionProof(*proof, key, trusted_root);
+  // Consistent is not enough: anyone can make a consistent proof (and sign it with a key of
+  // their own) for an event that never happened. Only a key or root given here vouches.
+  bool trusted = check.ok && check.trusted;
+  std::string untrusted =
+      "not trusted: the proof is consistent, but nothing vouches for its root" +
+      (check.root_signed ? " (it is signed by Ed25519 key " + ToHex(*proof->checkpoint->signer) +
+                               ", which you have not said you trust)"
+                         : std::string()) +
+      "; give --public-key with a key you trust, or --root with a root you already have";
   if (json) {
-    nlohmann::ordered_json j = {{"ok", check.ok}, {"actor_id", proof->actor_id}, {"seq", proof->seq},
+    nlohmann::ordered_json j = {{"ok", trusted}, {"consistent", check.ok}, {"trusted", trusted},
+                                {"actor_id", proof->actor_id}, {"seq", proof->seq},
                                 {"tree_size", proof->tree_size}, {"root", ToHex(proof->root)},
                                 {"root_signed", check.root_signed}};
     if (check.ok) j["event"] = {{"type", check.event.type}, {"hash", ToHex(check.event.hash)},
                                 {"timestamp_ms", check.event.timestamp_ms}, {"data", ReadableData(check.event.data)}};
-    else j["reason"] = check.reason;
+    if (!check.ok) j["reason"] = check.reason;
+    else if (!trusted) j["reason"] = untrusted;
     out.Json(j);
-    return check.ok ? kExitOk : kExitActorFailed;
+    return trusted ? kExitOk : kExitActorFailed;
   }
   if (!check.ok) {
     std::printf("FAILED: %s\n", check.reason.c_str());
+    return kExitActorFailed;
+  }
+  if (!trusted) {
+    std::printf("%s\n", untrusted.c_str());
+    std::printf("  it claims: event %llu (%s, %s) of actor %s is in its first %llu events, Merkle root %s\n",
+                static_cast<unsigned long long>(proof->seq), check.event.type.c_str(),
+                FormatTime(check.event.timestamp_ms).c_str(), proof->actor_id.c_str(),
+                static_cast<unsigned long long>(proof->tree_size), ToHex(proof->root).c_str());
     return kExitActorFailed;
   }
   std::printf("proof OK: event %llu (%s, %s) of actor %s is in its first %llu events, Merkle root %s\n",
               static_cast<unsigned long long>(proof->seq), check.event.type.c_str(),
               FormatTime(check.event.timestamp_ms).c_str(), proof->actor_id.c_str(),
               static_cast<unsigned long long>(proof->tree_size), ToHex(proof->root).c_str());
-  if (check.root_signed)
-    std::printf("root signed by Ed25519 key %s at %s%s\n", ToHex(*proof->checkpoint->signer).c_str(),
-                FormatTime(proof->checkpoint->timestamp_ms).c_str(), key ? " (the key given)" : " (give --public-key to require it)");
-  else if (trusted_root)
-    std::printf("root is the trusted root given\n");
-  else
-    std::printf("root is not signed: it proves the event only against a root you already trust (--root)\n");
+  if (key)
+    std::printf("root signed by Ed25519 key %s (the key given) at %s\n", ToHex(*proof->checkpoint->signer).c_str(),
+                FormatTime(proof->checkpoint->timestamp_ms).c_str());
+  if (trusted_root) std::printf("root is the trusted root given\n");
   std::printf("event data: %s\n",
               ReadableData(check.event.data).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   return kExitOk;
@@ -141,7 +177,8 @@ void AddChainProofCommands(CLI::App& chain, const GlobalOptions& global, int& ex
   CLI::App* check = chain.add_subcommand(
       "verify-proof",
       "Check an inclusion proof on its own: the event's hash, the audit path up to the root,\n"
-      "and the checkpoint's signature. Prints the event when the proof holds.");
+      "and the checkpoint's signature, against a key or root you trust. Prints the event when\n"
+      "the proof holds.");
   check->add_option("proof", c->proof, "The proof file (JSON, from `theater chain prove`), or - for standard input")
       ->required();
   check->add_option("--public-key", c->public_key,
@@ -149,7 +186,9 @@ void AddChainProofCommands(CLI::App& chain, const GlobalOptions& global, int& ex
   check->add_option("--root", c->root, "Require the root to be this one (64 hex digits), e.g. one published earlier");
   check->add_flag("--json", c->json, "Print one JSON object");
   check->footer("Example:\n  theater chain verify-proof event12.proof.json --public-key ~/.theater/keys/checkpoint.pub\n"
-                "Exit status: 0 the proof holds, 1 it does not, 2 unreadable proof or key.");
+                "Without --public-key or --root a proof is only consistent, not trusted: exit status 1.\n"
+                "Exit status: 0 the proof holds and is trusted, 1 it does not or is not trusted, 2 unreadable\n"
+                "proof or key.");
   check->callback([c, &exit_code] { exit_code = VerifyProof(c->proof, c->public_key, c->root, c->json); });
 }
 

@@ -1,6 +1,7 @@
 // theater inspect ACTOR-ID|PATH [--events N] [--json]
 #include <algorithm>
 
+#include "chain/event_data.h"
 #include "cli/chain_files.h"
 #include "cli/client_session.h"
 #include "cli/commands.h"
@@ -11,7 +12,7 @@ namespace theater::cli {
 namespace {
 
 nlohmann::ordered_json Decode(const ChainEvent& e) {
-  auto j = nlohmann::ordered_json::from_cbor(e.data, true, false);
+  auto j = DecodeEventDataOrdered(e.data);  // the chain may come from anyone: bounded
   return j.is_discarded() ? nlohmann::ordered_json::object() : j;
 }
 

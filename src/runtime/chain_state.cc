@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "chain/event_data.h"
+
 namespace theater {
 namespace {
 
@@ -13,7 +15,7 @@ std::pair<bool, std::optional<Bytes>> StateSetBy(const ChainEvent& e) {
                       : e.type == "theater/actor-started"   ? "initial_state"
                                                             : nullptr;
   if (!field) return {false, std::nullopt};
-  auto data = nlohmann::json::from_cbor(e.data, true, false);
+  auto data = DecodeEventData(e.data);
   if (data.is_discarded() || !data.contains(field)) return {false, std::nullopt};
   const auto& value = data[field];
   if (value.is_binary()) return {true, Bytes(value.get_binary().begin(), value.get_binary().end())};
@@ -43,7 +45,7 @@ Result<std::optional<Bytes>> LastGoodState(const std::vector<ChainEvent>& events
 Result<std::string> ManifestOf(const std::vector<ChainEvent>& events) {
   if (events.empty() || events[0].type != "theater/actor-started")
     return Status::Error("the chain does not start with theater/actor-started");
-  auto data = nlohmann::json::from_cbor(events[0].data, true, false);
+  auto data = DecodeEventData(events[0].data);
   if (data.is_discarded() || !data.contains("manifest") || !data["manifest"].is_string())
     return Status::Error("the chain's first event names no manifest");
   return data["manifest"].get<std::string>();

@@ -7,6 +7,7 @@
 #include "engine/instance.h"
 #include "engine/state_call.h"
 #include "manifest/manifest.h"
+#include "chain/event_data.h"
 #include "runtime/actor_context.h"
 #include "runtime/host_binding.h"
 #include "runtime/contract.h"
@@ -17,7 +18,7 @@ namespace theater {
 namespace {
 
 ordered_json Decode(const ChainEvent& e) {
-  auto j = ordered_json::from_cbor(e.data, true, false);
+  auto j = DecodeEventDataOrdered(e.data);  // the chain may come from anyone: bounded
   return j.is_discarded() ? ordered_json::object() : j;
 }
 

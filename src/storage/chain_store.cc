@@ -36,7 +36,8 @@ Status WriteAll(int fd, const uint8_t* data, size_t size, const std::filesystem:
 }  // namespace
 
 ChainStore::Sink::~Sink() {
-  WriteOut(store_->options_.sync);
+  // Nothing more comes through this sink: sign the end of what it wrote, as at a stop.
+  WriteOut(store_->options_.sync, /*final=*/true);
   std::lock_guard lock(write_mu_);
   CloseFile();
 }
@@ -72,8 +73,9 @@ void ChainStore::Sink::CloseFile() {
   store_->open_files_.fetch_sub(1);
 }
 
-Status ChainStore::Sink::WriteOut(bool sync, bool final) {
+Status ChainStore::Sink::WriteOut(bool sync, bool final, bool swept) {
   std::lock_guard write_lock(write_mu_);
+  if (swept) awaiting_checkpoint_ = false;
   // The two buffers trade places, so both keep their capacity from turn to turn (but not
   // without bound: a buffer that once held a huge turn is let go).
   Bytes& data = spare_;
@@ -88,7 +90,7 @@ Status ChainStore::Sink::WriteOut(bool sync, bool final) {
     if (!error_.ok()) return error_;
   }
   if (!loaded_) LoadExisting();
-  if (data.empty()) return final ? AddCheckpoints({}, sync, true) : Status::Ok();
+  if (data.empty()) return AddCheckpoints({}, sync, final);
   size_t header = 0;
   if (!created_) {
     // The file is created with the first write, off the actor's path.
@@ -147,6 +149,8 @@ void ChainStore::Sink::LoadExisting() {
       if (!file->checkpoints.empty()) checkpointed_ = file->checkpoints.back().tree_size;
     }
   }
+  // Events a crash left without a checkpoint are covered with the next one, due now.
+  uncovered_since_ = std::chrono::steady_clock::now() - store_->options_.checkpoint_period;
 }
 
 Status ChainStore::Sink::AddCheckpoints(std::span<const uint8_t> records, bool sync, bool final) {
@@ -165,6 +169,7 @@ Status ChainStore::Sink::AddCheckpoints(std::span<const uint8_t> records, bool s
     PutBytes(out, EncodeCheckpointRecord(c));
     checkpointed_ = c.tree_size;
   };
+  auto now = std::chrono::steady_clock::now();
   // Each record ends with its event's hash: the next leaf of the tree.
   for (size_t pos = 0; pos + 4 <= records.size();) {
     size_t len = size_t{records[pos]} << 24 | size_t{records[pos + 1]} << 16 | size_t{records[pos + 2]} << 8 |
@@ -172,10 +177,17 @@ Status ChainStore::Sink::AddCheckpoints(std::span<const uint8_t> records, bool s
     pos += 4 + len;
     Hash h;
     std::copy(records.begin() + pos - 32, records.begin() + pos, h.begin());
+    if (tree_.size() == checkpointed_) uncovered_since_ = now;
     tree_.Add(MerkleLeafHash(h));
     if (options.checkpoint_interval && tree_.size() % options.checkpoint_interval == 0) checkpoint();
   }
-  if (final && tree_.size() > checkpointed_) checkpoint();
+  bool due = options.checkpoint_period.count() > 0 && now - uncovered_since_ >= options.checkpoint_period;
+  if ((final || due) && tree_.size() > checkpointed_) checkpoint();
+  // Events still uncovered: the store's sweep comes back for them when they are due.
+  if (tree_.size() > checkpointed_ && options.checkpoint_period.count() > 0 && !awaiting_checkpoint_) {
+    awaiting_checkpoint_ = true;
+    store_->AwaitCheckpoint(weak_from_this());
+  }
   if (out.size() == header) return Status::Ok();
   std::filesystem::path path = CheckpointPathFor(path_);
   int flags = checkpoint_file_created_ ? (O_WRONLY | O_APPEND | O_CLOEXEC) : (O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC);
@@ -211,12 +223,37 @@ void ChainStore::FlushAll() {
     if (auto sink = weak.lock()) sink->WriteOut(options_.sync);
 }
 
+void ChainStore::AwaitCheckpoint(std::weak_ptr<Sink> sink) {
+  std::lock_guard lock(mu_);
+  awaiting_checkpoint_.push_back(std::move(sink));
+}
+
+void ChainStore::SweepCheckpoints() {
+  std::vector<std::weak_ptr<Sink>> awaiting;
+  {
+    std::lock_guard lock(mu_);
+    awaiting.swap(awaiting_checkpoint_);
+  }
+  // Each writes its checkpoint if due, else puts itself back on the list.
+  for (auto& weak : awaiting)
+    if (auto sink = weak.lock()) sink->WriteOut(options_.sync, /*final=*/false, /*swept=*/true);
+}
+
 void ChainStore::WriterLoop(std::stop_token stop) {
+  // The sweep runs a few times per period (at most once a second), so a checkpoint comes
+  // at most about a quarter period late.
+  auto sweep_every = std::clamp<std::chrono::milliseconds>(options_.checkpoint_period / 4, kWriteInterval,
+                                                           std::chrono::milliseconds(1000));
+  auto next_sweep = std::chrono::steady_clock::now() + sweep_every;
   std::unique_lock lock(mu_);
   while (!stop.stop_requested()) {
     cv_.wait_for(lock, stop, kWriteInterval, [] { return false; });
     lock.unlock();
     FlushAll();
+    if (options_.checkpoint_period.count() > 0 && std::chrono::steady_clock::now() >= next_sweep) {
+      SweepCheckpoints();
+      next_sweep = std::chrono::steady_clock::now() + sweep_every;
+    }
     lock.lock();
   }
 }

@@ -9,12 +9,14 @@
 // detected by the reader (a truncated record) and removed by RecoverChainFile().
 //
 // Each chain also gets checkpoints (chain/checkpoint.h): the Merkle root of its first N
-// events, every `checkpoint_interval` events and whenever the actor stops, appended to
-// <dir>/<actor-id>.checkpoints after those events are in the chain file, and signed when
-// the store has a key.
+// events, every `checkpoint_interval` events, within `checkpoint_period` of any event
+// reaching the file (so a signature soon covers the end of a chain that goes quiet), and
+// whenever the actor stops; appended to <dir>/<actor-id>.checkpoints after those events
+// are in the chain file, and signed when the store has a key.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <memory>
@@ -40,8 +42,13 @@ class ChainStore {
     bool sync = false;
     // Files kept open for appending; beyond this a flush opens and closes its file.
     size_t max_open_files = 512;
-    // A checkpoint every this many events (0: only when the actor stops).
+    // A checkpoint every this many events (0: not by count).
     uint64_t checkpoint_interval = 1024;
+    // A checkpoint at most this long after an event reached the file, even when nothing
+    // more is written (0: not by time). Until then a signature covers no event after the
+    // last checkpoint; the cost is one record (and one signature) per period per actor
+    // that keeps writing.
+    std::chrono::milliseconds checkpoint_period{5000};
     // Signs checkpoints when set.
     std::shared_ptr<const Ed25519Key> signing_key;
   };
@@ -60,9 +67,10 @@ class ChainStore {
     friend class ChainStore;
     Sink(ChainStore* store, std::string actor_id, std::filesystem::path path, bool exists)
         : store_(store), actor_id_(std::move(actor_id)), path_(std::move(path)), created_(exists) {}
-    // Writes the buffer, then the checkpoints it completes (and one for everything written
-    // so far when `final`); called with no lock held.
-    Status WriteOut(bool sync, bool final = false);
+    // Writes the buffer, then the checkpoints it completes or that are due (and one for
+    // everything written so far when `final`); called with no lock held. `swept`: called by
+    // the store's sweep of sinks awaiting a checkpoint.
+    Status WriteOut(bool sync, bool final = false, bool swept = false);
     void CloseFile();  // write_mu_ held
     // The rest are called with write_mu_ held.
     Status AddCheckpoints(std::span<const uint8_t> records, bool sync, bool final);
@@ -83,6 +91,10 @@ class ChainStore {
     // last checkpoint, and whether the checkpoint file has its header.
     MerkleFrontier tree_;
     uint64_t checkpointed_ = 0;
+    // When the first event after the last checkpoint reached the file, and whether the
+    // sink is on the store's list of those awaiting a checkpoint.
+    std::chrono::steady_clock::time_point uncovered_since_;
+    bool awaiting_checkpoint_ = false;
     bool checkpoint_file_created_ = false;
     bool loaded_ = false;
   };
@@ -107,6 +119,9 @@ class ChainStore {
 
  private:
   void MarkDirty(const std::shared_ptr<Sink>& sink);
+  void AwaitCheckpoint(std::weak_ptr<Sink> sink);
+  // Writes the checkpoints that have come due on sinks nobody writes to any more.
+  void SweepCheckpoints();
   void WriterLoop(std::stop_token stop);
 
   std::filesystem::path dir_;
@@ -115,6 +130,7 @@ class ChainStore {
   std::mutex mu_;
   std::condition_variable_any cv_;
   std::vector<std::weak_ptr<Sink>> dirty_;
+  std::vector<std::weak_ptr<Sink>> awaiting_checkpoint_;  // sinks with events no checkpoint covers
   std::jthread writer_;
 };
 
