@@ -221,7 +221,14 @@ inline std::string CheckChainExportInput(const uint8_t* data, size_t size) {
   ChainVerification v = VerifyChainImage(*image, std::nullopt, &events);
   if (events.size() != v.chain.events)
     return "VerifyChainImage returned " + std::to_string(events.size()) + " events of " + std::to_string(v.chain.events);
-  return CheckEventsDecode(events);
+  if (std::string why = CheckEventsDecode(events); !why.empty()) return why;
+  // What `chain prove` does with an export that verifies: its actor is the checkpoints'
+  // when they verify, else the export's.
+  if (!v.ok()) return "";
+  bool checkpointed = v.checkpoint_file && v.checkpoints && v.checkpoints->ok;
+  std::vector<Checkpoint> none;
+  return CheckProofsOf(checkpointed ? v.checkpoint_file->actor_id : image->actor_id, events,
+                       checkpointed ? v.checkpoint_file->checkpoints : none);
 }
 
 // Input: a proof or a head statement (JSON text), as `theater chain verify-proof` and
