@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "chain/event_data.h"
 #include "common/uuid.h"
 #include "runtime/actor_system.h"
 
@@ -37,7 +38,7 @@ Result<std::string> ActorSystem::Revive(const std::string& id, const std::string
   if (Find(id)) return Status::Error("actor " + id + " is already in this actor system");
   if (events.empty() || events[0].type != "theater/actor-started")
     return Status::Error("the chain of actor " + id + " does not start with theater/actor-started");
-  auto started = nlohmann::json::from_cbor(events[0].data, true, false);
+  auto started = DecodeEventData(events[0].data);
   if (started.is_discarded() || started.value("actor_id", "") != id)
     return Status::Error("the chain given for actor " + id + " is another actor's");
   if (chain_store_ && manifest.save_chain)

@@ -7,6 +7,7 @@
 
 #include <set>
 
+#include "chain/event_data.h"
 #include "server/channel_registry.h"
 #include "server/event_json.h"
 #include "server/frame.h"
@@ -387,7 +388,7 @@ namespace {
 // as its parent; nullopt for any other event.
 std::optional<json> EndNotice(const std::string& actor_id, const ChainEvent& e) {
   if (e.type != "theater/actor-stopped") return std::nullopt;
-  auto data = json::from_cbor(e.data, true, false);
+  auto data = DecodeEventData(e.data);
   if (data.is_discarded()) return std::nullopt;
   if (data.contains("failure")) return Response("ActorError", {{"id", actor_id}, {"error", data["failure"]}});
   if (data.value("reason", "") == "shutdown")

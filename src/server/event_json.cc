@@ -1,11 +1,13 @@
 #include "server/event_json.h"
 
+#include "chain/event_data.h"
 #include "runtime/value_json.h"
 
 namespace theater::server {
 
 json EventToJson(const ChainEvent& e) {
-  auto decoded = json::from_cbor(e.data, true, false);
+  // Bounded: a chain read back from disk may have been tampered with (chain/event_data.h).
+  auto decoded = DecodeEventData(e.data);
   json data = decoded.is_discarded() ? json{{"undecodable_hex", ToHex(e.data)}} : ReadableJson(decoded);
   return {{"seq", e.seq},
           {"type", e.type},
