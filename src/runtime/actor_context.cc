@@ -39,8 +39,13 @@ namespace {
 uint64_t StoredSize(const std::string& type, const Bytes& data) { return data.size() + type.size() + 96; }
 
 // Recorded even past max_chain_bytes: without them the chain could not say how the actor
-// ended, failed or came back.
-bool AlwaysRecorded(const std::string& type) { return type.rfind("theater/", 0) == 0 || type == "wasm/error"; }
+// ended, failed or came back, or what a call it already made returned ("…/done": the
+// turn then fails at its next event).
+bool AlwaysRecorded(const std::string& type) {
+  constexpr std::string_view kDone = "/done";
+  return type.rfind("theater/", 0) == 0 || type == "wasm/error" ||
+         (type.size() > kDone.size() && type.compare(type.size() - kDone.size(), kDone.size(), kDone) == 0);
+}
 
 }  // namespace
 

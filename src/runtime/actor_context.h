@@ -80,8 +80,9 @@ class ActorContext {
   Status RestoreChain(std::vector<ChainEvent> events);
   // Appends an event whose data is `data` encoded as CBOR, stamped with the current time.
   // Returns the event's hash. In an actor system the chain may hold at most
-  // max_chain_bytes: past it only the actor's lifecycle events ("theater/...") and its
-  // failure ("wasm/error") are recorded, anything else is refused with LimitExceeded.
+  // max_chain_bytes: past it only the actor's lifecycle events ("theater/..."), its
+  // failure ("wasm/error") and the results of calls it already made ("…/done") are
+  // recorded; anything else is refused with LimitExceeded.
   Result<Hash> Record(std::string type, const ordered_json& data);
   // Appends an event with `data` as it is (replay copies recorded inputs this way).
   Result<Hash> RecordRaw(std::string type, Bytes data);
