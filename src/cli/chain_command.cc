@@ -56,7 +56,7 @@ int Verify(const VerifyArgs& args, const GlobalOptions& global) {
   }
   std::optional<SignedHead> expected_head;
   if (!args.expect_head.empty()) {
-    auto text = ReadFile(args.expect_head);
+    auto text = ReadFile(args.expect_head, kMaxSmallFileBytes);
     if (!text.ok()) return fail_usage("--expect-head: " + text.error());
     auto parsed = nlohmann::json::parse(text->begin(), text->end(), nullptr, false);
     if (parsed.is_discarded()) return fail_usage("--expect-head: " + args.expect_head + ": not JSON");
