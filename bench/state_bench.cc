@@ -2,7 +2,8 @@
 // each against a baseline measured in the same run. One line per measurement: theater,
 // baseline, ratio theater/baseline, and the target where it has one.
 //
-//   theater_state_bench [--quick] [--only turn|chain|read]
+//   theater_state_bench [--quick] [--only turn|chain|read] [--state BYTES]
+//   (--state: the turn and chain measurements at that one state size, e.g. for perf)
 //
 // turn:  an actor (bench/guests/stater.c) whose state is N bytes (0, 10 KiB, 100 KiB, 1 MiB)
 //        and changes every turn (handle-send overwrites a few bytes and returns the whole
@@ -62,7 +63,7 @@ void Report(const std::string& what, const char* unit, double theater, double ba
   if (baseline > 0) std::snprintf(ratio, sizeof ratio, "%8.2f", theater / baseline);
   char target[64] = "";
   if (bar >= 0) std::snprintf(target, sizeof target, "  target <= %g %s %s", bar, unit, theater <= bar ? "MET" : "NOT MET");
-  std::printf("%-44s %12.2f %-3s baseline %12.2f  ratio %s%s%s%s\n", what.c_str(), theater, unit, baseline, ratio,
+  std::printf("%-58s %12.2f %-3s baseline %12.2f  ratio %s%s%s%s\n", what.c_str(), theater, unit, baseline, ratio,
               target, note.empty() ? "" : "  ", note.c_str());
   std::fflush(stdout);
 }
@@ -229,7 +230,7 @@ TurnResult BenchTurn(std::shared_ptr<Engine> engine, size_t state_bytes) {
       message[0] = static_cast<uint8_t>(i);
       Status s = system->Send(*id, message);
       if (!s.ok()) {
-        out.error = "send: " + s.error();
+        out.error = "send: " + s.message();
         return false;
       }
     }
@@ -416,7 +417,7 @@ void PrintRead(const std::vector<ReadLine>& lines) {
   for (const auto& l : lines) {
     std::string what = "read-file " + SizeName(l.size) + (l.raised ? " (max_file_bytes raised)" : " (default cap)");
     if (!l.skipped.empty()) {
-      std::printf("%-44s %s\n", what.c_str(), l.skipped.c_str());
+      std::printf("%-58s %s\n", what.c_str(), l.skipped.c_str());
       continue;
     }
     bool ok = std::string(l.theater.message) == "ok:" + std::to_string(l.size);
@@ -435,9 +436,11 @@ void PrintRead(const std::vector<ReadLine>& lines) {
 
 int main(int argc, char** argv) {
   std::string only;  // --only turn|chain|read
+  std::vector<size_t> states = {0, size_t{10} << 10, size_t{100} << 10, size_t{1} << 20};
   for (int i = 1; i < argc; ++i) {
     quick |= std::strcmp(argv[i], "--quick") == 0;
     if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = argv[++i];
+    if (std::strcmp(argv[i], "--state") == 0 && i + 1 < argc) states = {std::strtoull(argv[++i], nullptr, 10)};
   }
   auto run = [&](const char* name) { return only.empty() || only == name; };
   std::printf("theater_state_bench%s: %u cores\n", quick ? " --quick" : "", std::thread::hardware_concurrency());
@@ -449,7 +452,7 @@ int main(int argc, char** argv) {
   if (run("turn") || run("chain")) {
     auto engine = MakeEngine();
     std::vector<TurnResult> turns;
-    for (size_t n : {size_t{0}, size_t{10} << 10, size_t{100} << 10, size_t{1} << 20}) turns.push_back(BenchTurn(engine, n));
+    for (size_t n : states) turns.push_back(BenchTurn(engine, n));
     if (run("turn")) {
       for (const auto& t : turns) {
         double bar = t.state == (size_t{100} << 10) ? 250 : t.state == (size_t{1} << 20) ? 2000 : -1;
