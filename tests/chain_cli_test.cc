@@ -16,19 +16,8 @@ using nlohmann::json;
 using testing::RunTheater;
 using testing::TempDir;
 
-std::string Q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
-
-// The summary line of `theater run --json`.
-json Summary(const std::string& out) {
-  std::istringstream in(out);
-  std::string line;
-  while (std::getline(in, line)) {
-    json j = json::parse(line, nullptr, false);
-    if (!j.is_discarded() && j.value("event", "") == "summary") return j;
-  }
-  ADD_FAILURE() << "no summary in: " << out;
-  return json::object();
-}
+using testing::Q;
+using testing::Summary;
 
 // A copy of the greeter example whose component can be taken away afterwards.
 std::filesystem::path CopyOfGreeter(const TempDir& dir) {

@@ -34,7 +34,7 @@ std::vector<json> Events(const std::vector<json>& lines, const std::string& kind
   return out;
 }
 
-std::string Q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+using testing::Q;
 
 TEST(Cli, RunsTheCExampleAndItsChainVerifies) {
   TempDir home;

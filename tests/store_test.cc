@@ -18,7 +18,7 @@ using testing::TempDir;
 
 nlohmann::json Data(const ChainEvent& e) { return nlohmann::json::from_cbor(e.data); }
 std::string Sha(const std::string& text) { return ToHex(Sha256(text)); }
-std::string Q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+using testing::Q;
 
 class StoreTest : public SystemTest {
  protected:

@@ -6,11 +6,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "common/bytes.h"
 #include "common/files.h"
@@ -76,6 +80,21 @@ inline CommandResult RunShell(const std::string& command) {
 // Runs `args` with the theater binary (sh -c) and captures its output.
 inline CommandResult RunTheater(const std::string& args, const std::filesystem::path& data_dir) {
   return RunShell("THEATER_HOME='" + data_dir.string() + "' '" + std::string(THEATER_BINARY) + "' " + args + " 2>&1");
+}
+
+// A path quoted for sh -c.
+inline std::string Q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+// The summary line of `theater run --json` (an empty object, and a failure, when none).
+inline nlohmann::json Summary(const std::string& out) {
+  std::istringstream in(out);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_discarded() && j.value("event", "") == "summary") return j;
+  }
+  ADD_FAILURE() << "no summary in: " << out;
+  return nlohmann::json::object();
 }
 
 // A file's text ("" when it cannot be read).

@@ -14,11 +14,7 @@ using ordered_json = nlohmann::ordered_json;
 template <size_t N>
 std::optional<std::array<uint8_t, N>> HexArray(const nlohmann::json& j) {
   if (!j.is_string()) return std::nullopt;
-  auto bytes = FromHex(j.get<std::string>());
-  if (!bytes || bytes->size() != N) return std::nullopt;
-  std::array<uint8_t, N> out;
-  std::copy(bytes->begin(), bytes->end(), out.begin());
-  return out;
+  return FromHexArray<N>(j.get_ref<const std::string&>());
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Byte strings and their hex form.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstddef>
 #include <optional>
@@ -19,6 +21,15 @@ inline std::string ToString(std::span<const uint8_t> b) { return std::string(b.b
 std::string ToHex(std::span<const uint8_t> bytes);
 // Lower- or upper-case hex, even length; nullopt otherwise.
 std::optional<Bytes> FromHex(std::string_view hex);
+// Exactly N bytes in hex (a digest, a key, a signature); nullopt otherwise.
+template <size_t N>
+std::optional<std::array<uint8_t, N>> FromHexArray(std::string_view hex) {
+  auto bytes = FromHex(hex);
+  if (!bytes || bytes->size() != N) return std::nullopt;
+  std::array<uint8_t, N> out;
+  std::copy(bytes->begin(), bytes->end(), out.begin());
+  return out;
+}
 
 // True when the bytes are valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
 bool IsValidUtf8(std::span<const uint8_t> bytes);
