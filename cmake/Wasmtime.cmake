@@ -21,4 +21,5 @@ set_target_properties(wasmtime::wasmtime PROPERTIES
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
   ${PROJECT_SOURCE_DIR}/third_party/wasmtime-shim/Cargo.toml
   ${PROJECT_SOURCE_DIR}/third_party/wasmtime-shim/Cargo.lock
-  ${PROJECT_SOURCE_DIR}/third_party/wasmtime-shim/src/lib.rs)
+  ${PROJECT_SOURCE_DIR}/third_party/wasmtime-shim/src/lib.rs
+  ${PROJECT_SOURCE_DIR}/third_party/wasmtime-shim/src/fast.rs)

@@ -11,7 +11,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 shim="$here/third_party/wasmtime-shim"
 version="$(sed -n 's/.*version = "=\([0-9.]*\)".*/\1/p' "$shim/Cargo.toml" | head -n1)"
-key="$(cat "$shim/Cargo.toml" "$shim/Cargo.lock" "$shim/src/lib.rs" | sha256sum | cut -c1-12)"
+key="$(cat "$shim/Cargo.toml" "$shim/Cargo.lock" "$shim"/src/*.rs | sha256sum | cut -c1-12)"
 root="${THEATER_CACHE:-$HOME/.cache/theater}/wasmtime"
 cache="$root/${version}-${key}"
 target="$root/target"

@@ -35,6 +35,28 @@ TEST_F(MessagingTest, SendDeliversAndLinksTheChains) {
   EXPECT_EQ(Data(*received)["cause"]["event"], ToHex(sent->hash));
 }
 
+// Bytes cross the sandbox in bulk (engine/slots.h, the wrapper crate's typed calls): an
+// 8 MiB state with every byte value and a message at the size limit arrive byte for byte
+// through init, handle-send and back.
+TEST_F(MessagingTest, LargeStateAndMessageCrossIntact) {
+  Bytes state(8u << 20);
+  for (size_t i = 0; i < state.size(); ++i) state[i] = static_cast<uint8_t>(i * 31 + i / 256);
+  std::string id = Spawn(testing::Guest("messenger.wasm"), state);
+  std::string message(1u << 20, 'm');
+  message.back() = '!';
+  ASSERT_TRUE(system_->Send(id, ToBytes(message)).ok());
+  system_->WaitIdle(std::chrono::seconds(30));
+  auto info = system_->Info(id);
+  ASSERT_TRUE(info.ok()) << info.error();
+  ASSERT_TRUE(info->state.has_value());
+  Bytes expected = state;
+  std::string line = "send:" + message.substr(0, 511 - 5) + "\n";  // messenger keeps 511 bytes of a line
+  expected.insert(expected.end(), line.begin(), line.end());
+  ASSERT_EQ(info->state->size(), expected.size());
+  EXPECT_TRUE(*info->state == expected);
+  EXPECT_EQ(info->status, ActorStatus::kRunning);
+}
+
 TEST_F(MessagingTest, SendToAnUnknownActorIsAnError) {
   std::string a = SpawnMessenger();
   std::string answer = Ask(a, "send 00000000-0000-4000-8000-000000000000 hi");

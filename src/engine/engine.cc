@@ -5,6 +5,7 @@
 
 #include "common/files.h"
 #include "engine/engine_impl.h"
+#include "engine/shim.h"
 #include "engine/value_convert.h"
 
 namespace theater {
@@ -23,6 +24,9 @@ extern "C" void TheaterAsyncHostTrampoline(void* env, wasmtime_context_t* ctx,
                                            const wasmtime_component_func_type_t* ty, wasmtime_component_val_t* args,
                                            size_t nargs, wasmtime_component_val_t* results, size_t nresults,
                                            wasmtime_error_t** error_ret, wasmtime_async_continuation_t* continuation);
+extern "C" void TheaterFastHostTrampoline(void* env, wasmtime_context_t* ctx, const theater_slot_t* args,
+                                          size_t nargs, theater_slot_t* results, size_t nresults,
+                                          wasmtime_error_t** error_ret, wasmtime_async_continuation_t* continuation);
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
@@ -255,7 +259,12 @@ Result<const wasmtime_component_linker_t*> Engine::Impl::Linker() {
       wt::LinkerInstancePtr instance(raw);
       for (HostEntry& entry : host_functions) {
         if (entry.interface != interface) continue;
-        err = entry.async_fn ? wasmtime_component_linker_instance_add_func_async(
+        entry.fast_shape = theater_fast_host_shape(entry.signature.data(), entry.signature.size());
+        if (entry.fast_shape >= 0) entry.slots = wt::ParseSlotSignature(entry.signature);
+        if (!entry.slots) entry.fast_shape = -1;
+        err = entry.fast_shape >= 0 ? theater_fast_linker_add_func(instance.get(), entry.name.data(), entry.name.size(),
+                                                                   entry.fast_shape, TheaterFastHostTrampoline, &entry)
+              : entry.async_fn ? wasmtime_component_linker_instance_add_func_async(
                                    instance.get(), entry.name.data(), entry.name.size(), TheaterAsyncHostTrampoline,
                                    &entry, nullptr)
                              : wasmtime_component_linker_instance_add_func(instance.get(), entry.name.data(),

@@ -10,6 +10,7 @@
 
 #include "engine/engine.h"
 #include "engine/host_op.h"
+#include "engine/slots.h"
 #include "engine/stack_pool.h"
 #include "engine/wasmtime_handles.h"
 
@@ -22,6 +23,10 @@ struct HostEntry {
   std::string signature;  // "func(string)"
   HostFunction fn;          // exactly one of fn and async_fn is set
   AsyncHostFunction async_fn;
+  // The typed shape of its signature (wrapper crate, fast.rs) and its slot types; -1 when
+  // it goes through the C API's values.
+  int32_t fast_shape = -1;
+  std::optional<wt::SlotSignature> slots;
 };
 
 struct Engine::Impl {

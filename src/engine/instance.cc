@@ -5,51 +5,21 @@
 #include <map>
 
 #include "engine/engine_impl.h"
+#include "engine/store_data.h"
 #include "engine/shim.h"
+#include "engine/slots.h"
 #include "engine/value_convert.h"
 
 namespace theater {
-
-using Clock = std::chrono::steady_clock;
-
-// How a call waiting on a HostOp is woken: shared with every HostOp the instance hands out,
-// so that a late completion after the instance is gone touches nothing that was freed.
-struct Wakeup {
-  std::mutex mu;
-  std::condition_variable cv;
-  bool woken = false;
-  std::function<void()> waker;  // the owner's, set with Instance::SetWaker
-
-  void Wake() {
-    std::function<void()> w;
-    {
-      std::lock_guard lock(mu);
-      woken = true;
-      w = waker;
-    }
-    cv.notify_all();
-    if (w) w();
-  }
-};
-
-// What a store carries. Only the thread polling the instance's call touches it, except
-// `terminate` and `wakeup`.
-struct StoreData {
-  void* host_data = nullptr;
-  std::string host_error;  // the last failed host call (component errors carry no cause)
-  StatusCode host_error_code = StatusCode::kOk;
-  Clock::time_point deadline = Clock::time_point::max();
-  bool deadline_hit = false;
-  std::atomic<bool> terminate{false};
-  bool terminated = false;
-  int pending_ops = 0;  // async host results the running call waits for
-  std::shared_ptr<Wakeup> wakeup = std::make_shared<Wakeup>();
-};
 
 struct ExportEntry {
   wasmtime_component_func_t func;
   wt::FuncTypePtr type;
   std::string signature;
+  // The typed shape of its signature (bytes in bulk, fast.rs) and its slot types; -1 when
+  // the call goes through the C API's values.
+  int32_t fast_shape = -1;
+  std::optional<wt::SlotSignature> slots;
 };
 
 struct Instance::Impl {
@@ -81,6 +51,10 @@ struct PendingCall::State {
   bool has_result = false;
   wasmtime_error_t* error = nullptr;
   wasmtime_call_future_t* future = nullptr;
+  // The typed route: its own copy of the arguments, their slots, and the call.
+  std::vector<Value> fast_args;
+  std::vector<theater_slot_t> fast_slots;
+  theater_fast_call_t* fast = nullptr;
   uint64_t fuel_given = 0;
   bool done = false;
   bool taken = false;
@@ -240,6 +214,9 @@ ExportEntry* Instance::Impl::Lookup(std::string_view interface, std::string_view
       entry->func = func;
       entry->type.reset(wasmtime_component_func_type(&func, ctx()));
       entry->signature = wt::RenderFuncType(entry->type.get());
+      entry->fast_shape = theater_fast_export_shape(entry->signature.data(), entry->signature.size());
+      if (entry->fast_shape >= 0) entry->slots = wt::ParseSlotSignature(entry->signature);
+      if (!entry->slots || !entry->slots->result) entry->fast_shape = -1;
     }
   }
   ExportEntry* raw = entry.get();
@@ -302,9 +279,43 @@ std::optional<std::string> Instance::ExportSignature(std::string_view interface,
   return e ? std::optional<std::string>(e->signature) : std::nullopt;
 }
 
+namespace {
+
+// Starts `state`'s call on the typed route (state.fast set), or leaves it to the C API's
+// values when the export's type turns out not to fit the shape. A failure: bad arguments.
+std::optional<Failure> StartFastCall(PendingCall::State& state, ValueList& args, const std::string& name) {
+  ExportEntry& e = *state.entry;
+  // The call reads the arguments while it runs: they live in its state (taken over;
+  // handed back if the call goes the other way).
+  state.fast_args = std::move(args);
+  for (size_t i = 0; i < state.fast_args.size(); ++i) {
+    Status s = wt::ToSlots(state.fast_args[i], e.slots->params[i], state.fast_slots);
+    if (!s.ok()) return Failure{FailureKind::kTypeMismatch, name, "argument " + std::to_string(i) + ": " + s.message(), {}};
+  }
+  state.fuel_given = state.instance->ArmLimits();
+  wasmtime_error_t* err = theater_fast_call_start(e.fast_shape, &e.func, state.instance->ctx(), state.fast_slots.data(),
+                                                  state.fast_slots.size(), &state.fast);
+  if (err) {
+    wasmtime_error_delete(err);
+    e.fast_shape = -1;  // not this shape after all: the C API's values from now on
+    state.fast = nullptr;
+    args = std::move(state.fast_args);
+    state.fast_slots.clear();
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::variant<std::unique_ptr<PendingCall>, Failure> Instance::StartCall(std::string_view interface,
                                                                         std::string_view function,
                                                                         std::span<const Value> args,
+                                                                        std::string_view expected_signature) {
+  return StartCall(interface, function, ValueList(args.begin(), args.end()), expected_signature);
+}
+
+std::variant<std::unique_ptr<PendingCall>, Failure> Instance::StartCall(std::string_view interface,
+                                                                        std::string_view function, ValueList&& args,
                                                                         std::string_view expected_signature) {
   std::string name = std::string(interface) + "#" + std::string(function);
   if (impl_->poisoned) return Failure{FailureKind::kTrap, name, "instance is unusable after an earlier failure", {}};
@@ -320,6 +331,13 @@ std::variant<std::unique_ptr<PendingCall>, Failure> Instance::StartCall(std::str
   auto state = std::make_unique<PendingCall::State>();
   state->instance = impl_.get();
   state->entry = e;
+  if (e->fast_shape >= 0) {
+    if (auto failure = StartFastCall(*state, args, name)) return *failure;
+    if (state->fast) {
+      impl_->call_active = true;
+      return std::unique_ptr<PendingCall>(new PendingCall(std::move(state), std::move(name)));
+    }
+  }
   state->args.resize(args.size());
   for (size_t i = 0; i < args.size(); ++i) {
     Status s = wt::ToWasmtime(args[i], state->args[i]);
@@ -374,6 +392,10 @@ PendingCall::~PendingCall() {
     wasmtime_call_future_delete(s.future);
     s.instance->poisoned = true;
   }
+  if (s.fast) {
+    if (!s.done) s.instance->poisoned = true;
+    theater_fast_call_delete(s.fast);
+  }
   if (s.error) wasmtime_error_delete(s.error);
   if (s.done && s.has_result && !s.taken && !s.error) wasmtime_component_val_delete(&s.result);
   DeleteValues(s.args);
@@ -383,10 +405,9 @@ PendingCall::~PendingCall() {
 PendingCall::Progress PendingCall::Poll() {
   State& s = *state_;
   if (s.done) return Progress::kDone;
-  if (!wasmtime_call_future_poll(s.future)) {
-    return s.instance->data.pending_ops > 0 ? Progress::kBlocked : Progress::kYielded;
-  }
-  wasmtime_call_future_delete(s.future);
+  bool finished = s.fast ? theater_fast_call_poll(s.fast) : wasmtime_call_future_poll(s.future);
+  if (!finished) return s.instance->data.pending_ops > 0 ? Progress::kBlocked : Progress::kYielded;
+  if (s.future) wasmtime_call_future_delete(s.future);
   s.future = nullptr;
   s.done = true;
   uint64_t left = 0;
@@ -395,11 +416,32 @@ PendingCall::Progress PendingCall::Poll() {
   return Progress::kDone;
 }
 
+namespace {
+
+CallOutcome TakeFastOutcome(PendingCall::State& s, const std::string& function) {
+  const theater_slot_t* slots = nullptr;
+  size_t n = 0;
+  if (wasmtime_error_t* err = theater_fast_call_results(s.fast, &slots, &n)) {
+    s.instance->poisoned = true;
+    return s.instance->Classify(err, function);
+  }
+  size_t i = 0;
+  auto v = wt::FromSlots(std::span<const theater_slot_t>(slots, n), i, *s.entry->slots->result);
+  theater_fast_call_delete(s.fast);
+  s.fast = nullptr;
+  s.fast_args.clear();
+  if (!v.ok()) return Failure{FailureKind::kTypeMismatch, function, "result: " + v.error(), {}};
+  return std::optional<Value>(std::move(*v));
+}
+
+}  // namespace
+
 CallOutcome PendingCall::TakeOutcome() {
   State& s = *state_;
   if (!s.done || s.taken) return Failure{FailureKind::kHostError, function_, "call outcome is not available", {}};
   s.taken = true;
   DeleteValues(s.args);
+  if (s.fast) return TakeFastOutcome(s, function_);
   if (s.error) {
     wasmtime_error_t* err = s.error;
     s.error = nullptr;
@@ -410,130 +452,6 @@ CallOutcome PendingCall::TakeOutcome() {
   Value v = wt::FromWasmtime(s.result, s.result_type->ty);
   wasmtime_component_val_delete(&s.result);
   return std::optional<Value>(std::move(v));
-}
-
-namespace {
-
-// A host function's arguments, read with the types the component declared for them.
-std::vector<Value> HostArgs(const wasmtime_component_func_type_t* ty, const wasmtime_component_val_t* args,
-                            size_t nargs) {
-  std::vector<Value> values;
-  values.reserve(nargs);
-  for (size_t i = 0; i < nargs; ++i) {
-    const char* name;
-    size_t len;
-    wt::OwnedValType t;
-    wasmtime_component_func_type_param_nth(ty, i, &name, &len, &t.ty);
-    values.push_back(wt::FromWasmtime(args[i], t.ty));
-  }
-  return values;
-}
-
-}  // namespace
-
-// Called by wasmtime for every synchronous host function; `env` is its HostEntry.
-extern "C" wasmtime_error_t* TheaterHostTrampoline(void* env, wasmtime_context_t* ctx,
-                                                   const wasmtime_component_func_type_t* ty,
-                                                   wasmtime_component_val_t* args, size_t nargs,
-                                                   wasmtime_component_val_t* results, size_t nresults) {
-  auto* entry = static_cast<HostEntry*>(env);
-  auto* data = static_cast<StoreData*>(wasmtime_context_get_data(ctx));
-  auto fail = [&](std::string why, StatusCode code = StatusCode::kError) {
-    data->host_error = entry->qualified + ": " + why;
-    data->host_error_code = code;
-    return wasmtime_error_new(data->host_error.c_str());
-  };
-  // Nothing may unwind into wasmtime (Rust): every exception ends here.
-  try {
-    std::vector<Value> values = HostArgs(ty, args, nargs);
-    auto r = entry->fn(data->host_data, values);
-    if (!r.ok()) return fail(r.error(), r.status().code());
-    if (nresults == 1) {
-      if (!r->has_value()) return fail("returned no value");
-      Status s = wt::ToWasmtime(**r, results[0]);
-      if (!s.ok()) return fail("result: " + s.message());
-    }
-    return static_cast<wasmtime_error_t*>(nullptr);
-  } catch (const std::exception& e) {
-    return fail(std::string("internal error: ") + e.what());
-  } catch (...) {
-    return fail("internal error");
-  }
-}
-
-namespace {
-
-// The continuation of an async host function whose result came at once.
-bool AlwaysReady(void*) { return true; }
-
-// The continuation of an async host function waiting on a HostOp.
-struct Waiting {
-  std::shared_ptr<HostOp> op;
-  StoreData* data;
-  wasmtime_component_val_t* results;
-  size_t nresults;
-  bool counted = true;
-};
-
-bool WaitingReady(void* raw) {
-  auto* w = static_cast<Waiting*>(raw);
-  if (!w->op->done()) return false;
-  std::optional<Value> v = w->op->TakeResult();
-  if (w->nresults == 1 && v) {
-    // A value that does not convert is left as is: wasmtime then fails the call with a type error.
-    wasmtime_component_val_t converted;
-    if (wt::ToWasmtime(*v, converted).ok()) w->results[0] = converted;
-    else wasmtime_component_val_delete(&converted);
-  }
-  if (w->counted) {
-    --w->data->pending_ops;
-    w->counted = false;
-  }
-  return true;
-}
-
-void DeleteWaiting(void* raw) { delete static_cast<Waiting*>(raw); }
-
-}  // namespace
-
-// Called by wasmtime for every async host function; `env` is its HostEntry.
-extern "C" void TheaterAsyncHostTrampoline(void* env, wasmtime_context_t* ctx,
-                                           const wasmtime_component_func_type_t* ty, wasmtime_component_val_t* args,
-                                           size_t nargs, wasmtime_component_val_t* results, size_t nresults,
-                                           wasmtime_error_t** error_ret, wasmtime_async_continuation_t* continuation) {
-  auto* entry = static_cast<HostEntry*>(env);
-  auto* data = static_cast<StoreData*>(wasmtime_context_get_data(ctx));
-  auto fail = [&](std::string why, StatusCode code = StatusCode::kError) {
-    data->host_error = entry->qualified + ": " + why;
-    data->host_error_code = code;
-    *error_ret = wasmtime_error_new(data->host_error.c_str());
-  };
-  try {
-    std::vector<Value> values = HostArgs(ty, args, nargs);
-    auto r = entry->async_fn(data->host_data, values);
-    if (!r.ok()) return fail(r.error(), r.status().code());
-    if (!r->later) {
-      if (nresults == 1) {
-        if (!r->value) return fail("returned no value");
-        Status s = wt::ToWasmtime(*r->value, results[0]);
-        if (!s.ok()) return fail("result: " + s.message());
-      }
-      continuation->callback = AlwaysReady;
-      continuation->env = nullptr;
-      continuation->finalizer = nullptr;
-      return;
-    }
-    std::shared_ptr<Wakeup> wakeup = data->wakeup;
-    r->later->SetWaker([wakeup] { wakeup->Wake(); });
-    ++data->pending_ops;
-    continuation->callback = WaitingReady;
-    continuation->env = new Waiting{r->later, data, results, nresults};
-    continuation->finalizer = DeleteWaiting;
-  } catch (const std::exception& e) {
-    fail(std::string("internal error: ") + e.what());
-  } catch (...) {
-    fail("internal error");
-  }
 }
 
 }  // namespace theater

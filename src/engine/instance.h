@@ -75,6 +75,10 @@ class Instance {
                                                                 std::string_view function,
                                                                 std::span<const Value> args,
                                                                 std::string_view expected_signature = {});
+  // The same, taking the arguments over (no copy of a large state).
+  std::variant<std::unique_ptr<PendingCall>, Failure> StartCall(std::string_view interface,
+                                                                std::string_view function, ValueList&& args,
+                                                                std::string_view expected_signature = {});
   // StartCall, then poll until the call is done, sleeping while it waits on host results.
   CallOutcome Call(std::string_view interface, std::string_view function, std::span<const Value> args,
                    std::string_view expected_signature = {});

@@ -418,7 +418,7 @@ void Actor::BeginTurn(Envelope envelope) {
   if (turn_->envelope.recorded)
     context_.Defer([ack = std::move(turn_->envelope.recorded)] { ack->Tell(Status::Ok()); });
   ValueList args = StateCallArgs(context_.state(), std::move(target.params));
-  auto started = instance_->StartCall(target.interface, target.function, args, target.signature);
+  auto started = instance_->StartCall(target.interface, target.function, std::move(args), target.signature);
   if (auto* failure = std::get_if<Failure>(&started)) {
     FinishTurn(std::move(*failure));
     return;

@@ -3,6 +3,8 @@
 // only Rust functions of the project; their C declarations are in src/engine/shim.h.
 pub use wasmtime_c_api::*;
 
+pub mod fast;
+
 use wasmtime_c_api::wasmtime::StoreLimitsBuilder;
 
 /// Like `wasmtime_store_limiter`, but a failed `memory.grow` / `table.grow` traps instead
