@@ -1,3 +1,6 @@
+#include <cmath>
+#include <limits>
+
 #include <gtest/gtest.h>
 
 #include "runtime/value_json.h"
@@ -60,6 +63,75 @@ TEST(ValueType, MismatchesAreErrors) {
   auto t = ParseValueType("result<u64, string>");
   EXPECT_FALSE(JsonToValue(nlohmann::json{{"ok", "text"}}, *t).ok());
   EXPECT_FALSE(JsonToValue(nlohmann::json(3), *t).ok());
+}
+
+}  // namespace
+}  // namespace theater
+
+namespace theater {
+namespace {
+
+Bytes Direct(const Value& v) {
+  Bytes out;
+  CborWriter w(out);
+  WriteValue(w, v);
+  return out;
+}
+
+// Events written with CborWriter must be the same bytes as the JSON tree's to_cbor, or a
+// chain recorded one way would not replay against the other.
+TEST(CborWriter, ScalarsEncodeAsNlohmannDoes) {
+  using json = nlohmann::ordered_json;
+  auto same = [](const json& j, auto write) {
+    Bytes out;
+    CborWriter w(out);
+    write(w);
+    EXPECT_EQ(ToHex(out), ToHex(json::to_cbor(j))) << j.dump();
+  };
+  for (uint64_t u : std::vector<uint64_t>{0, 23, 24, 255, 256, 65535, 65536, 4294967295, 4294967296,
+                                          std::numeric_limits<uint64_t>::max()})
+    same(json(u), [&](CborWriter& w) { w.UInt(u); });
+  for (int64_t i : std::vector<int64_t>{-1, -24, -25, -256, -257, -65536, -65537, -4294967296, -4294967297,
+                                       std::numeric_limits<int64_t>::min(), 5})
+    same(json(i), [&](CborWriter& w) { w.Int(i); });
+  for (double d : {0.0, -0.0, 1.5, 0.1, 1e300, -3.4028234663852886e38, 16777217.0, 1e-45,
+                   std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
+                   -std::numeric_limits<double>::infinity()})
+    same(json(d), [&](CborWriter& w) { w.Double(d); });
+  for (size_t n : {0u, 23u, 24u, 255u, 256u, 65535u, 65536u}) {
+    std::string s(n, 'x');
+    same(json(s), [&](CborWriter& w) { w.Text(s); });
+    Bytes b(n, 7);
+    same(json::binary(b), [&](CborWriter& w) { w.ByteString(b); });
+  }
+  same(json(nullptr), [](CborWriter& w) { w.Null(); });
+  same(json(true), [](CborWriter& w) { w.Bool(true); });
+}
+
+TEST(CborWriter, EveryValueKindMatchesItsJsonForm) {
+  std::vector<Value> values = {
+      Value(false), Value::S8(-128), Value::U8(200), Value::S16(-300), Value::U16(60000), Value::S32(-70000),
+      Value::U32(4000000000u), Value::S64(std::numeric_limits<int64_t>::min()), Value::U64(~0ull),
+      Value::F32(1.25f), Value::F32(0.1f), Value::F64(0.1), Value::F64(std::nan("")), Value::F32(-INFINITY),
+      Value::Char('A'), Value::Char(0x1F600), Value::Char(0xE9), Value::String("héllo"), Value::String(""),
+      Value::BytesValue(Bytes(300, 0xab)), Value::BytesValue({}),
+      Value::List({Value::U32(1), Value::U32(2)}), Value::List({}), Value::Tuple({Value::String("a"), Value(true)}),
+      Value::Record({{"name", Value::String("n")}, {"size", Value::U64(1)}}),
+      Value::Variant("some-case", Value::U8(1)), Value::Variant("empty", std::nullopt), Value::Enum("red"),
+      Value::None(), Value::Some(Value::BytesValue(ToBytes("state"))), Value::Ok(), Value::Ok(Value::String("x")),
+      Value::Err(Value::String("why")), Value::Flags({"read", "write"}), Value::Flags({}),
+  };
+  ValueList all;
+  for (const Value& v : values) {
+    EXPECT_EQ(ToHex(Direct(v)), ToHex(ordered_json::to_cbor(ValueToJson(v)))) << ToDebugString(v);
+    all.push_back(v);
+  }
+  Value nested = Value::List({Value::Tuple(all), Value::Some(Value::List(all))});
+  EXPECT_EQ(Direct(nested), ordered_json::to_cbor(ValueToJson(nested)));
+  Bytes list;
+  CborWriter w(list);
+  WriteValues(w, all);
+  EXPECT_EQ(list, ordered_json::to_cbor(ValuesToJson(all)));
 }
 
 }  // namespace

@@ -402,11 +402,21 @@ void Actor::BeginTurn(Envelope envelope) {
   Target target = TargetOf(envelope, *instance_, id_);
   std::string function = std::string(target.interface) + "#" + std::string(target.function);
   if (envelope.kind == Envelope::Kind::kRequest) system_->requests().MarkHandling(envelope.id);
-  ordered_json call = {{"function", function},
-                       {"params", target.params ? ValuesToJson(*target.params) : ordered_json(nullptr)}};
-  if (envelope.cause) call["cause"] = envelope.cause->ToJson();
+  // Written as CBOR directly: the params may carry a large payload (one copy, no tree).
+  Bytes call;
+  CborWriter w(call);
+  w.Map(envelope.cause ? 3 : 2);
+  w.Key("function");
+  w.Text(function);
+  w.Key("params");
+  if (target.params) WriteValues(w, *target.params);
+  else w.Null();
+  if (envelope.cause) {
+    w.Key("cause");
+    w.Raw(ordered_json::to_cbor(envelope.cause->ToJson()));
+  }
   context_.BeginTurn();
-  auto recorded = context_.Record("wasm/call", call);
+  auto recorded = context_.RecordRaw("wasm/call", std::move(call));
   turn_ = Turn{std::move(envelope), std::move(function), nullptr};
   // Nothing runs that the chain could not record.
   if (!recorded.ok()) {

@@ -57,18 +57,32 @@ Status DefineActorFunction(Engine& engine, const std::string& interface, const s
             return s;
           }
         }
-        ordered_json data = {{"args", ValuesToJson(args)}};
         actor.TakeDenial();
         auto result = fn(actor, args);
-        if (auto denied = actor.TakeDenial()) data["denied"] = *denied;
-        if (!result.ok()) {
-          data["error"] = result.error();
-        } else if (summary) {
-          data["result"] = summary(*result);
-        } else {
-          data["result"] = *result ? ValueToJson(**result) : ordered_json(nullptr);
+        auto denied = actor.TakeDenial();
+        // {"args", ["denied"], "error" | "result"}, written without a JSON tree: arguments
+        // and results may be large (file contents, payloads).
+        Bytes data;
+        CborWriter w(data);
+        w.Map(denied ? 3 : 2);
+        w.Key("args");
+        WriteValues(w, args);
+        if (denied) {
+          w.Key("denied");
+          w.Text(*denied);
         }
-        auto recorded = actor.Record(guard.event_type(), data);
+        if (!result.ok()) {
+          w.Key("error");
+          w.Text(result.error());
+        } else if (summary) {
+          w.Key("result");
+          w.Raw(ordered_json::to_cbor(summary(*result)));
+        } else {
+          w.Key("result");
+          if (*result) WriteValue(w, **result);
+          else w.Null();
+        }
+        auto recorded = actor.RecordRaw(guard.event_type(), std::move(data));
         if (!recorded.ok()) return Status::Error("could not record the call: " + recorded.error());
         actor.ReleaseEffectsIfMany();
         return result;

@@ -29,11 +29,21 @@ Value Finish(ActorContext& from, const char* function, ordered_json args, const 
 }  // namespace
 
 Value Send(ActorContext& from, const std::string& to, Bytes message) {
-  ordered_json args = {to, BytesToJson(message)};
   auto slot = from.system().Reserve(to, message.size());
-  if (!slot.ok()) return Finish(from, "send", std::move(args), slot.status());
-  ordered_json data = {{"args", std::move(args)}, {"result", {{"ok", nullptr}}}};
-  auto event = from.Record(EventType("send"), data);
+  if (!slot.ok()) return Finish(from, "send", ordered_json{to, BytesToJson(message)}, slot.status());
+  // {"args": [to, message], "result": {"ok": null}}, written without a JSON tree.
+  Bytes data;
+  CborWriter w(data);
+  w.Map(2);
+  w.Key("args");
+  w.Array(2);
+  w.Text(to);
+  w.ByteString(message);
+  w.Key("result");
+  w.Map(1);
+  w.Key("ok");
+  w.Null();
+  auto event = from.RecordRaw(EventType("send"), std::move(data));
   if (!event.ok()) return ErrValue(event.error());
   Defer(from, std::move(*slot), Envelope{Envelope::Kind::kSend, std::move(message), "", Cause{from.id(), *event}});
   return OkValue();

@@ -58,6 +58,80 @@ ordered_json ValueToJson(const Value& v) {
   return nullptr;
 }
 
+void WriteOptionalBytes(CborWriter& w, const std::optional<Bytes>& b) {
+  if (b) w.ByteString(*b);
+  else w.Null();
+}
+
+void WriteValues(CborWriter& w, const ValueList& values) {
+  w.Array(values.size());
+  for (const Value& v : values) WriteValue(w, v);
+}
+
+void WriteValue(CborWriter& w, const Value& v) {
+  using K = Value::Kind;
+  auto payload = [&] {
+    if (v.has_payload()) WriteValue(w, v.payload());
+    else w.Null();
+  };
+  auto number = [&](double d) {
+    if (std::isnan(d)) w.Text("NaN");
+    else if (std::isinf(d)) w.Text(d > 0 ? "inf" : "-inf");
+    else w.Double(d);
+  };
+  switch (v.kind()) {
+    case K::kBool: w.Bool(v.as_bool()); return;
+    case K::kS8: case K::kS16: case K::kS32: case K::kS64: w.Int(v.as_signed()); return;
+    case K::kU8: case K::kU16: case K::kU32: case K::kU64: w.UInt(v.as_unsigned()); return;
+    case K::kF32: number(v.as_f32()); return;
+    case K::kF64: number(v.as_f64()); return;
+    case K::kChar:
+      w.Map(1);
+      w.Key("char");
+      w.Text(ValueToJson(v)["char"].get_ref<const std::string&>());
+      return;
+    case K::kString: w.Text(v.as_string()); return;
+    case K::kEnum: w.Text(v.case_name()); return;
+    case K::kBytes: w.ByteString(v.as_bytes()); return;
+    case K::kList: case K::kTuple: WriteValues(w, v.items()); return;
+    case K::kRecord:
+      w.Map(v.fields().size());
+      for (const auto& f : v.fields()) {
+        w.Key(f.name);
+        WriteValue(w, f.value);
+      }
+      return;
+    case K::kOption:
+      if (!v.has_payload()) {
+        w.Null();
+        return;
+      }
+      w.Map(1);
+      w.Key("some");
+      payload();
+      return;
+    case K::kResult:
+      w.Map(1);
+      w.Key(v.is_ok() ? "ok" : "err");
+      payload();
+      return;
+    case K::kVariant:
+      w.Map(2);
+      w.Key("case");
+      w.Text(v.case_name());
+      w.Key("value");
+      payload();
+      return;
+    case K::kFlags:
+      w.Map(1);
+      w.Key("flags");
+      w.Array(v.flag_names().size());
+      for (const auto& name : v.flag_names()) w.Text(name);
+      return;
+  }
+  w.Null();
+}
+
 ordered_json FailureToJson(const Failure& f) {
   return {{"function", f.function}, {"kind", FailureKindName(f.kind)}, {"message", f.message},
           {"backtrace", f.backtrace}};

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/cbor_writer.h"
 #include "engine/failure.h"
 #include "engine/value.h"
 
@@ -21,6 +22,12 @@ ordered_json ValueToJson(const Value& v);
 ordered_json ValuesToJson(const ValueList& values);
 ordered_json BytesToJson(const Bytes& b);
 ordered_json OptionalBytesToJson(const std::optional<Bytes>& b);
+
+// The same mapping written straight as CBOR (no JSON tree; bytes copied once): the bytes
+// equal to_cbor() of the functions above.
+void WriteValue(CborWriter& w, const Value& v);
+void WriteValues(CborWriter& w, const ValueList& values);
+void WriteOptionalBytes(CborWriter& w, const std::optional<Bytes>& b);
 
 // How a failure is recorded: {"function", "kind", "message", "backtrace"}.
 ordered_json FailureToJson(const Failure& f);
