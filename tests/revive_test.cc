@@ -50,11 +50,18 @@ class ReviveTest : public SystemTest {
     return events;
   }
 
+  // The snapshot file beside `id`'s chain file.
+  std::unique_ptr<SnapshotFile> Snapshots(const std::string& id, std::optional<std::filesystem::path> chain_dir = std::nullopt) {
+    auto file = SnapshotFile::Open(SnapshotPathFor(chain_dir.value_or(ChainDir()) / (id + ".chain")));
+    EXPECT_TRUE(file.ok()) << file.error();
+    return file.ok() ? std::move(*file) : nullptr;
+  }
+
   // Revives `id` from its chain file, from its last good state.
   Result<std::string> ReviveFromFile(const std::string& id, const std::string& parent, const Manifest& manifest,
                                      std::optional<std::filesystem::path> chain_dir = std::nullopt) {
     auto events = ReadChain(id, chain_dir);
-    auto state = LastGoodState(events);
+    auto state = LastGoodState(events, *Snapshots(id, chain_dir));
     if (!state.ok()) return state.status();
     return system_->Revive(id, parent, manifest, std::move(events), std::move(*state), "server restarted");
   }
@@ -157,8 +164,8 @@ TEST_F(ReviveTest, RevivedActorGoesOnWithItsStateAndItsChain) {
   ASSERT_EQ(after.size(), events.size() + 1);  // and the stop at shutdown
   EXPECT_TRUE(std::equal(events.begin(), events.end(), after.begin()));
   EXPECT_EQ(after.back().type, "theater/actor-stopped");
-  EXPECT_EQ(StateAtEvent(after, before.size()).value(), ToBytes("send:one\nsend:two\n"));
-  EXPECT_EQ(LastGoodState(after).value(), ToBytes("send:one\nsend:two\nsend:three\n"));
+  EXPECT_EQ(StateAtEvent(after, before.size(), *Snapshots(id)).value(), ToBytes("send:one\nsend:two\n"));
+  EXPECT_EQ(LastGoodState(after, *Snapshots(id)).value(), ToBytes("send:one\nsend:two\nsend:three\n"));
   ExpectReplayIdentical(after);
 
   // And again: a second revival continues the same chain.
