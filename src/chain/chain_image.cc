@@ -73,9 +73,10 @@ Result<ChainImage> ReadChainImage(const std::filesystem::path& path) {
 }
 
 Result<std::unique_ptr<SnapshotFile>> OpenSnapshots(const ChainImage& image) {
-  if (image.exported)
+  // An image in memory (an export's, or one made without a file) has its snapshots with it.
+  if (image.exported || image.snapshots || image.path.empty())
     return SnapshotFile::FromBytes(image.snapshots.value_or(EncodeSnapshotFileHeader()),
-                                   image.path.string() + " (its snapshots)");
+                                   image.path.empty() ? "the snapshots" : image.path.string() + " (its snapshots)");
   return SnapshotFile::Open(SnapshotPathFor(image.path));
 }
 

@@ -6,9 +6,9 @@ namespace theater {
 
 StateRef StateRefOf(std::span<const uint8_t> bytes) { return StateRef{Sha256(bytes), bytes.size()}; }
 
-std::optional<StateRef> StateRefOf(const std::optional<Bytes>& state) {
+std::optional<StateRef> OptionalStateRefOf(const std::optional<Bytes>& state) {
   if (!state) return std::nullopt;
-  return StateRefOf(*state);
+  return StateRefOf(std::span<const uint8_t>(*state));
 }
 
 nlohmann::ordered_json StateRefToJson(const std::optional<StateRef>& ref) {

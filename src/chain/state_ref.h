@@ -28,7 +28,7 @@ struct StateRef {
 
 // The reference to `bytes` (hashes them).
 StateRef StateRefOf(std::span<const uint8_t> bytes);
-std::optional<StateRef> StateRefOf(const std::optional<Bytes>& state);
+std::optional<StateRef> OptionalStateRefOf(const std::optional<Bytes>& state);
 
 // null, or {"sha256": hex, "size": n}.
 nlohmann::ordered_json StateRefToJson(const std::optional<StateRef>& ref);

@@ -55,8 +55,8 @@ bool AlwaysRecorded(const std::string& type) {
 std::optional<StateRef> ActorContext::RefOf(const std::optional<Bytes>& state) {
   if (!state) return std::nullopt;
   bool current = state_ && (&*state_ == &*state || *state_ == *state);
-  if (!current) return StateRefOf(*state);
-  if (!state_ref_) state_ref_ = StateRefOf(state_);
+  if (!current) return StateRefOf(std::span<const uint8_t>(*state));
+  if (!state_ref_) state_ref_ = OptionalStateRefOf(state_);
   return *state_ref_;
 }
 
