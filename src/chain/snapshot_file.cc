@@ -30,11 +30,17 @@ std::filesystem::path SnapshotPathFor(const std::filesystem::path& chain_path) {
 
 Bytes EncodeSnapshotFileHeader() { return Bytes(kSnapshotFileMagic, kSnapshotFileMagic + 8); }
 
-Bytes EncodeSnapshotRecord(const StateRef& ref, std::span<const uint8_t> bytes) {
+Bytes EncodeSnapshotRecordHeader(const StateRef& ref) {
   Bytes out;
-  out.reserve(kSnapshotRecordHeaderBytes + bytes.size());
+  out.reserve(kSnapshotRecordHeaderBytes);
   PutBytes(out, ref.sha256);
-  PutUint(out, bytes.size(), 8);
+  PutUint(out, ref.size, 8);
+  return out;
+}
+
+Bytes EncodeSnapshotRecord(const StateRef& ref, std::span<const uint8_t> bytes) {
+  Bytes out = EncodeSnapshotRecordHeader(StateRef{ref.sha256, bytes.size()});
+  out.reserve(kSnapshotRecordHeaderBytes + bytes.size());
   PutBytes(out, bytes);
   return out;
 }

@@ -35,6 +35,8 @@ std::filesystem::path SnapshotPathFor(const std::filesystem::path& chain_path);
 Bytes EncodeSnapshotFileHeader();
 // One record: sha256 | length | bytes.
 Bytes EncodeSnapshotRecord(const StateRef& ref, std::span<const uint8_t> bytes);
+// A record's first 40 bytes (sha256 | length), for the state `ref` names.
+Bytes EncodeSnapshotRecordHeader(const StateRef& ref);
 
 // A snapshot file read for lookups: its records' places are indexed when it is opened
 // (only their headers are read); a state's bytes are read when asked for, and checked.

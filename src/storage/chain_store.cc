@@ -126,7 +126,7 @@ Status ChainStore::Sink::WriteSnapshots(const std::vector<std::pair<StateRef, By
   }
   for (const auto& [ref, bytes] : snapshots) {
     // The record's header, then the state's bytes as they are (no copy into a record).
-    Bytes header = EncodeSnapshotRecord(ref, {});
+    Bytes header = EncodeSnapshotRecordHeader(ref);
     THEATER_RETURN_IF_ERROR(WriteAll(fd.get(), header.data(), header.size(), path));
     THEATER_RETURN_IF_ERROR(WriteAll(fd.get(), bytes.data(), bytes.size(), path));
   }
