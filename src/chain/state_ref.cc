@@ -50,8 +50,7 @@ Result<RecordedState> StateRecordedBy(const ChainEvent& event) {
   auto data = DecodeEventData(event.data);  // the chain may come from anyone: bounded
   if (!data.is_object()) return Status::Error("event " + std::to_string(event.seq) + " (" + event.type + ") has no readable data");
   auto it = data.find(field);
-  if (it == data.end())
-    return Status::Error("event " + std::to_string(event.seq) + " (" + event.type + ") has no `" + field + "`");
+  if (it == data.end()) return RecordedState{true, std::nullopt};  // absent reads as null
   auto ref = StateRefFromJson(*it);
   if (!ref.ok()) return ref.status().WithContext("event " + std::to_string(event.seq) + " (" + event.type + ") `" + field + "`");
   return RecordedState{true, *ref};

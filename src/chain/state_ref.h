@@ -45,7 +45,8 @@ struct RecordedState {
   std::optional<StateRef> ref;      // the state it names, when not null
 };
 // The state `event` records. An event of a type that carries a state must have the field
-// in the shape above (an error names what it has instead, e.g. bytes inline).
+// in the shape above, or none (read as null); an error names what it has instead (e.g.
+// bytes inline, or data that is not CBOR).
 Result<RecordedState> StateRecordedBy(const ChainEvent& event);
 
 }  // namespace theater
