@@ -117,7 +117,7 @@ inline std::string CheckProofsOf(const std::string& actor, std::span<const Chain
 }
 
 // Input: flags (1 byte) | chain part length (u16 BE) | chain part | checkpoint part.
-// Flags: 1 = the parts are whole files (else their headers are put in front: THCHAIN1,
+// Flags: 1 = the parts are whole files (else their headers are put in front: THCHAIN2,
 // and THCKPT01 with the actor id "fuzz"); 2 = fix up the chain's hashes and links;
 // 4 = fix up the checkpoints' roots. An empty checkpoint part means no checkpoint file.
 inline std::string CheckChainFileInput(const uint8_t* data, size_t size) {
@@ -200,7 +200,7 @@ inline std::string CheckChainFileInput(const uint8_t* data, size_t size) {
   return "";
 }
 
-// Input: flags (1 byte) | the export. Flags: 1 = the export is whole (else THEXPRT1 is put
+// Input: flags (1 byte) | the export. Flags: 1 = the export is whole (else THEXPRT2 is put
 // in front); 2 = fix up the hashes and links of its chain section.
 inline std::string CheckChainExportInput(const uint8_t* data, size_t size) {
   if (size < 1) return "";
@@ -215,7 +215,8 @@ inline std::string CheckChainExportInput(const uint8_t* data, size_t size) {
   auto again = DecodeExport(EncodeExport(*image));
   if (!again.ok()) return "a re-encoded export does not decode: " + again.error();
   if (again->actor_id != image->actor_id || again->component_sha256 != image->component_sha256 ||
-      again->chain != image->chain || again->checkpoints != image->checkpoints || again->component != image->component)
+      again->chain != image->chain || again->checkpoints != image->checkpoints || again->snapshots != image->snapshots ||
+      again->component != image->component)
     return "a re-encoded export decodes to something else";
   std::vector<ChainEvent> events;
   ChainVerification v = VerifyChainImage(*image, std::nullopt, &events);

@@ -1,4 +1,5 @@
 // The actor system's lifecycle API and what every turn leaves in the chain.
+#include "chain/state_ref.h"
 #include "system_test_util.h"
 
 namespace theater {
@@ -48,13 +49,21 @@ TEST_F(ActorSystemTest, EventDataRecordsParamsStatesAndHostCalls) {
   Ask(id, "sync");
   auto events = Events(id);
   EXPECT_EQ(Data(events[0])["actor_id"], id);
-  EXPECT_EQ(Data(events[0])["initial_state"].get_binary(), ToBytes("7"));
+  // States are named by digest; their bytes are in the actor's snapshots.
+  auto state = [&](const ChainEvent& e, const char* field) {
+    auto ref = StateRefFromJson(Data(e)[field]);
+    EXPECT_TRUE(ref.ok() && *ref) << e.seq;
+    return ref.ok() && *ref ? (*system_->Snapshots(id))->Read(**ref).value() : Bytes();
+  };
+  EXPECT_EQ(state(events[0], "initial_state"), ToBytes("7"));
   EXPECT_EQ(Data(events[1])["function"], "theater:simple/actor#init");
   EXPECT_EQ(Data(events[1])["params"][0], id);
-  EXPECT_EQ(Data(events[2])["state"].get_binary(), ToBytes("7"));
+  EXPECT_EQ(state(events[2], "state"), ToBytes("7"));
   EXPECT_EQ(Data(events[3])["params"][0].get_binary(), ToBytes("note"));
   EXPECT_EQ(Data(events[4])["args"][0], "note");  // runtime/log
-  EXPECT_EQ(Data(events[5])["state"].get_binary(), ToBytes("8"));
+  EXPECT_EQ(state(events[5], "state"), ToBytes("8"));
+  EXPECT_EQ(Data(events[5])["state"]["sha256"], ToHex(Sha256(ToBytes("8"))));
+  EXPECT_EQ(Data(events[5])["state"]["size"], 1);
 }
 
 TEST_F(ActorSystemTest, FailedTurnKeepsTheStateFromBeforeIt) {

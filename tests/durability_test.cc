@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "chain/chain_file.h"
+#include "chain/snapshot_file.h"
 #include "storage/chain_store.h"
 #include "process_util.h"
 #include "test_util.h"
@@ -133,6 +134,8 @@ std::map<std::string, std::vector<ChainEvent>> RecoverAndVerifyChains(const std:
     }
     RecoveryReport recovered = RecoverChainFile(path);
     EXPECT_TRUE(recovered.verify.ok) << recovered.verify.reason;
+    // Every state its events name was on disk before them.
+    EXPECT_EQ(recovered.snapshots_problem, "");
     EXPECT_EQ(recovered.verify.events, before.events) << "recovery may drop only the torn record";
     EXPECT_EQ(recovered.dropped_bytes > 0, !before.ok);
 
@@ -157,8 +160,9 @@ struct RecordedTurn {
   std::string state;
 };
 
-// request text -> the turn that answered it, from the wasm/call and wasm/result events.
-std::map<std::string, RecordedTurn> RequestTurns(const std::vector<ChainEvent>& events) {
+// request text -> the turn that answered it, from the wasm/call and wasm/result events
+// (the state each names read from `snapshots`).
+std::map<std::string, RecordedTurn> RequestTurns(const std::vector<ChainEvent>& events, const SnapshotSource& snapshots) {
   const std::string handle_request = "theater:simple/message-server-client#handle-request";
   std::map<std::string, RecordedTurn> turns;
   std::optional<std::string> pending;  // turns are sequential: a call's result comes before the next call
@@ -170,7 +174,12 @@ std::map<std::string, RecordedTurn> RequestTurns(const std::vector<ChainEvent>& 
       pending = is_request ? std::optional(Text(data["params"][1])) : std::nullopt;
     } else if (e.type == "wasm/result" && is_request && pending) {
       const ordered_json& answer = data["results"][0];
-      turns[*pending] = {answer.is_object() && answer.contains("some") ? Text(answer["some"]) : "", Text(data["state"])};
+      auto ref = StateRefFromJson(data["state"]);
+      EXPECT_TRUE(ref.ok() && *ref) << "event " << e.seq;
+      auto state = ref.ok() && *ref ? snapshots.Read(**ref) : Result<Bytes>(Status::Error("no state"));
+      EXPECT_TRUE(state.ok()) << state.error();
+      turns[*pending] = {answer.is_object() && answer.contains("some") ? Text(answer["some"]) : "",
+                         state.ok() ? ToString(*state) : ""};
       pending.reset();
     } else {
       pending.reset();
@@ -180,8 +189,9 @@ std::map<std::string, RecordedTurn> RequestTurns(const std::vector<ChainEvent>& 
 }
 
 // Every acknowledged response is in kv's chain: the turn that gave it, and the state it wrote.
-void ExpectAcknowledgedInChain(const std::vector<Acknowledged>& acknowledged, const std::vector<ChainEvent>& kv_events) {
-  auto turns = RequestTurns(kv_events);
+void ExpectAcknowledgedInChain(const std::vector<Acknowledged>& acknowledged, const std::vector<ChainEvent>& kv_events,
+                               const SnapshotSource& kv_snapshots) {
+  auto turns = RequestTurns(kv_events, kv_snapshots);
   std::vector<std::string> missing;
   for (const Acknowledged& ack : acknowledged) {
     EXPECT_EQ(ack.response, "ok") << ack.request;
@@ -290,7 +300,9 @@ TEST(Durability, SigkillLosesNoAcknowledgedEventAndEveryChainVerifies) {
     ASSERT_EQ(chains.size(), 4u);  // every actor had written its chain
     const std::string& kv_id = run.actor_ids.at("kv");
     ASSERT_TRUE(chains.contains(kv_id));
-    ExpectAcknowledgedInChain(run.acknowledged, chains.at(kv_id));
+    auto kv_snapshots = SnapshotFile::Open(home / "chains" / (kv_id + ".snapshots"));
+    ASSERT_TRUE(kv_snapshots.ok()) << kv_snapshots.error();
+    ExpectAcknowledgedInChain(run.acknowledged, chains.at(kv_id), **kv_snapshots);
     EXPECT_GT(ExpectCausesResolve(chains), 0) << "the games left no messages between actors";
     EXPECT_TRUE(EndsInsideARequestTurn(chains.at(run.actor_ids.at("ping1"))) ||
                 EndsInsideARequestTurn(chains.at(run.actor_ids.at("ping2"))))

@@ -369,13 +369,14 @@ TEST_F(SupervisionTest, ResumeFromTheStateRecordedAtAnEarlierEvent) {
   size_t seq = 0, results = 0;
   for (; seq < events.size(); ++seq)
     if (events[seq].type == "wasm/result" && ++results == 4) break;  // init, then 3 requests
-  auto state = StateAtEvent(events, seq);
+  auto snapshots = system_->Snapshots(first).value();
+  auto state = StateAtEvent(events, seq, *snapshots);
   ASSERT_TRUE(state.ok()) << state.error();
   EXPECT_EQ(ToString(**state), "3");
   auto manifest = MakeManifest("counter.wat");
   std::string resumed = system_->Resume(manifest, *state).value();
   EXPECT_EQ(Ask(resumed, "x"), "4");
-  EXPECT_FALSE(StateAtEvent(events, 10000).ok());
+  EXPECT_FALSE(StateAtEvent(events, 10000, *snapshots).ok());
 }
 
 }  // namespace

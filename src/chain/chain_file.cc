@@ -93,8 +93,12 @@ VerifyReport VerifyChainBytes(std::span<const uint8_t> file, std::vector<ChainEv
     report.reason = std::move(why);
     return report;
   };
+  if (file.size() >= 8 && std::memcmp(file.data(), kChainFileMagicV1, 8) == 0)
+    return fail(0, 0,
+                "a chain file of format 1 (THCHAIN1), written by an older Theater that recorded states inline; "
+                "this Theater reads format 2 (THCHAIN2) only");
   if (file.size() < 8 || std::memcmp(file.data(), kChainFileMagic, 8) != 0)
-    return fail(0, 0, "not a chain file (missing THCHAIN1 header)");
+    return fail(0, 0, "not a chain file (missing THCHAIN2 header)");
   ByteReader r(file.subspan(8));
   uint64_t expected_seq = 0;
   std::optional<Hash> prev;

@@ -1,4 +1,4 @@
-// The chain file: "THCHAIN1" followed by one record per event:
+// The chain file: "THCHAIN2" followed by one record per event:
 //   record length (u32 BE) | canonical encoding of the event | its SHA-256 hash (32 bytes)
 // See docs/chain-format.md. The reader/verifier here uses only that layout and SHA-256.
 #pragma once
@@ -15,7 +15,10 @@
 
 namespace theater {
 
-inline constexpr char kChainFileMagic[] = "THCHAIN1";
+// Version 2 names states by digest (chain/state_ref.h); version 1 held them inline and is
+// refused with an error that says so.
+inline constexpr char kChainFileMagic[] = "THCHAIN2";
+inline constexpr char kChainFileMagicV1[] = "THCHAIN1";
 
 // Appends events to a chain file, flushing each one.
 class ChainFileWriter {

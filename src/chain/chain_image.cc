@@ -49,6 +49,9 @@ std::filesystem::path CheckpointPathFor(const std::filesystem::path& chain_path)
 Result<ChainImage> ReadChainImage(const std::filesystem::path& path) {
   auto data = ReadFile(path);
   if (!data.ok()) return data.status();
+  if (HasMagic(*data, kExportFileMagicV1))
+    return Status::Error(path.string() + ": an export of format 1 (THEXPRT1), written by an older Theater that "
+                                         "recorded states inline; this Theater reads format 2 (THEXPRT2) only");
   if (HasMagic(*data, kExportFileMagic)) {
     auto image = DecodeExport(*data);
     if (!image.ok()) return image.status().WithContext(path.string());
@@ -69,6 +72,14 @@ Result<ChainImage> ReadChainImage(const std::filesystem::path& path) {
   return image;
 }
 
+Result<std::unique_ptr<SnapshotFile>> OpenSnapshots(const ChainImage& image) {
+  // An image in memory (an export's, or one made without a file) has its snapshots with it.
+  if (image.exported || image.snapshots || image.path.empty())
+    return SnapshotFile::FromBytes(image.snapshots.value_or(EncodeSnapshotFileHeader()),
+                                   image.path.empty() ? "the snapshots" : image.path.string() + " (its snapshots)");
+  return SnapshotFile::Open(SnapshotPathFor(image.path));
+}
+
 Bytes EncodeExport(const ChainImage& image) {
   Bytes out(kExportFileMagic, kExportFileMagic + 8);
   auto section = [&](char tag, std::span<const uint8_t> content) {
@@ -80,6 +91,7 @@ Bytes EncodeExport(const ChainImage& image) {
   section('H', ToBytes(image.component_sha256));
   section('C', image.chain);
   if (image.checkpoints) section('K', *image.checkpoints);
+  if (image.snapshots) section('S', *image.snapshots);
   if (image.component) section('W', *image.component);
   return out;
 }
@@ -93,7 +105,7 @@ Result<ChainImage> DecodeExport(std::span<const uint8_t> file) {
     if (!r.Need(9)) return Status::Error("section at byte offset " + std::to_string(offset) + " is cut short");
     char tag = static_cast<char>(r.Uint(1));
     uint64_t len = r.Uint(8);
-    if (std::string_view("AHCKW").find(tag) == std::string_view::npos)
+    if (std::string_view("AHCKSW").find(tag) == std::string_view::npos)
       return Status::Error("unknown section tag 0x" + ToHex(std::span<const uint8_t>(reinterpret_cast<uint8_t*>(&tag), 1)) +
                            " at byte offset " + std::to_string(offset));
     if (!r.Need(len))
@@ -111,6 +123,7 @@ Result<ChainImage> DecodeExport(std::span<const uint8_t> file) {
   image.component_sha256 = ToString(sections['H']);
   image.chain.assign(sections['C'].begin(), sections['C'].end());
   if (sections.count('K')) image.checkpoints = Bytes(sections['K'].begin(), sections['K'].end());
+  if (sections.count('S')) image.snapshots = Bytes(sections['S'].begin(), sections['S'].end());
   if (sections.count('W')) image.component = Bytes(sections['W'].begin(), sections['W'].end());
   return image;
 }
@@ -119,7 +132,21 @@ ChainVerification VerifyChainImage(const ChainImage& image, const VerifyOptions&
                                    std::vector<ChainEvent>* events_out, std::vector<Hash>* hashes_out) {
   ChainVerification v;
   std::vector<Hash> hashes;
-  v.chain = VerifyChainBytes(image.chain, events_out, &hashes);
+  std::vector<ChainEvent> events;
+  v.chain = VerifyChainBytes(image.chain, &events, &hashes);
+  if (v.chain.ok) {
+    // Every state the chain names must be in its snapshots, with its digest and size.
+    auto snapshots = OpenSnapshots(image);
+    if (!snapshots.ok()) {
+      v.problems.push_back("snapshots: " + snapshots.error());
+    } else {
+      // (A record cut short at its end is a write in progress or cut by a crash: no event
+      // names it, and it is not a failure.)
+      v.snapshots = VerifyStateSnapshots(events, **snapshots);
+    }
+  }
+  if (events_out) events_out->insert(events_out->end(), std::make_move_iterator(events.begin()),
+                                     std::make_move_iterator(events.end()));
   std::optional<StartedFacts> started = ReadStarted(image.chain);
   v.actor_id = started ? started->actor_id : image.actor_id;
   if (image.exported) {

@@ -1,11 +1,12 @@
-// A chain as it is handed around: a chain file with its checkpoint file beside it, or an
-// export that packs both with the actor's id, the component's hash and (optionally) the
-// component itself, so it can be verified and replayed on another machine.
+// A chain as it is handed around: a chain file with its checkpoint and snapshot files
+// beside it, or an export that packs them with the actor's id, the component's hash and
+// (optionally) the component itself, so it can be verified and replayed on another machine.
 //
-// The export file (docs/chain-format.md, section 9): "THEXPRT1" followed by sections, each
+// The export file (docs/chain-format.md, section 9): "THEXPRT2" followed by sections, each
 //   tag (1 byte) | length (u64 BE) | content
 // with tags 'A' actor id, 'H' component SHA-256 (hex), 'C' chain file, 'K' checkpoint file
-// (optional), 'W' the component (optional); each at most once, in any order.
+// (optional), 'S' a snapshot file with the states the chain names (required when it names
+// any), 'W' the component (optional); each at most once, in any order.
 //
 // Everything here uses only the documented formats, SHA-256 and Ed25519: none of the
 // runtime. It is the independent verifier.
@@ -19,10 +20,13 @@
 #include "chain/chain_file.h"
 #include "chain/checkpoint.h"
 #include "chain/signed_head.h"
+#include "chain/snapshot_file.h"
 
 namespace theater {
 
-inline constexpr char kExportFileMagic[] = "THEXPRT1";
+// Version 2 carries snapshots ('S') and a chain of format 2; version 1 is refused.
+inline constexpr char kExportFileMagic[] = "THEXPRT2";
+inline constexpr char kExportFileMagicV1[] = "THEXPRT1";
 
 struct ChainImage {
   std::filesystem::path path;          // where it was read from
@@ -31,6 +35,7 @@ struct ChainImage {
   std::string component_sha256;        // an export's
   Bytes chain;                         // a chain file image
   std::optional<Bytes> checkpoints;    // a checkpoint file image
+  std::optional<Bytes> snapshots;      // an export's snapshot file image (a chain file's is read from disk)
   std::optional<Bytes> component;      // an export may carry the component
 };
 
@@ -39,6 +44,9 @@ std::filesystem::path CheckpointPathFor(const std::filesystem::path& chain_path)
 
 // Reads a chain file (and its checkpoint file, when there is one) or an export.
 Result<ChainImage> ReadChainImage(const std::filesystem::path& path);
+// The states the image's chain names: an export's section 'S', or the snapshot file
+// beside a chain file (none there: an empty set).
+Result<std::unique_ptr<SnapshotFile>> OpenSnapshots(const ChainImage& image);
 
 Bytes EncodeExport(const ChainImage& image);
 Result<ChainImage> DecodeExport(std::span<const uint8_t> file);
@@ -67,12 +75,16 @@ struct ChainVerification {
   // one is given): nothing but the chain's own hashes protects them.
   uint64_t unsigned_events = 0;
   bool head_matched = false;                       // the expected head holds
+  std::optional<SnapshotCheck> snapshots;          // the states the chain names (when it verified)
   std::vector<std::string> problems;               // anything else that does not fit (export header, ids)
-  bool ok() const { return chain.ok && (!checkpoints || checkpoints->ok) && problems.empty(); }
+  bool ok() const {
+    return chain.ok && (!checkpoints || checkpoints->ok) && (!snapshots || snapshots->ok) && problems.empty();
+  }
 };
 
-// Verifies the chain (chain/chain_file.h), its checkpoints against it, that an export's
-// header matches its chain and component, and what `options` asks for.
+// Verifies the chain (chain/chain_file.h), its checkpoints against it, that every state it
+// names is in its snapshots with that digest and size, that an export's header matches its
+// chain and component, and what `options` asks for.
 ChainVerification VerifyChainImage(const ChainImage& image, const VerifyOptions& options,
                                    std::vector<ChainEvent>* events_out = nullptr,
                                    std::vector<Hash>* hashes_out = nullptr);

@@ -87,6 +87,12 @@ int Verify(const VerifyArgs& args, const GlobalOptions& global) {
                           {"signed_covered", cps->signed_covered},
                           {"signer", cps->signer ? nlohmann::ordered_json(ToHex(*cps->signer)) : nlohmann::ordered_json(nullptr)},
                           {"reason", cps->reason}};
+    if (v.snapshots)
+      j["snapshots"] = {{"ok", v.snapshots->ok},
+                        {"states", v.snapshots->states},
+                        {"bytes", v.snapshots->bytes},
+                        {"bad_seq", v.snapshots->bad_seq ? nlohmann::ordered_json(*v.snapshots->bad_seq) : nlohmann::ordered_json(nullptr)},
+                        {"reason", v.snapshots->reason}};
     if (expected_head) j["expected_head"] = {{"ok", v.head_matched}, {"tree_size", expected_head->checkpoint.tree_size}};
     if (!v.problems.empty()) j["problems"] = v.problems;
     out.Json(j);
@@ -103,6 +109,9 @@ int Verify(const VerifyArgs& args, const GlobalOptions& global) {
     else if (!report.ok)
       std::printf("  %s\n", report.reason.c_str());
     for (const std::string& p : v.problems) std::printf("  %s\n", p.c_str());
+    if (v.snapshots && !v.snapshots->ok)
+      std::printf("  event %llu: %s\n", static_cast<unsigned long long>(v.snapshots->bad_seq.value_or(0)),
+                  v.snapshots->reason.c_str());
     if (cps && !cps->ok) std::printf("  %s\n", cps->reason.c_str());
     std::printf("  %llu events verified\n", static_cast<unsigned long long>(report.events));
     if (options.required_signer && !args.allow_unsigned_tail && v.unsigned_events > 0 && cps && cps->signed_covered > 0)
@@ -122,6 +131,9 @@ int Verify(const VerifyArgs& args, const GlobalOptions& global) {
   } else if (!v.checkpoints && report.ok) {
     std::printf("checkpoints: none\n");
   }
+  if (v.snapshots && v.snapshots->ok)
+    std::printf("snapshots: %llu states (%llu bytes), each matching its digest\n",
+                static_cast<unsigned long long>(v.snapshots->states), static_cast<unsigned long long>(v.snapshots->bytes));
   // What no signature protects, whenever signatures are in play.
   if (v.unsigned_events > 0 && ((cps && cps->signed_count > 0) || options.required_signer) &&
       (v.ok() || args.allow_unsigned_tail))

@@ -40,6 +40,15 @@ int Export(const std::string& target, const std::string& out_path, bool with_com
     }
   }
   if (!with_component) image.component.reset();
+  // The states the chain names go with it (only those: not a snapshot its chain never
+  // named), so the export verifies and replays on its own.
+  auto snapshots = OpenSnapshots(chain->image);
+  auto collected = snapshots.ok() ? CollectSnapshots(events, **snapshots) : Result<Bytes>(snapshots.status());
+  if (!collected.ok()) {
+    std::fprintf(stderr, "theater chain export: %s\n", collected.error().c_str());
+    return kExitUsage;
+  }
+  image.snapshots = std::move(*collected);
   if (Status s = WriteFileAtomic(out_path, EncodeExport(image)); !s.ok()) {
     std::fprintf(stderr, "theater chain export: %s\n", s.message().c_str());
     return kExitUsage;
@@ -47,8 +56,9 @@ int Export(const std::string& target, const std::string& out_path, bool with_com
   size_t checkpoints = 0;
   if (image.checkpoints)
     if (auto file = ParseCheckpointFile(*image.checkpoints); file.ok()) checkpoints = file->checkpoints.size();
-  std::printf("exported actor %s: %zu events, %zu checkpoints, component %s, to %s\n", image.actor_id.c_str(),
-              events.size(), checkpoints, image.component ? "included" : "not included", out_path.c_str());
+  std::printf("exported actor %s: %zu events, %zu checkpoints, %zu bytes of state snapshots, component %s, to %s\n",
+              image.actor_id.c_str(), events.size(), checkpoints, image.snapshots->size() - 8,
+              image.component ? "included" : "not included", out_path.c_str());
   return kExitOk;
 }
 
@@ -89,7 +99,8 @@ void AddChainExportCommands(CLI::App& chain, const GlobalOptions& global, int& e
   auto e = std::make_shared<ExportArgs>();
   CLI::App* exp = chain.add_subcommand(
       "export",
-      "Write one self-contained file with an actor's chain, its checkpoints, the component's\n"
+      "Write one self-contained file with an actor's chain, its checkpoints, the states it\n"
+      "names (their snapshots), the component's\n"
       "SHA-256 and (unless --no-component) the component itself. `theater chain verify`,\n"
       "`show`, `prove` and `theater replay` accept it on any machine.");
   exp->add_option("chain", e->target, "An actor id (its chain in the data directory), a chain file or an export")

@@ -21,11 +21,11 @@ std::string AskedActorId(const std::string& target);
 struct VerifiedChain {
   ChainImage image;
   std::vector<ChainEvent> events;
+  std::shared_ptr<SnapshotFile> snapshots;  // the states its events name (checked)
 };
-// A chain (file or export) that verifies, with its checkpoints; an error says why it does not.
+// A chain (file or export) that verifies, with its checkpoints and the snapshots of every
+// state it names; an error says why it does not.
 Result<VerifiedChain> ReadVerifiedChainImage(const std::string& target, const GlobalOptions& global);
-// Its events only.
-Result<std::vector<ChainEvent>> ReadVerifiedChain(const std::string& target, const GlobalOptions& global);
 
 // <data dir>/keys/checkpoint.key (PEM, private) and checkpoint.pub beside it.
 std::filesystem::path SigningKeyPath(const GlobalOptions& global);

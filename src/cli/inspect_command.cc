@@ -18,12 +18,13 @@ nlohmann::ordered_json Decode(const ChainEvent& e) {
 
 int Inspect(const std::string& target, size_t last, bool json, const GlobalOptions& global) {
   Output out(json);
-  auto events = ReadVerifiedChain(target, global);
-  if (!events.ok()) {
-    if (json) out.Json({{"error", events.error()}});
-    else std::fprintf(stderr, "theater inspect: %s\n", events.error().c_str());
+  auto chain = ReadVerifiedChainImage(target, global);
+  if (!chain.ok()) {
+    if (json) out.Json({{"error", chain.error()}});
+    else std::fprintf(stderr, "theater inspect: %s\n", chain.error().c_str());
     return kExitUsage;
   }
+  const std::vector<ChainEvent>* events = &chain->events;
   auto started = Decode(events->front());
   // The status is what the chain ends with: a stop record, or nothing (still running, or
   // the process ended without stopping it).
@@ -43,7 +44,7 @@ int Inspect(const std::string& target, size_t last, bool json, const GlobalOptio
     if (e.type == "wasm/error") cause = Decode(e);
     if (e.type == "theater/actor-stopped" && Decode(e).contains("failure")) cause = Decode(e)["failure"];
   }
-  auto good = LastGoodState(*events);
+  auto good = LastGoodState(*events, *chain->snapshots);
   std::optional<Bytes> state = good.ok() ? *good : std::nullopt;
   size_t first = events->size() > last ? events->size() - last : 0;
 

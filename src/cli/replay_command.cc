@@ -33,6 +33,7 @@ int RunReplay(const std::string& target, const std::string& component, bool json
     if (Status s = WriteFileAtomic(unpacked, *chain->image.component); !s.ok()) return usage(s.message());
     options.recorded_component = unpacked;
   }
+  options.snapshots = chain->snapshots.get();
   ReplayReport r = Replay(chain->events, options);
   if (!r.error.empty()) {
     if (json) out.Json({{"error", r.error}});

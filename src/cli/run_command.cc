@@ -85,9 +85,10 @@ int Run(const RunOptions& opts, const std::vector<Step>& steps, const GlobalOpti
       }
       id = id.substr(0, at);
     }
-    auto events = ReadVerifiedChain(id, global);
-    if (!events.ok()) return usage_error("--resume: " + events.error());
-    auto state = seq ? StateAtEvent(*events, *seq) : LastGoodState(*events);
+    auto chain = ReadVerifiedChainImage(id, global);
+    if (!chain.ok()) return usage_error("--resume: " + chain.error());
+    const std::vector<ChainEvent>* events = &chain->events;
+    auto state = seq ? StateAtEvent(*events, *seq, *chain->snapshots) : LastGoodState(*events, *chain->snapshots);
     if (!state.ok()) return usage_error("--resume: " + state.error());
     resumed_state = *state;
     if (manifest_args.empty()) {

@@ -98,6 +98,9 @@ Actor::Actor(ActorSystem* system, std::string id, std::string parent, std::strin
       component_(std::move(component)),
       sink_(std::move(sink)),
       context_(system, std::move(id), std::move(manifest), std::move(permissions), std::move(log_sink)) {
+  // States go beside the chain file, or stay in memory with a chain that does.
+  if (sink_) context_.set_snapshot_store(sink_);
+  else context_.set_snapshot_store(std::make_shared<MemorySnapshotStore>());
   ChainStore::Sink* raw = sink_.get();
   context_.set_chain_sink([raw, system, this](const ChainEvent& e, std::span<const uint8_t> encoding) {
     if (raw) raw->Append(e, encoding);
@@ -133,7 +136,7 @@ std::optional<Failure> Actor::Start(std::shared_ptr<Engine> engine, std::optiona
                           {"manifest", m.file.string()},
                           {"component", m.component_path.string()},
                           {"component_sha256", ToHex(component_->sha256())},
-                          {"initial_state", OptionalBytesToJson(initial_state)},
+                          {"initial_state", nullptr},  // its reference, set by RecordWithState
                           {"init", call_init},
                           {"limits",
                            {{"fuel_per_call", m.limits.fuel_per_call},
@@ -145,7 +148,8 @@ std::optional<Failure> Actor::Start(std::shared_ptr<Engine> engine, std::optiona
                             {"max_chain_bytes", m.limits.max_chain_bytes}}}};
   if (!parent_.empty()) started["parent"] = parent_;
   if (cause) started["cause"] = cause->ToJson();
-  context_.Record("theater/actor-started", started);
+  context_.RecordWithState("theater/actor-started", std::move(started), "initial_state", context_.state(),
+                           context_.RefOf(context_.state()));
   return Instantiate(std::move(engine), call_init);
 }
 
@@ -167,14 +171,15 @@ std::optional<Failure> Actor::Restart(std::shared_ptr<Engine> engine, bool last_
   }
   context_.ResetForRestart();
   context_.set_state(state);
-  context_.Record("theater/actor-restarted", {{"restart", restart}, {"reason", why}, {"state", OptionalBytesToJson(state)}});
+  context_.RecordWithState("theater/actor-restarted", {{"restart", restart}, {"reason", why}, {"state", nullptr}}, "state",
+                           context_.state(), context_.RefOf(context_.state()));
   return Instantiate(std::move(engine), true);
 }
 
 Status Actor::RestoreChain(std::vector<ChainEvent> events) {
   // A restart from its initial state starts from the one it was first given, and the
   // restarts go on counting.
-  auto initial = StateAtEvent(events, 0);
+  auto initial = StateAtEvent(events, 0, *context_.snapshot_store());
   if (!initial.ok()) return initial.status();
   uint32_t restarts = static_cast<uint32_t>(std::count_if(
       events.begin(), events.end(), [](const ChainEvent& e) { return e.type == "theater/actor-restarted"; }));
@@ -194,7 +199,8 @@ std::optional<Failure> Actor::Revive(std::shared_ptr<Engine> engine, std::option
   }
   context_.set_state(state);
   ordered_json after = events > 0 ? ordered_json(events - 1) : ordered_json(nullptr);
-  context_.Record("theater/actor-resumed", {{"reason", reason}, {"state", OptionalBytesToJson(state)}, {"after", after}});
+  context_.RecordWithState("theater/actor-resumed", {{"reason", reason}, {"state", nullptr}, {"after", after}}, "state",
+                           context_.state(), context_.RefOf(context_.state()));
   return Instantiate(std::move(engine), /*call_init=*/false);
 }
 
@@ -447,14 +453,18 @@ void Actor::FinishTurn(CallOutcome outcome) {
     return;
   }
   StateCallResult& r = result.value();
-  auto recorded = context_.Record(
-      "wasm/result", {{"function", turn.function}, {"state", OptionalBytesToJson(r.state)}, {"results", ValuesToJson(r.results)}});
+  // An unchanged state is compared with the one before, not hashed; a changed one is
+  // hashed once, and stored unless a snapshot of it exists.
+  std::optional<StateRef> state_ref = context_.RefOf(r.state);
+  auto recorded = context_.RecordWithState("wasm/result",
+                                           {{"function", turn.function}, {"state", nullptr}, {"results", ValuesToJson(r.results)}},
+                                           "state", r.state, state_ref);
   // A result the chain cannot hold did not happen: the state stays the one from before.
   if (!recorded.ok()) {
     Fail(Failure{FailureKind::kLimitExceeded, turn.function, recorded.error(), {}}, std::move(turn.envelope));
     return;
   }
-  context_.set_state(r.state);
+  context_.set_state(r.state, state_ref);
   {
     std::lock_guard lock(mu_);
     state_snapshot_ = r.state;
@@ -606,5 +616,7 @@ ActorInfo Actor::Info() {
 }
 
 std::vector<ChainEvent> Actor::Events() { return context_.CopyEvents(); }
+
+std::shared_ptr<const SnapshotSource> Actor::Snapshots() const { return context_.snapshot_store(); }
 
 }  // namespace theater

@@ -114,6 +114,8 @@ class Actor : public std::enable_shared_from_this<Actor> {
   bool Exports(std::string_view interface) const;
   ActorInfo Info();
   std::vector<ChainEvent> Events();
+  // Where the states its chain names are kept (StateAtEvent reads them from there).
+  std::shared_ptr<const SnapshotSource> Snapshots() const;
   bool finished();
   ActorStatus status();
 

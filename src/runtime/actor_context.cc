@@ -1,6 +1,9 @@
 #include "runtime/actor_context.h"
 
 #include <chrono>
+#include <set>
+
+#include "chain/snapshot_file.h"
 
 namespace theater {
 
@@ -49,14 +52,38 @@ bool AlwaysRecorded(const std::string& type) {
 
 }  // namespace
 
-Result<Hash> ActorContext::RecordRaw(std::string type, Bytes data) {
+std::optional<StateRef> ActorContext::RefOf(const std::optional<Bytes>& state) {
+  if (!state) return std::nullopt;
+  bool current = state_ && (&*state_ == &*state || *state_ == *state);
+  if (!current) return StateRefOf(std::span<const uint8_t>(*state));
+  if (!state_ref_) state_ref_ = OptionalStateRefOf(state_);
+  return *state_ref_;
+}
+
+Result<Hash> ActorContext::RecordWithState(std::string type, ordered_json data, const char* field,
+                                           const std::optional<Bytes>& state, const std::optional<StateRef>& ref) {
+  // Checked before anything is stored: no snapshot is larger than a reader accepts.
+  if (ref && ref->size > kMaxSnapshotBytes)
+    return Status::LimitExceeded("a state of " + std::to_string(ref->size) + " bytes is larger than a state may be (" +
+                                 std::to_string(kMaxSnapshotBytes) + " bytes)");
+  data[field] = StateRefToJson(ref);
+  bool store = ref && snapshots_ && !snapshots_->Has(ref->sha256);
+  uint64_t extra = store ? kSnapshotRecordHeaderBytes + ref->size : 0;
+  return RecordRaw(std::move(type), ordered_json::to_cbor(data), extra,
+                   [&] { if (store) snapshots_->Put(*ref, *state); });
+}
+
+Result<Hash> ActorContext::RecordRaw(std::string type, Bytes data, uint64_t extra_bytes,
+                                     const std::function<void()>& store_snapshot) {
   uint64_t now = clock_ ? clock_() : NowMs();
-  uint64_t size = StoredSize(type, data);
+  uint64_t size = StoredSize(type, data) + extra_bytes;
   uint64_t limit = manifest_.limits.max_chain_bytes;
   if (has_system() && chain_bytes_ + size > limit && !AlwaysRecorded(type))
     return Status::LimitExceeded("the chain would grow past max_chain_bytes (" + std::to_string(limit) +
                                  " bytes; it holds " + std::to_string(chain_bytes_) + ", a " + type + " event of " +
-                                 std::to_string(data.size()) + " bytes more)");
+                                 std::to_string(size) + " bytes more, its state's snapshot included)");
+  // The state is queued before the event that names it: it reaches the disk first.
+  if (store_snapshot) store_snapshot();
   std::lock_guard lock(chain_mu_);
   auto appended = chain_.Append(std::move(type), std::move(data), now);
   if (!appended.ok()) return appended.status();
@@ -66,7 +93,12 @@ Result<Hash> ActorContext::RecordRaw(std::string type, Bytes data) {
 
 Status ActorContext::RestoreChain(std::vector<ChainEvent> events) {
   uint64_t bytes = 0;
-  for (const ChainEvent& e : events) bytes += StoredSize(e.type, e.data);
+  std::set<Hash> states;  // each snapshot counts once, as it is stored once
+  for (const ChainEvent& e : events) {
+    bytes += StoredSize(e.type, e.data);
+    if (auto recorded = StateRecordedBy(e); recorded.ok() && recorded->ref && states.insert(recorded->ref->sha256).second)
+      bytes += kSnapshotRecordHeaderBytes + recorded->ref->size;
+  }
   std::lock_guard lock(chain_mu_);
   THEATER_RETURN_IF_ERROR(chain_.Restore(std::move(events)));
   chain_bytes_ = bytes;

@@ -14,12 +14,14 @@
 #include <utility>
 
 #include "chain/chain.h"
+#include "chain/state_ref.h"
 #include "common/bytes.h"
 #include "engine/host_op.h"
 #include "manifest/manifest.h"
 #include "runtime/envelope.h"
 #include "runtime/permissions.h"
 #include "runtime/value_json.h"
+#include "storage/snapshot_store.h"
 
 namespace theater {
 
@@ -68,7 +70,19 @@ class ActorContext {
   const Permissions& permissions() const { return permissions_; }
 
   const std::optional<Bytes>& state() const { return state_; }
-  void set_state(std::optional<Bytes> state) { state_ = std::move(state); }
+  // `ref`, when given, is the state's reference (RefOf): it is not hashed again.
+  void set_state(std::optional<Bytes> state, std::optional<std::optional<StateRef>> ref = std::nullopt) {
+    state_ = std::move(state);
+    state_ref_ = std::move(ref);
+  }
+  // The reference to `state` (its SHA-256 and size). A state equal to the current one
+  // reuses its reference: an unchanged state is compared, not hashed again.
+  std::optional<StateRef> RefOf(const std::optional<Bytes>& state);
+
+  // Where the states the chain names are kept (the snapshot file beside the chain file,
+  // or memory). Without one (a replay) states are named but not stored.
+  void set_snapshot_store(std::shared_ptr<SnapshotStore> store) { snapshots_ = std::move(store); }
+  const std::shared_ptr<SnapshotStore>& snapshot_store() const { return snapshots_; }
 
   // The chain; only the actor's own worker appends to it (through Record) and reads it
   // without a lock. Other threads use CopyEvents / Head.
@@ -84,8 +98,14 @@ class ActorContext {
   // failure ("wasm/error") and the results of calls it already made ("…/done") are
   // recorded; anything else is refused with LimitExceeded.
   Result<Hash> Record(std::string type, const ordered_json& data);
+  // Records an event that names a state: `data[field]` is set to the reference `ref` to
+  // `state` (RefOf), and the state goes to the snapshot store first unless it is there
+  // already. The chain limit counts the new snapshot's bytes with the event's, and a
+  // state larger than kMaxSnapshotBytes is refused (LimitExceeded), as a chain too large.
+  Result<Hash> RecordWithState(std::string type, ordered_json data, const char* field, const std::optional<Bytes>& state,
+                               const std::optional<StateRef>& ref);
   // Appends an event with `data` as it is (replay copies recorded inputs this way).
-  Result<Hash> RecordRaw(std::string type, Bytes data);
+  Result<Hash> RecordRaw(std::string type, Bytes data) { return RecordRaw(std::move(type), std::move(data), 0, {}); }
   // Where event timestamps come from (replay uses the recorded ones); default: the clock.
   void set_clock(std::function<uint64_t()> clock) { clock_ = std::move(clock); }
 
@@ -161,12 +181,18 @@ class ActorContext {
   void RecordAwaitedIfDone();
 
  private:
+  // Appends the event, after `store_snapshot` (which adds `extra_bytes` to the chain's
+  // size) when the event fits the chain limit.
+  Result<Hash> RecordRaw(std::string type, Bytes data, uint64_t extra_bytes, const std::function<void()>& store_snapshot);
+
   ActorSystem* system_;
   std::string id_;
   Manifest manifest_;
   Permissions permissions_;
   LogSink log_sink_;
   std::optional<Bytes> state_;
+  std::optional<std::optional<StateRef>> state_ref_;  // of state_, once computed
+  std::shared_ptr<SnapshotStore> snapshots_;
   mutable std::mutex chain_mu_;  // taken by Record (the worker) and by other threads' reads
   Chain chain_;
   bool shutdown_requested_ = false;
@@ -178,7 +204,7 @@ class ActorContext {
   std::function<Status()> flush_;
   std::optional<std::string> denial_;
   uint64_t log_bytes_this_turn_ = 0;
-  uint64_t chain_bytes_ = 0;  // what the chain holds, as counted by StoredSize
+  uint64_t chain_bytes_ = 0;  // what the chain and its snapshots hold, as counted by StoredSize
 };
 
 // Unix time in milliseconds.

@@ -1,5 +1,7 @@
 #include "runtime/actor_system.h"
 
+#include "chain/snapshot_file.h"
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -143,6 +145,10 @@ Result<std::string> ActorSystem::SpawnActor(Manifest manifest, Permissions permi
                                             std::optional<Bytes> initial_state, bool call_init,
                                             std::optional<Revival> revival) {
   if (shutting_down_) return Status::Error("the actor system is shutting down");
+  // Its chain names the state by a snapshot, and a snapshot holds at most this much.
+  if (initial_state && initial_state->size() > kMaxSnapshotBytes)
+    return Status::Error("the initial state of " + std::to_string(initial_state->size()) +
+                         " bytes is larger than a state may be (" + std::to_string(kMaxSnapshotBytes) + " bytes)");
   Result<std::shared_ptr<const Component>> component = Status::Error("");
   if (manifest.component_path.empty()) {  // a store:// reference
     auto store = content_store();
@@ -280,6 +286,12 @@ Result<std::vector<ChainEvent>> ActorSystem::Events(const std::string& id) {
   auto actor = Find(id);
   if (!actor) return Status::Error("no actor with id " + id);
   return actor->Events();
+}
+
+Result<std::shared_ptr<const SnapshotSource>> ActorSystem::Snapshots(const std::string& id) {
+  auto actor = Find(id);
+  if (!actor) return Status::Error("no actor with id " + id);
+  return actor->Snapshots();
 }
 
 Result<MailboxSlot> ActorSystem::Reserve(const std::string& to, size_t message_bytes) {

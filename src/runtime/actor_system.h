@@ -131,6 +131,8 @@ class ActorSystem {
   Result<ActorInfo> Info(const std::string& id);
   std::vector<ActorInfo> List();
   Result<std::vector<ChainEvent>> Events(const std::string& id);
+  // The states its chain names (the snapshot file beside its chain file, or memory).
+  Result<std::shared_ptr<const SnapshotSource>> Snapshots(const std::string& id);
 
   // --- Revival (runtime/revive.cc) -------------------------------------------------------
   // Brings back an actor that ran before (for example in a server that was restarted):

@@ -5,41 +5,34 @@
 #include "chain/event_data.h"
 
 namespace theater {
-namespace {
 
-// The state an event sets, if it sets one: `true` in the pair when it does.
-std::pair<bool, std::optional<Bytes>> StateSetBy(const ChainEvent& e) {
-  const char* field = e.type == "wasm/result"              ? "state"
-                      : e.type == "theater/actor-restarted" ? "state"
-                      : e.type == "theater/actor-resumed"   ? "state"
-                      : e.type == "theater/actor-started"   ? "initial_state"
-                                                            : nullptr;
-  if (!field) return {false, std::nullopt};
-  auto data = DecodeEventData(e.data);
-  if (data.is_discarded() || !data.contains(field)) return {false, std::nullopt};
-  const auto& value = data[field];
-  if (value.is_binary()) return {true, Bytes(value.get_binary().begin(), value.get_binary().end())};
-  return {true, std::nullopt};
-}
-
-}  // namespace
-
-Result<std::optional<Bytes>> StateAtEvent(const std::vector<ChainEvent>& events, uint64_t seq) {
+Result<std::optional<StateRef>> StateRefAtEvent(const std::vector<ChainEvent>& events, uint64_t seq) {
   if (events.empty()) return Status::Error("the chain is empty");
   if (seq >= events.size())
     return Status::Error("the chain has no event " + std::to_string(seq) + " (it has " + std::to_string(events.size()) +
                          " events)");
-  std::optional<Bytes> state;
-  for (uint64_t i = 0; i <= seq; ++i) {
-    auto [sets, value] = StateSetBy(events[i]);
-    if (sets) state = std::move(value);
+  // The last event at or before `seq` that sets the state decides it.
+  for (uint64_t i = seq + 1; i-- > 0;) {
+    auto recorded = StateRecordedBy(events[i]);
+    if (!recorded.ok()) return recorded.status();
+    if (recorded->sets) return recorded->ref;
   }
-  return state;
+  return std::optional<StateRef>();
 }
 
-Result<std::optional<Bytes>> LastGoodState(const std::vector<ChainEvent>& events) {
+Result<std::optional<Bytes>> StateAtEvent(const std::vector<ChainEvent>& events, uint64_t seq,
+                                          const SnapshotSource& snapshots) {
+  auto ref = StateRefAtEvent(events, seq);
+  if (!ref.ok()) return ref.status();
+  if (!*ref) return std::optional<Bytes>();
+  auto bytes = snapshots.Read(**ref);
+  if (!bytes.ok()) return bytes.status().WithContext("the state after event " + std::to_string(seq));
+  return std::optional<Bytes>(std::move(*bytes));
+}
+
+Result<std::optional<Bytes>> LastGoodState(const std::vector<ChainEvent>& events, const SnapshotSource& snapshots) {
   if (events.empty()) return Status::Error("the chain is empty");
-  return StateAtEvent(events, events.size() - 1);
+  return StateAtEvent(events, events.size() - 1, snapshots);
 }
 
 Result<std::string> ManifestOf(const std::vector<ChainEvent>& events) {

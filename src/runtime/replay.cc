@@ -2,12 +2,14 @@
 
 #include <chrono>
 #include <map>
+#include <set>
 
 #include "engine/engine.h"
 #include "engine/instance.h"
 #include "engine/state_call.h"
 #include "manifest/manifest.h"
 #include "chain/event_data.h"
+#include "chain/state_ref.h"
 #include "runtime/actor_context.h"
 #include "runtime/host_binding.h"
 #include "runtime/contract.h"
@@ -20,6 +22,10 @@ namespace {
 ordered_json Decode(const ChainEvent& e) {
   auto j = DecodeEventDataOrdered(e.data);  // the chain may come from anyone: bounded
   return j.is_discarded() ? ordered_json::object() : j;
+}
+
+std::string Describe(const std::optional<StateRef>& ref) {
+  return ref ? "sha256 " + ToHex(ref->sha256) + ", " + std::to_string(ref->size) + " bytes" : "no state";
 }
 
 bool ReturnsStringError(const FuncType& f) {
@@ -35,6 +41,8 @@ class Replayer {
         context_(nullptr, "", Manifest{}, Permissions{}, nullptr) {}
 
   ReplayReport Run();
+  // The report, once the replay has gone as far as it could.
+  ReplayReport Finish(std::chrono::steady_clock::time_point start);
 
  private:
   // Records the replay's event; the first one that differs from the recording is the divergence.
@@ -49,6 +57,11 @@ class Replayer {
   Result<std::optional<Value>> HostCall(const std::string& interface, const std::string& name, const FuncType& type,
                                         std::vector<Value>& args);
   Value ChainValue() const;
+  // The state recorded event `e` starts from (initial, restarted, resumed), read from the
+  // snapshots; nullopt after a divergence that says why it cannot be had.
+  std::optional<std::optional<Bytes>> StartingState(const ChainEvent& e);
+  // Records the replayed call's wasm/result, and checks its state against the recording.
+  void RecordResult(const std::string& function, const StateCallResult& result);
   // The recording goes on at `at` with the actor revived after its process ended: the
   // turn in progress was cut off there.
   bool CutOff(uint64_t at) const { return at < rec_.size() && rec_[at].type == "theater/actor-resumed"; }
@@ -69,7 +82,51 @@ class Replayer {
   InstanceLimits limits_;
   ReplayReport report_;
   std::map<std::string, Result<FuncType>> export_types_;  // parsed once per signature
+  std::set<Hash> checked_snapshots_;  // recorded states whose snapshot was read and matched
 };
+
+std::optional<std::optional<Bytes>> Replayer::StartingState(const ChainEvent& e) {
+  auto recorded = StateRecordedBy(e);
+  if (!recorded.ok()) {
+    Diverge(e.seq, recorded.error());
+    return std::nullopt;
+  }
+  if (!recorded->ref) return std::optional<Bytes>();
+  if (!options_.snapshots) {
+    Diverge(e.seq, "the recording starts again from a state (" + Describe(recorded->ref) +
+                       ") and no snapshots were given to read it from");
+    return std::nullopt;
+  }
+  auto bytes = options_.snapshots->Read(*recorded->ref);
+  if (!bytes.ok()) {
+    Diverge(e.seq, "the recorded state cannot be read: " + bytes.error());
+    return std::nullopt;
+  }
+  checked_snapshots_.insert(recorded->ref->sha256);
+  return std::optional<Bytes>(std::move(*bytes));
+}
+
+void Replayer::RecordResult(const std::string& function, const StateCallResult& result) {
+  uint64_t at = seq();
+  std::optional<StateRef> ref = context_.RefOf(result.state);
+  auto recorded = at < rec_.size() && rec_[at].type == "wasm/result" ? StateRecordedBy(rec_[at])
+                                                                      : Result<RecordedState>(RecordedState{});
+  context_.RecordWithState("wasm/result", {{"function", function}, {"state", nullptr}, {"results", ValuesToJson(result.results)}},
+                           "state", result.state, ref);
+  context_.set_state(result.state, ref);
+  if (!recorded.ok() || !recorded->sets) return;
+  // The digests say whether the component computed the recorded state.
+  if (recorded->ref != ref) {
+    if (report_.divergence && report_.divergence->seq == at)
+      report_.divergence->why = "the replayed state (" + Describe(ref) + ") differs from the recorded one (" +
+                                Describe(recorded->ref) + ")";
+    return;
+  }
+  // And the recorded state's snapshot must hold exactly that state: read and hashed once.
+  if (!ref || !options_.snapshots || !checked_snapshots_.insert(ref->sha256).second) return;
+  if (auto bytes = options_.snapshots->Read(*ref); !bytes.ok())
+    Diverge(at, "the snapshot of the recorded state does not hold it: " + bytes.error());
+}
 
 void Replayer::Diverge(uint64_t seq, std::string why) {
   if (diverged()) return;
@@ -241,10 +298,7 @@ void Replayer::ReplayCall(const ChainEvent& call) {
     return;
   }
   if (out.ok()) {
-    context_.set_state(out.value().state);
-    context_.Record("wasm/result", {{"function", function},
-                                    {"state", OptionalBytesToJson(out.value().state)},
-                                    {"results", ValuesToJson(out.value().results)}});
+    RecordResult(function, out.value());
     return;
   }
   context_.Record("wasm/error", FailureToJson(out.failure()));
@@ -268,9 +322,9 @@ ReplayReport Replayer::Run() {
     report_.error = s.message();
     return report_;
   }
-  const ordered_json& initial = started["initial_state"];
-  context_.set_state(initial.is_binary() ? std::optional<Bytes>(Bytes(initial.get_binary().begin(), initial.get_binary().end()))
-                                         : std::nullopt);
+  auto initial = StartingState(rec_[0]);
+  if (!initial) return Finish(start);
+  context_.set_state(std::move(*initial));
   CopyRecorded();
   if (auto failure = Instantiate()) context_.Record("wasm/error", FailureToJson(*failure));
   while (!diverged() && seq() < rec_.size()) {
@@ -280,10 +334,9 @@ ReplayReport Replayer::Run() {
     } else if (e.type == "theater/actor-restarted" || e.type == "theater/actor-resumed") {
       // A fresh instance with the recorded state; a restart's init, if any, is the next
       // recorded wasm/call (a resumed actor has none).
-      ordered_json data = Decode(e);
-      const ordered_json& state = data["state"];
-      context_.set_state(state.is_binary() ? std::optional<Bytes>(Bytes(state.get_binary().begin(), state.get_binary().end()))
-                                           : std::nullopt);
+      auto state = StartingState(e);
+      if (!state) break;
+      context_.set_state(std::move(*state));
       CopyRecorded();
       if (auto failure = Instantiate()) context_.Record("wasm/error", FailureToJson(*failure));
     } else if (RecordedInterruption(seq())) {
@@ -295,6 +348,10 @@ ReplayReport Replayer::Run() {
       Diverge(seq(), "the recording has " + e.type + " here, but the replayed component made no such call");
     }
   }
+  return Finish(start);
+}
+
+ReplayReport Replayer::Finish(std::chrono::steady_clock::time_point start) {
   report_.events = seq();
   if (!diverged() && seq() < rec_.size()) Diverge(seq(), "the replay stopped short of the recording");
   report_.identical = !diverged() && context_.chain().size() == rec_.size();

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "chain/event.h"
+#include "chain/snapshot_source.h"
 
 namespace theater {
 
@@ -27,6 +28,11 @@ struct ReplayOptions {
   // an export); its SHA-256 must still be the recorded one.
   std::optional<std::filesystem::path> recorded_component;
   std::filesystem::path cache_dir;  // compiled components (optional)
+  // The recorded states' bytes (the chain's snapshot file, an export's snapshots). A
+  // replay reads the states it starts from (initial, restarted, resumed) here, and checks
+  // every recorded state's snapshot against the state the replay computed. Without it, a
+  // chain whose replay must start from a recorded state cannot be replayed.
+  const SnapshotSource* snapshots = nullptr;
 };
 
 struct ReplayDivergence {

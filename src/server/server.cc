@@ -7,6 +7,7 @@
 #include "host/child_manifest.h"
 #include "host/host_interfaces.h"
 #include "runtime/actor_context.h"
+#include "chain/snapshot_file.h"
 #include "runtime/chain_state.h"
 #include "server/channel_registry.h"
 #include "server/connection.h"
@@ -181,7 +182,16 @@ void Server::Revive() {
       fail("its chain does not verify: " + recovery.verify.reason);
       continue;
     }
-    auto state = LastGoodState(events);
+    if (!recovery.snapshots_problem.empty()) {
+      fail("its states are not all there: " + recovery.snapshots_problem);
+      continue;
+    }
+    auto snapshots = SnapshotFile::Open(SnapshotPathFor(chain));
+    if (!snapshots.ok()) {
+      fail(snapshots.error());
+      continue;
+    }
+    auto state = LastGoodState(events, **snapshots);
     if (!state.ok()) {
       fail(state.error());
       continue;

@@ -11,6 +11,7 @@
 #include "chain/chain_image.h"
 #include "chain/byte_io.h"
 #include "chain/checkpoint.h"
+#include "chain/snapshot_file.h"
 #include "common/files.h"
 
 namespace theater {
@@ -33,7 +34,24 @@ Status WriteAll(int fd, const uint8_t* data, size_t size, const std::filesystem:
   return Status::Ok();
 }
 
+Status SyncFile(int fd, const std::filesystem::path& path) {
+  if (::fdatasync(fd) != 0) return Status::Error(path.string() + ": fdatasync failed: " + std::strerror(errno));
+  return Status::Ok();
+}
+
 }  // namespace
+
+ChainStore::Sink::Sink(ChainStore* store, std::string actor_id, std::filesystem::path path, bool exists)
+    : store_(store), actor_id_(std::move(actor_id)), path_(std::move(path)), created_(exists), snapshots_created_(false) {
+  if (!exists) return;
+  // A chain that goes on: the states its snapshot file holds are not written again.
+  // (Recovery has cut off a torn tail; a file that cannot be read is started anew below
+  // only if it does not exist.)
+  std::error_code ec;
+  snapshots_created_ = std::filesystem::exists(SnapshotPathFor(path_), ec);
+  if (auto file = SnapshotFile::Open(SnapshotPathFor(path_)); file.ok())
+    for (const auto& [digest, entry] : (*file)->index()) snapshot_digests_.insert(digest);
+}
 
 ChainStore::Sink::~Sink() {
   // Nothing more comes through this sink: sign the end of what it wrote, as at a stop.
@@ -61,6 +79,62 @@ void ChainStore::Sink::Append(const ChainEvent& event, std::span<const uint8_t> 
   if (mark) store_->MarkDirty(shared_from_this());
 }
 
+bool ChainStore::Sink::Has(const Hash& digest) const {
+  std::lock_guard lock(mu_);
+  return snapshot_digests_.count(digest) > 0;
+}
+
+void ChainStore::Sink::Put(const StateRef& ref, std::span<const uint8_t> bytes) {
+  bool mark = false;
+  {
+    std::lock_guard lock(mu_);
+    if (!snapshot_digests_.insert(ref.sha256).second) return;
+    pending_snapshots_.emplace_back(ref, Bytes(bytes.begin(), bytes.end()));
+    if (!queued_) {
+      queued_ = true;
+      mark = true;
+    }
+  }
+  if (mark) store_->MarkDirty(shared_from_this());
+}
+
+Result<Bytes> ChainStore::Sink::Read(const StateRef& ref) const {
+  // With write_mu_ held no write is under way: a state is either still queued or in the file.
+  std::lock_guard write_lock(write_mu_);
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [queued, bytes] : pending_snapshots_) {
+      if (queued.sha256 != ref.sha256) continue;
+      THEATER_RETURN_IF_ERROR(CheckSnapshotBytes(ref, bytes, "a queued snapshot"));
+      return bytes;
+    }
+  }
+  auto file = SnapshotFile::Open(SnapshotPathFor(path_));
+  if (!file.ok()) return file.status();
+  return (*file)->Read(ref);
+}
+
+Status ChainStore::Sink::WriteSnapshots(const std::vector<std::pair<StateRef, Bytes>>& snapshots, bool sync) {
+  std::filesystem::path path = SnapshotPathFor(path_);
+  int flags = snapshots_created_ ? (O_WRONLY | O_APPEND | O_CLOEXEC) : (O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC);
+  UniqueFd fd(::open(path.c_str(), flags, 0644));
+  if (!fd.valid()) return Status::Error(path.string() + ": " + std::strerror(errno));
+  if (!snapshots_created_) {
+    Bytes header = EncodeSnapshotFileHeader();
+    THEATER_RETURN_IF_ERROR(WriteAll(fd.get(), header.data(), header.size(), path));
+    snapshots_created_ = true;
+  }
+  for (const auto& [ref, bytes] : snapshots) {
+    // The record's header, then the state's bytes as they are (no copy into a record).
+    Bytes header = EncodeSnapshotRecordHeader(ref);
+    THEATER_RETURN_IF_ERROR(WriteAll(fd.get(), header.data(), header.size(), path));
+    THEATER_RETURN_IF_ERROR(WriteAll(fd.get(), bytes.data(), bytes.size(), path));
+  }
+  // The chain's bytes follow: with --sync the states reach the disk first.
+  if (sync) return SyncFile(fd.get(), path);
+  return Status::Ok();
+}
+
 Status ChainStore::Sink::status() const {
   std::lock_guard lock(mu_);
   return error_;
@@ -81,15 +155,26 @@ Status ChainStore::Sink::WriteOut(bool sync, bool final, bool swept) {
   Bytes& data = spare_;
   data.clear();
   if (data.capacity() > kMaxKeptBuffer) Bytes().swap(data);
+  std::vector<std::pair<StateRef, Bytes>> snapshots;
   {
     std::lock_guard lock(mu_);
     data.swap(buffer_);
+    snapshots.swap(pending_snapshots_);
     queued_ = false;
     // After a failed write nothing more is written: the file stays a chain that verifies
     // (a prefix of the real one) instead of one with a hole.
     if (!error_.ok()) return error_;
   }
   if (!loaded_) LoadExisting();
+  // The states first: an event that reaches the chain file never names a state that did
+  // not reach the snapshot file. After a failure nothing more is written.
+  if (!snapshots.empty()) {
+    if (Status s = WriteSnapshots(snapshots, sync); !s.ok()) {
+      std::lock_guard lock(mu_);
+      if (error_.ok()) error_ = s;
+      return s;
+    }
+  }
   if (data.empty()) return AddCheckpoints({}, sync, final);
   size_t header = 0;
   if (!created_) {
@@ -277,16 +362,55 @@ RecoveryReport RecoverChainFile(const std::filesystem::path& path, std::vector<C
     report.dropped_bytes = data->size();
     WriteFileAtomic(path, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(kChainFileMagic), 8));
   }
-  report.verify = VerifyChainFile(path, events_out);
+  // The snapshot file is written before the chain file: its torn tail holds only states
+  // that no event in the chain file names.
+  std::filesystem::path snapshots_path = SnapshotPathFor(path);
+  auto snapshots = SnapshotFile::Open(snapshots_path);
+  if (snapshots.ok() && !(*snapshots)->torn().empty()) {
+    uintmax_t size = std::filesystem::file_size(snapshots_path, ec);
+    if (!ec && size > (*snapshots)->valid_bytes()) {
+      report.dropped_snapshot_bytes = size - (*snapshots)->valid_bytes();
+      // A header cut short leaves no record: the file starts again with its header.
+      if ((*snapshots)->valid_bytes() == 0) WriteFileAtomic(snapshots_path, EncodeSnapshotFileHeader());
+      else std::filesystem::resize_file(snapshots_path, (*snapshots)->valid_bytes(), ec);
+    }
+  }
+  std::vector<ChainEvent> events;
+  report.verify = VerifyChainFile(path, &events);
   bool torn_tail = !report.verify.ok && report.verify.reason.rfind("truncated record", 0) == 0;
-  if (!torn_tail) return report;
-  uintmax_t size = std::filesystem::file_size(path, ec);
-  if (ec || report.verify.bad_offset >= size) return report;
-  report.dropped_bytes = size - report.verify.bad_offset;
-  std::filesystem::resize_file(path, report.verify.bad_offset, ec);
-  if (ec) return report;
-  if (events_out) events_out->clear();
-  report.verify = VerifyChainFile(path, events_out);
+  if (torn_tail) {
+    uintmax_t size = std::filesystem::file_size(path, ec);
+    if (!ec && report.verify.bad_offset < size) {
+      report.dropped_bytes = size - report.verify.bad_offset;
+      std::filesystem::resize_file(path, report.verify.bad_offset, ec);
+      if (!ec) {
+        events.clear();
+        report.verify = VerifyChainFile(path, &events);
+      }
+    }
+  }
+  if (report.verify.ok) {
+    // Every state the chain names is in the snapshot file (written before the events
+    // naming it). Its bytes are checked when it is read (and by `theater chain verify`).
+    if (!snapshots.ok()) {
+      report.snapshots_problem = snapshots.error();
+    } else {
+      for (const ChainEvent& e : events) {
+        auto recorded = StateRecordedBy(e);
+        if (!recorded.ok()) {
+          report.snapshots_problem = recorded.error();
+          break;
+        }
+        if (recorded->ref && !(*snapshots)->Has(recorded->ref->sha256)) {
+          report.snapshots_problem = "event " + std::to_string(e.seq) + " names state " +
+                                     ToHex(recorded->ref->sha256) + ", which " + snapshots_path.string() +
+                                     " does not hold";
+          break;
+        }
+      }
+    }
+  }
+  if (events_out) events_out->insert(events_out->end(), std::make_move_iterator(events.begin()), std::make_move_iterator(events.end()));
   return report;
 }
 

@@ -8,6 +8,10 @@
 // whole, in order, with one write() per flush; a record cut short by a crash mid-write is
 // detected by the reader (a truncated record) and removed by RecoverChainFile().
 //
+// Each actor's states go to its snapshot file, <dir>/<actor-id>.snapshots
+// (chain/snapshot_file.h): a state the chain names is written before the chain's bytes in
+// the same flush, so no event that reaches the file names a state that did not.
+//
 // Each chain also gets checkpoints (chain/checkpoint.h): the Merkle root of its first N
 // events, every `checkpoint_interval` events, within `checkpoint_period` of any event
 // reaching the file (so a signature soon covers the end of a chain that goes quiet), and
@@ -21,6 +25,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <span>
 #include <string>
 #include <thread>
@@ -31,6 +36,7 @@
 #include "common/ed25519.h"
 #include "chain/event.h"
 #include "common/status.h"
+#include "storage/snapshot_store.h"
 
 namespace theater {
 
@@ -53,26 +59,31 @@ class ChainStore {
     std::shared_ptr<const Ed25519Key> signing_key;
   };
 
-  // One actor's chain file.
-  class Sink : public std::enable_shared_from_this<Sink> {
+  // One actor's chain file, and its snapshot file.
+  class Sink : public std::enable_shared_from_this<Sink>, public SnapshotStore {
    public:
-    ~Sink();
+    ~Sink() override;
     // Queues the record of `event` (`encoding` is its canonical encoding).
     void Append(const ChainEvent& event, std::span<const uint8_t> encoding);
+    // SnapshotStore: a state is queued like an event, and written before the events
+    // appended after it. Read waits for a write in progress, then reads the file.
+    bool Has(const Hash& digest) const override;
+    void Put(const StateRef& ref, std::span<const uint8_t> bytes) override;
+    Result<Bytes> Read(const StateRef& ref) const override;
     const std::filesystem::path& path() const { return path_; }
     // The first write error, if any (the chain in memory is still complete).
     Status status() const;
 
    private:
     friend class ChainStore;
-    Sink(ChainStore* store, std::string actor_id, std::filesystem::path path, bool exists)
-        : store_(store), actor_id_(std::move(actor_id)), path_(std::move(path)), created_(exists) {}
+    Sink(ChainStore* store, std::string actor_id, std::filesystem::path path, bool exists);
     // Writes the buffer, then the checkpoints it completes or that are due (and one for
     // everything written so far when `final`); called with no lock held. `swept`: called by
     // the store's sweep of sinks awaiting a checkpoint.
     Status WriteOut(bool sync, bool final = false, bool swept = false);
     void CloseFile();  // write_mu_ held
     // The rest are called with write_mu_ held.
+    Status WriteSnapshots(const std::vector<std::pair<StateRef, Bytes>>& snapshots, bool sync);
     Status AddCheckpoints(std::span<const uint8_t> records, bool sync, bool final);
     void LoadExisting();  // an existing chain goes on: its Merkle tree and checkpoints
 
@@ -81,12 +92,17 @@ class ChainStore {
     std::filesystem::path path_;
     mutable std::mutex mu_;
     Bytes buffer_;
+    // Guarded by mu_: states queued for the snapshot file, and the digests of every state
+    // the file holds or will (so none is written twice).
+    std::vector<std::pair<StateRef, Bytes>> pending_snapshots_;
+    std::set<Hash> snapshot_digests_;
     bool queued_ = false;  // on the store's dirty list
     Bytes spare_;          // guarded by write_mu_: the buffer being written
     Status error_;
-    std::mutex write_mu_;  // one writer at a time, so records stay in order
-    bool created_;         // guarded by write_mu_
-    int fd_ = -1;          // guarded by write_mu_
+    mutable std::mutex write_mu_;  // one writer at a time, so records stay in order
+    bool created_;                 // guarded by write_mu_
+    int fd_ = -1;                  // guarded by write_mu_
+    bool snapshots_created_;       // guarded by write_mu_: the snapshot file has its header
     // Guarded by write_mu_: the Merkle tree of what is in the file, the tree size of the
     // last checkpoint, and whether the checkpoint file has its header.
     MerkleFrontier tree_;
@@ -139,12 +155,17 @@ struct RecoveryReport {
   VerifyReport verify;                    // of what is left
   uint64_t dropped_bytes = 0;             // a torn record cut off the end
   uint64_t dropped_checkpoint_bytes = 0;  // a torn checkpoint record cut off its file's end
+  uint64_t dropped_snapshot_bytes = 0;    // a torn snapshot record cut off its file's end
+  // Why the snapshot file does not hold every state the chain names ("" when it does).
+  std::string snapshots_problem;
+  bool ok() const { return verify.ok && snapshots_problem.empty(); }
 };
 
 // Checks a chain file after a crash: a record cut short at the end of the file (a write
 // the crash interrupted, whose event was never acknowledged) is removed, and so is a torn
-// last record of its checkpoint file; anything else that does not verify is reported and
-// left alone.
+// last record of its checkpoint file and of its snapshot file; anything else that does
+// not verify is reported and left alone. Every state the chain names must then be in the
+// snapshot file (its bytes are checked when read).
 // The events that verify are appended to `events_out` when given (read once, for a
 // caller that goes on with the chain).
 RecoveryReport RecoverChainFile(const std::filesystem::path& path, std::vector<ChainEvent>* events_out = nullptr);

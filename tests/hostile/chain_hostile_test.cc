@@ -295,8 +295,11 @@ TEST_F(HostileChain, VerifyByActorIdRefusesAnotherActorsChain) {
   auto exported = RunTheater("chain export " + big_ + " --out " + Q(work / "x.export"), home.path());
   EXPECT_EQ(exported.exit_code, 2) << exported.out;
   EXPECT_EQ(RunTheater("chain verify " + small_, home.path()).exit_code, 0);
-  // By path, nobody asked for an id: a chain copied under another name still verifies.
+  // By path, nobody asked for an id: a chain copied under another name (with the snapshot
+  // file beside it, whose states it names) still verifies.
   std::filesystem::copy_file(Chain(home, small_), work / "copy.chain");
+  std::error_code none;  // (an actor that never had a state has no snapshot file)
+  std::filesystem::copy_file(SnapshotPathFor(Chain(home, small_)), work / "copy.snapshots", none);
   EXPECT_EQ(RunTheater("chain verify " + Q(work / "copy.chain"), home.path()).exit_code, 0);
 }
 
