@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "common/files.h"
 #include "engine/state_call.h"
 #include "host/host_interfaces.h"
@@ -22,6 +23,7 @@
 
 using namespace theater;
 using Clock = std::chrono::steady_clock;
+using bench::MakeEngine;
 
 namespace {
 
@@ -60,24 +62,10 @@ size_t RssBytes() {
   return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
 }
 
-std::shared_ptr<Engine> MakeEngine() {
-  auto engine = Engine::Create({});
-  if (!engine.ok() || !host::DefineAllInterfaces(**engine).ok()) {
-    std::fprintf(stderr, "engine: %s\n", engine.ok() ? "host interfaces" : engine.error().c_str());
-    std::exit(1);
-  }
-  return *engine;
-}
-
 Manifest BlasterManifest() {
   std::string text = std::string("name = \"blaster\"\nversion = \"1\"\ncomponent = \"") + THEATER_BLASTER +
                      "\"\n[[handler]]\ntype = \"runtime\"\n[[handler]]\ntype = \"message-server\"\n";
-  auto m = ParseManifest(text, "/", "bench.toml");
-  if (!m.ok()) {
-    std::fprintf(stderr, "%s\n", m.error().c_str());
-    std::exit(1);
-  }
-  return *m;
+  return bench::ManifestOrExit(text, "bench.toml");
 }
 
 std::unique_ptr<ActorSystem> MakeSystem(std::shared_ptr<Engine> engine, const std::filesystem::path& dir,

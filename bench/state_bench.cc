@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "chain/chain_file.h"
 #include "common/files.h"
 #include "common/sha256.h"
@@ -35,6 +36,7 @@
 
 using namespace theater;
 using Clock = std::chrono::steady_clock;
+using bench::MakeEngine;
 namespace stdfs = std::filesystem;
 
 namespace {
@@ -99,15 +101,6 @@ size_t MemAvailable() {
   return 0;
 }
 
-std::shared_ptr<Engine> MakeEngine() {
-  auto engine = Engine::Create({});
-  if (!engine.ok() || !host::DefineAllInterfaces(**engine).ok()) {
-    std::fprintf(stderr, "engine: %s\n", engine.ok() ? "host interfaces" : engine.error().c_str());
-    std::exit(1);
-  }
-  return *engine;
-}
-
 // The stater actor, with its filesystem directory `files` and the given [limits] and
 // filesystem settings.
 Manifest StaterManifest(const stdfs::path& files, const std::string& fs_settings, const std::string& limits) {
@@ -115,12 +108,7 @@ Manifest StaterManifest(const stdfs::path& files, const std::string& fs_settings
                      "\"\n[[handler]]\ntype = \"runtime\"\n[[handler]]\ntype = \"message-server\"\n"
                      "[[handler]]\ntype = \"filesystem\"\npath = \"" + files.string() + "\"\n" + fs_settings +
                      "\n[limits]\n" + limits + "\n";
-  auto m = ParseManifest(text, "/", "state-bench.toml");
-  if (!m.ok()) {
-    std::fprintf(stderr, "%s\n", m.error().c_str());
-    std::exit(1);
-  }
-  return *m;
+  return bench::ManifestOrExit(text, "state-bench.toml");
 }
 
 std::unique_ptr<ActorSystem> MakeSystem(std::shared_ptr<Engine> engine, const stdfs::path& dir, size_t mailbox) {
