@@ -235,7 +235,8 @@ TEST(Engine, ExportWithTheWrongSignatureIsATypeMismatch) {
 }
 
 TEST(Engine, WrongArgumentsAreATypeMismatchNotACrash) {
-  auto instance = Instantiate(MakeEngine(), "hello.wat", nullptr);
+  Logged logged;
+  auto instance = Instantiate(MakeEngine(), "hello.wat", &logged);
   CallOutcome out = instance->Call("theater:simple/actor", "init", ValueList{Value::U32(7)});
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.failure().kind, FailureKind::kTypeMismatch);
@@ -244,6 +245,15 @@ TEST(Engine, WrongArgumentsAreATypeMismatchNotACrash) {
   out = instance->Call("theater:simple/actor", "init", bad);
   ASSERT_FALSE(out.ok());
   EXPECT_NE(out.failure().message.find("UTF-8"), std::string::npos);
+  // A value of another kind where the typed route (engine/slots.h) expects the state.
+  std::vector<Value> wrong_kind = {Value::U32(1), Value::Tuple({Value::String("id")})};
+  out = instance->Call("theater:simple/actor", "init", wrong_kind);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.failure().kind, FailureKind::kTypeMismatch);
+  EXPECT_NE(out.failure().message.find("argument 0"), std::string::npos) << out.failure().message;
+  // The instance is still usable: nothing ran.
+  out = instance->Call("theater:simple/actor", "init", ValueList{Value::None(), Value::Tuple({Value::String("id")})});
+  EXPECT_TRUE(out.ok()) << out.failure().Describe();
 }
 
 TEST(Engine, ImportWithTheWrongSignatureIsRefusedBeforeRunning) {
