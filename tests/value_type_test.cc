@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "chain/state_ref.h"
 #include "runtime/value_json.h"
 #include "runtime/value_type.h"
 
@@ -132,6 +133,17 @@ TEST(CborWriter, EveryValueKindMatchesItsJsonForm) {
   CborWriter w(list);
   WriteValues(w, all);
   EXPECT_EQ(list, ordered_json::to_cbor(ValuesToJson(all)));
+}
+
+TEST(CborWriter, StateReferencesMatchTheirJsonForm) {
+  for (const std::optional<StateRef>& ref :
+       {std::optional<StateRef>(), std::optional<StateRef>(StateRef{Sha256(ToBytes("state")), 5}),
+        std::optional<StateRef>(StateRef{Sha256(Bytes()), 0}), std::optional<StateRef>(StateRef{Hash{}, 64ull << 20})}) {
+    Bytes out;
+    CborWriter w(out);
+    WriteStateRef(w, ref);
+    EXPECT_EQ(out, ordered_json::to_cbor(StateRefToJson(ref)));
+  }
 }
 
 }  // namespace

@@ -16,6 +16,18 @@ nlohmann::ordered_json StateRefToJson(const std::optional<StateRef>& ref) {
   return {{"sha256", ToHex(ref->sha256)}, {"size", ref->size}};
 }
 
+void WriteStateRef(CborWriter& w, const std::optional<StateRef>& ref) {
+  if (!ref) {
+    w.Null();
+    return;
+  }
+  w.Map(2);
+  w.Key("sha256");
+  w.Text(ToHex(ref->sha256));
+  w.Key("size");
+  w.UInt(ref->size);
+}
+
 Result<std::optional<StateRef>> StateRefFromJson(const nlohmann::json& value) {
   if (value.is_null()) return std::optional<StateRef>();
   if (value.is_binary())

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/cbor_writer.h"
 #include "chain/event.h"
 #include "common/status.h"
 
@@ -32,6 +33,8 @@ std::optional<StateRef> OptionalStateRefOf(const std::optional<Bytes>& state);
 
 // null, or {"sha256": hex, "size": n}.
 nlohmann::ordered_json StateRefToJson(const std::optional<StateRef>& ref);
+// The same, written straight as CBOR (the bytes to_cbor(StateRefToJson(ref)) gives).
+void WriteStateRef(CborWriter& w, const std::optional<StateRef>& ref);
 // Reads what StateRefToJson writes; anything else is an error saying what is wrong.
 Result<std::optional<StateRef>> StateRefFromJson(const nlohmann::json& value);
 

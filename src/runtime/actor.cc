@@ -456,9 +456,18 @@ void Actor::FinishTurn(CallOutcome outcome) {
   // An unchanged state is compared with the one before, not hashed; a changed one is
   // hashed once, and stored unless a snapshot of it exists.
   std::optional<StateRef> state_ref = context_.RefOf(r.state);
-  auto recorded = context_.RecordWithState("wasm/result",
-                                           {{"function", turn.function}, {"state", nullptr}, {"results", ValuesToJson(r.results)}},
-                                           "state", r.state, state_ref);
+  // {"function", "state" (its reference), "results"}, written without a JSON tree (a
+  // response may be large).
+  Bytes data;
+  CborWriter w(data);
+  w.Map(3);
+  w.Key("function");
+  w.Text(turn.function);
+  w.Key("state");
+  WriteStateRef(w, state_ref);
+  w.Key("results");
+  WriteValues(w, r.results);
+  auto recorded = context_.RecordWithStateRaw("wasm/result", std::move(data), r.state, state_ref);
   // A result the chain cannot hold did not happen: the state stays the one from before.
   if (!recorded.ok()) {
     Fail(Failure{FailureKind::kLimitExceeded, turn.function, recorded.error(), {}}, std::move(turn.envelope));

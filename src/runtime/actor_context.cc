@@ -62,15 +62,19 @@ std::optional<StateRef> ActorContext::RefOf(const std::optional<Bytes>& state) {
 
 Result<Hash> ActorContext::RecordWithState(std::string type, ordered_json data, const char* field,
                                            const std::optional<Bytes>& state, const std::optional<StateRef>& ref) {
+  data[field] = StateRefToJson(ref);
+  return RecordWithStateRaw(std::move(type), ordered_json::to_cbor(data), state, ref);
+}
+
+Result<Hash> ActorContext::RecordWithStateRaw(std::string type, Bytes data, const std::optional<Bytes>& state,
+                                              const std::optional<StateRef>& ref) {
   // Checked before anything is stored: no snapshot is larger than a reader accepts.
   if (ref && ref->size > kMaxSnapshotBytes)
     return Status::LimitExceeded("a state of " + std::to_string(ref->size) + " bytes is larger than a state may be (" +
                                  std::to_string(kMaxSnapshotBytes) + " bytes)");
-  data[field] = StateRefToJson(ref);
   bool store = ref && snapshots_ && !snapshots_->Has(ref->sha256);
   uint64_t extra = store ? kSnapshotRecordHeaderBytes + ref->size : 0;
-  return RecordRaw(std::move(type), ordered_json::to_cbor(data), extra,
-                   [&] { if (store) snapshots_->Put(*ref, *state); });
+  return RecordRaw(std::move(type), std::move(data), extra, [&] { if (store) snapshots_->Put(*ref, *state); });
 }
 
 Result<Hash> ActorContext::RecordRaw(std::string type, Bytes data, uint64_t extra_bytes,

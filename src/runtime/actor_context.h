@@ -104,6 +104,9 @@ class ActorContext {
   // state larger than kMaxSnapshotBytes is refused (LimitExceeded), as a chain too large.
   Result<Hash> RecordWithState(std::string type, ordered_json data, const char* field, const std::optional<Bytes>& state,
                                const std::optional<StateRef>& ref);
+  // The same with the event's data already CBOR (it names `ref` itself: WriteStateRef).
+  Result<Hash> RecordWithStateRaw(std::string type, Bytes data, const std::optional<Bytes>& state,
+                                  const std::optional<StateRef>& ref);
   // Appends an event with `data` as it is (replay copies recorded inputs this way).
   Result<Hash> RecordRaw(std::string type, Bytes data) { return RecordRaw(std::move(type), std::move(data), 0, {}); }
   // Where event timestamps come from (replay uses the recorded ones); default: the clock.
