@@ -67,9 +67,13 @@ TEST_P(HostileTest, FailsAloneIsReportedAndRestarted) {
   for (int round = 1; round <= 3; ++round) {
     std::string answer = Ask(child, h.command, std::chrono::seconds(20));
     EXPECT_NE(answer.find(h.kind), std::string::npos) << answer;
-    // The policy restarts it each time.
-    for (int i = 0; i < 500 && system_->Info(child).value().restarts < static_cast<uint32_t>(round); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    // The policy restarts it each time. The count goes up when the restart begins; the
+    // actor takes requests once it is running again.
+    auto restarted = [&] {
+      ActorInfo info = system_->Info(child).value();
+      return info.restarts >= static_cast<uint32_t>(round) && info.status == ActorStatus::kRunning;
+    };
+    for (int i = 0; i < 1000 && !restarted(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     EXPECT_EQ(system_->Info(child).value().restarts, static_cast<uint32_t>(round));
     EXPECT_EQ(Ask(child, "echo back"), "back");
   }
