@@ -39,7 +39,12 @@ class Guard {
 
 }  // namespace
 
-uint64_t ArgsBytes(const std::vector<Value>& args) { return ordered_json::to_cbor(ValuesToJson(args)).size(); }
+uint64_t ArgsBytes(const std::vector<Value>& args) {
+  Bytes encoded;
+  CborWriter w(encoded);
+  WriteValues(w, args);
+  return encoded.size();
+}
 
 Status DefineActorFunction(Engine& engine, const std::string& interface, const std::string& function,
                            const std::string& signature, ActorFunction fn, ResultSummary summary,

@@ -10,6 +10,17 @@ ordered_json OptionalBytesToJson(const std::optional<Bytes>& b) {
   return b ? BytesToJson(*b) : ordered_json(nullptr);
 }
 
+// A char value's code point as UTF-8.
+static std::string CharUtf8(const Value& v) {
+  uint32_t c = static_cast<uint32_t>(v.as_unsigned());
+  std::string s;
+  if (c < 0x80) s += static_cast<char>(c);
+  else if (c < 0x800) { s += static_cast<char>(0xc0 | c >> 6); s += static_cast<char>(0x80 | (c & 0x3f)); }
+  else if (c < 0x10000) { s += static_cast<char>(0xe0 | c >> 12); s += static_cast<char>(0x80 | (c >> 6 & 0x3f)); s += static_cast<char>(0x80 | (c & 0x3f)); }
+  else { s += static_cast<char>(0xf0 | c >> 18); s += static_cast<char>(0x80 | (c >> 12 & 0x3f)); s += static_cast<char>(0x80 | (c >> 6 & 0x3f)); s += static_cast<char>(0x80 | (c & 0x3f)); }
+  return s;
+}
+
 static ordered_json FloatToJson(double d) {
   if (std::isnan(d)) return "NaN";
   if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
@@ -31,16 +42,7 @@ ordered_json ValueToJson(const Value& v) {
     case K::kU8: case K::kU16: case K::kU32: case K::kU64: return v.as_unsigned();
     case K::kF32: return FloatToJson(v.as_f32());
     case K::kF64: return FloatToJson(v.as_f64());
-    case K::kChar: {
-      // Encode the code point as UTF-8.
-      uint32_t c = static_cast<uint32_t>(v.as_unsigned());
-      std::string s;
-      if (c < 0x80) s += static_cast<char>(c);
-      else if (c < 0x800) { s += static_cast<char>(0xc0 | c >> 6); s += static_cast<char>(0x80 | (c & 0x3f)); }
-      else if (c < 0x10000) { s += static_cast<char>(0xe0 | c >> 12); s += static_cast<char>(0x80 | (c >> 6 & 0x3f)); s += static_cast<char>(0x80 | (c & 0x3f)); }
-      else { s += static_cast<char>(0xf0 | c >> 18); s += static_cast<char>(0x80 | (c >> 12 & 0x3f)); s += static_cast<char>(0x80 | (c >> 6 & 0x3f)); s += static_cast<char>(0x80 | (c & 0x3f)); }
-      return ordered_json{{"char", s}};
-    }
+    case K::kChar: return ordered_json{{"char", CharUtf8(v)}};
     case K::kString: return v.as_string();
     case K::kEnum: return v.case_name();
     case K::kBytes: return BytesToJson(v.as_bytes());
@@ -88,7 +90,7 @@ void WriteValue(CborWriter& w, const Value& v) {
     case K::kChar:
       w.Map(1);
       w.Key("char");
-      w.Text(ValueToJson(v)["char"].get_ref<const std::string&>());
+      w.Text(CharUtf8(v));
       return;
     case K::kString: w.Text(v.as_string()); return;
     case K::kEnum: w.Text(v.case_name()); return;
