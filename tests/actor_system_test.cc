@@ -15,7 +15,7 @@ std::vector<std::string> Types(const std::vector<ChainEvent>& events) {
   return types;
 }
 
-nlohmann::json Data(const ChainEvent& e) { return nlohmann::json::from_cbor(e.data); }
+using testing::Data;
 
 class ActorSystemTest : public SystemTest {};
 

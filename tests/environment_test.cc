@@ -12,7 +12,7 @@ namespace {
 using testing::Guest;
 using testing::SystemTest;
 
-nlohmann::json Data(const ChainEvent& e) { return nlohmann::json::from_cbor(e.data); }
+using testing::Data;
 
 class EnvironmentTest : public SystemTest {
  protected:

@@ -5,6 +5,9 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <fstream>
+
+#include "chain/state_ref.h"
 #include "runtime/permissions.h"
 #include "runtime/replay.h"
 #include "system_test_util.h"
@@ -19,7 +22,7 @@ using testing::WriteText;
 using Clock = std::chrono::steady_clock;
 namespace stdfs = std::filesystem;
 
-nlohmann::json Data(const ChainEvent& e) { return nlohmann::json::from_cbor(e.data); }
+using testing::Data;
 
 // A word for the probe's requests: %-encoded where it would split or end the word.
 std::string Enc(const std::string& text) {
@@ -132,19 +135,40 @@ TEST_F(FilesystemTest, ReadFileIsRecordedWithItsContent) {
   EXPECT_EQ(std::string(bytes.begin(), bytes.end()), std::string("bytes\0and more", 14));
 }
 
-TEST_F(FilesystemTest, FilesUpToTheLimitAreRead) {
-  WriteText(root() / "limit.bin", std::string(1 << 20, 'z'));  // the default limit, 1 MiB
-  WriteText(root() / "over.bin", std::string((1 << 20) + 1, 'z'));
+TEST_F(FilesystemTest, FilesUpToTheLimitAreReadAndLargeOnesRecordedByReference) {
+  WriteText(root() / "small.bin", std::string(1000, 's'));
   WriteText(root() / "big.bin", std::string(4 << 20, 'z'));
+  {
+    std::ofstream(root() / "over.bin").put('x');
+    stdfs::resize_file(root() / "over.bin", (64ull << 20) + 1);  // sparse: refused by its size, before it is read
+  }
   std::string probe = SpawnProbe();
-  EXPECT_EQ(Ask(probe, "size limit.bin"), "ok:1048576");
-  EXPECT_EQ(LastCall(probe, "read-file")["result"]["ok"].get_binary().size(), 1u << 20);  // recorded
-  ExpectRefused(probe, "size over.bin", "read-file", "is 1048577 bytes, more than max_file_bytes (1048576)");
-  std::string raised = SpawnProbe("path = \"root\"\nmax_file_bytes = 4194304");
+  EXPECT_EQ(Ask(probe, "size small.bin"), "ok:1000");
+  EXPECT_EQ(LastCall(probe, "read-file")["result"]["ok"].get_binary().size(), 1000u);  // inline
   auto start = Clock::now();
-  EXPECT_EQ(Ask(raised, "size big.bin"), "ok:4194304");
+  EXPECT_EQ(Ask(probe, "size big.bin"), "ok:4194304");
   std::cout << "read-file of 4 MiB: "
             << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count() << " ms\n";
+  // By reference: the event names the bytes, the snapshot file holds them once.
+  EXPECT_EQ(Ask(probe, "size big.bin"), "ok:4194304");
+  std::vector<ChainEvent> reads;
+  for (const ChainEvent& e : Events(probe))
+    if (e.type == "theater:simple/filesystem/read-file") reads.push_back(e);
+  ASSERT_EQ(reads.size(), 3u);
+  for (size_t i = 1; i < 3; ++i) {
+    EXPECT_LT(reads[i].data.size(), 200u);
+    auto ref = BytesRefIn(Data(reads[i])["result"]["ok"]);
+    ASSERT_TRUE(ref);
+    EXPECT_EQ(ref->size, 4u << 20);
+    EXPECT_EQ(*ref, StateRefOf(ToBytes(std::string(4 << 20, 'z'))));
+  }
+  ASSERT_TRUE(system_->Stop(probe).ok());
+  ASSERT_TRUE(WaitStopped(probe));
+  EXPECT_LT(stdfs::file_size(dir_.path() / "chains" / (probe + ".chain")), 64u * 1024);
+  EXPECT_EQ(stdfs::file_size(dir_.path() / "chains" / (probe + ".snapshots")), 8 + 40 + (4u << 20));
+  // The default limit is 64 MiB.
+  std::string other = SpawnProbe();
+  ExpectRefused(other, "size over.bin", "read-file", "is 67108865 bytes, more than max_file_bytes (67108864)");
 }
 
 TEST_F(FilesystemTest, DotDotIsRefused) {
@@ -430,11 +454,22 @@ TEST_F(FilesystemTest, ReplayAnswersFromTheChainNotTheFiles) {
   EXPECT_EQ(Ask(probe, "delete out.txt"), "ok");
   EXPECT_EQ(Ask(probe, "read link").rfind("err: ", 0), 0u);
   EXPECT_EQ(Ask(probe, "exec . rm x").rfind("err: ", 0), 0u);
+  // Large bytes (a file read, a file written, the request carrying them) are recorded by
+  // reference: the replay reads them from the snapshots.
+  WriteText(root() / "large.bin", std::string(200 * 1024, 'L'));
+  EXPECT_EQ(Ask(probe, "size large.bin"), "ok:204800");
+  EXPECT_EQ(Ask(probe, "write large-out.txt " + std::string(100 * 1024, 'w')), "ok");
   auto events = Events(probe);
+  auto snapshots = system_->Snapshots(probe).value();
   // The world changes: the files the actor saw are gone, the directory is another.
   stdfs::remove_all(root());
   WriteText(dir_.path() / "root", "not even a directory");
-  ReplayReport r = Replay(events, ReplayOptions{});
+  ReplayReport without = Replay(events, ReplayOptions{});
+  ASSERT_TRUE(without.divergence);
+  EXPECT_NE(without.divergence->why.find("no snapshots to read them from"), std::string::npos) << without.divergence->why;
+  ReplayOptions options;
+  options.snapshots = snapshots.get();
+  ReplayReport r = Replay(events, options);
   ASSERT_TRUE(r.error.empty()) << r.error;
   EXPECT_TRUE(r.identical) << r.divergence->seq << ": " << r.divergence->why;
   EXPECT_EQ(r.events, events.size());

@@ -19,7 +19,7 @@ using testing::Guest;
 using testing::SystemTest;
 using Clock = std::chrono::steady_clock;
 
-nlohmann::json Data(const ChainEvent& e) { return nlohmann::json::from_cbor(e.data); }
+using testing::Data;
 
 // A tiny HTTP/1.1 server: one request per connection, answers by path.
 class TestServer {

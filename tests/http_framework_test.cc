@@ -32,7 +32,7 @@ namespace beast = boost::beast;
 namespace websocket = boost::beast::websocket;
 using tcp = boost::asio::ip::tcp;
 
-nlohmann::json Data(const ChainEvent& e) { return nlohmann::json::from_cbor(e.data); }
+using testing::Data;
 
 TEST(HttpRoutingTest, PatternsAndTheMostSpecificRoute) {
   using namespace host::http;

@@ -8,7 +8,7 @@ namespace {
 
 using testing::SystemTest;
 
-nlohmann::json Data(const ChainEvent& e) { return nlohmann::json::from_cbor(e.data); }
+using testing::Data;
 
 class MessagingTest : public SystemTest {
  protected:

@@ -14,7 +14,7 @@ using testing::Guest;
 using testing::SystemTest;
 using testing::WaitUntil;
 
-nlohmann::json Data(const ChainEvent& e) { return nlohmann::json::from_cbor(e.data); }
+using testing::Data;
 
 class ProcessTest : public SystemTest {
  protected:

@@ -15,7 +15,7 @@ using testing::Guest;
 using testing::SystemTest;
 using Kind = LifecycleEvent::Kind;
 
-nlohmann::json Data(const ChainEvent& e) { return nlohmann::json::from_cbor(e.data); }
+using testing::Data;
 
 class ReviveTest : public SystemTest {
  protected:

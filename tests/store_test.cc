@@ -16,7 +16,7 @@ using testing::RunTheater;
 using testing::SystemTest;
 using testing::TempDir;
 
-nlohmann::json Data(const ChainEvent& e) { return nlohmann::json::from_cbor(e.data); }
+using testing::Data;
 std::string Sha(const std::string& text) { return ToHex(Sha256(text)); }
 using testing::Q;
 

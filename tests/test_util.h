@@ -16,10 +16,16 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "chain/event.h"
+#include "chain/event_data.h"
 #include "common/bytes.h"
 #include "common/files.h"
 
 namespace theater::testing {
+
+// An event's data as JSON (a byte string by reference is a binary with subtype
+// kBytesRefTag: BytesRefIn reads it).
+inline nlohmann::json Data(const ChainEvent& e) { return DecodeEventData(e.data); }
 
 // A fresh directory, removed with everything in it at the end of the test.
 class TempDir {

@@ -11,7 +11,7 @@ using testing::Guest;
 using testing::SystemTest;
 using Clock = std::chrono::steady_clock;
 
-nlohmann::json Data(const ChainEvent& e) { return nlohmann::json::from_cbor(e.data); }
+using testing::Data;
 
 class TimingRandomTest : public SystemTest {
  protected:

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "chain/event_data.h"
 #include "chain/state_ref.h"
 #include "runtime/value_json.h"
 #include "runtime/value_type.h"
@@ -144,6 +145,69 @@ TEST(CborWriter, StateReferencesMatchTheirJsonForm) {
     WriteStateRef(w, ref);
     EXPECT_EQ(out, ordered_json::to_cbor(StateRefToJson(ref)));
   }
+}
+
+// Large byte strings by reference (docs/chain-format.md, section 6.2): the writer and the
+// JSON path give the same bytes, the reader finds every reference, and a reader refuses
+// any other tag or a malformed reference.
+TEST(CborWriter, LargeBytesByReferenceMatchTheirJsonFormAndAreFound) {
+  Bytes small(kMinBytesByRef - 1, 1), large(kMinBytesByRef, 2), other(200 * 1024, 3);
+  Value v = Value::Tuple({Value::BytesValue(small), Value::BytesValue(large),
+                          Value::Record({{"body", Value::BytesValue(other)}, {"again", Value::BytesValue(large)}})});
+  Bytes direct;
+  std::vector<BytesByRef> listed;
+  CborWriter w(direct);
+  w.WriteLargeBytesByRef(&listed);
+  WriteValue(w, v);
+  std::vector<BytesByRef> from_json;
+  ordered_json tree = ValueToJson(v);
+  EXPECT_TRUE(HasLargeBytes(tree));
+  EXPECT_EQ(ToHex(direct), ToHex(ordered_json::to_cbor(WithLargeBytesByRef(tree, &from_json))));
+  ASSERT_EQ(listed.size(), 3u);  // the small one stays inline
+  ASSERT_EQ(from_json.size(), 3u);
+  EXPECT_EQ(listed[0].sha256, Sha256(large));
+  EXPECT_EQ(listed[1].sha256, Sha256(other));
+  EXPECT_EQ(listed[1].bytes.size(), other.size());
+  EXPECT_LT(direct.size(), small.size() + 200);
+
+  std::vector<StateRef> refs;
+  EXPECT_EQ(CheckEventData(direct, &refs), "");
+  ASSERT_EQ(refs.size(), 3u);
+  EXPECT_EQ(refs[1], StateRefOf(other));
+  EXPECT_TRUE(MayNameBytesByRef(direct));
+  EXPECT_FALSE(MayNameBytesByRef(ordered_json::to_cbor(ValueToJson(v))));
+  auto decoded = DecodeEventData(direct);
+  ASSERT_FALSE(decoded.is_discarded());
+  EXPECT_EQ(BytesRefIn(decoded[1]), StateRefOf(large));
+  EXPECT_FALSE(BytesRefIn(decoded[0]));
+  EXPECT_EQ(ReadableJson(ordered_json(decoded[2]["body"])), StateRefToJson(StateRefOf(other)));
+
+  // Read back with its type, from a source of snapshots; without one, a clear error.
+  struct Source : SnapshotSource {
+    Result<Bytes> Read(const StateRef& ref) const override {
+      if (ref.sha256 == Sha256(small_)) return small_;
+      return Status::Error("no snapshot");
+    }
+    Bytes small_;
+  } source;
+  auto t = ParseValueType("tuple<list<u8>, list<u8>>");
+  auto pair = ordered_json::to_cbor(WithLargeBytesByRef(ordered_json::array({ordered_json::binary(large), ordered_json::binary(small)}), nullptr));
+  source.small_ = large;
+  auto back = JsonToValue(DecodeEventData(pair), *t, &source);
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(back->items()[0].as_bytes(), large);
+  auto missing = JsonToValue(DecodeEventData(pair), *t);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().find("no snapshots to read them from"), std::string::npos) << missing.error();
+
+  // Another tag, or the tag over anything but 40 bytes, is refused.
+  Bytes tagged = {0xc1, 0x00};
+  EXPECT_NE(CheckEventData(tagged).find("a tag at byte 0"), std::string::npos);
+  Bytes short_ref = {0xda, 0x54, 0x48, 0x42, 0x31, 0x58, 39};
+  short_ref.resize(short_ref.size() + 39);
+  EXPECT_NE(CheckEventData(short_ref).find("not over a 40-byte string"), std::string::npos);
+  Bytes cut = {0xda, 0x54, 0x48, 0x42, 0x31, 0x58, 40, 0};
+  EXPECT_NE(CheckEventData(cut).find("not over a 40-byte string"), std::string::npos);
 }
 
 }  // namespace

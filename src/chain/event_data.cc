@@ -1,11 +1,42 @@
 #include "chain/event_data.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 namespace theater {
 
-std::string CheckEventData(std::span<const uint8_t> data) {
+namespace {
+
+// The head of a tag kBytesRefTag, and of the 40-byte string under it.
+constexpr uint8_t kBytesRefHead[] = {0xda, 0x54, 0x48, 0x42, 0x31, 0x58, kBytesRefSize};
+
+StateRef DecodeBytesRef(const uint8_t* p) {
+  StateRef ref;
+  std::copy(p, p + 32, ref.sha256.begin());
+  for (int i = 0; i < 8; ++i) ref.size = ref.size << 8 | p[32 + i];
+  return ref;
+}
+
+template <typename Json>
+std::optional<StateRef> RefIn(const Json& value) {
+  if (!value.is_binary()) return std::nullopt;
+  const auto& b = value.get_binary();
+  if (!b.has_subtype() || b.subtype() != kBytesRefTag || b.size() != kBytesRefSize) return std::nullopt;
+  return DecodeBytesRef(b.data());
+}
+
+}  // namespace
+
+std::optional<StateRef> BytesRefIn(const nlohmann::json& value) { return RefIn(value); }
+std::optional<StateRef> BytesRefIn(const nlohmann::ordered_json& value) { return RefIn(value); }
+
+bool MayNameBytesByRef(std::span<const uint8_t> data) {
+  return std::search(data.begin(), data.end(), std::begin(kBytesRefHead), std::begin(kBytesRefHead) + 5) != data.end();
+}
+
+std::string CheckEventData(std::span<const uint8_t> data, std::vector<StateRef>* refs) {
   // The items each open container still expects: a count, or kIndefinite until a break.
   constexpr uint64_t kIndefinite = UINT64_MAX;
   std::vector<uint64_t> open;
@@ -69,8 +100,15 @@ std::string CheckEventData(std::span<const uint8_t> data) {
         if (!indefinite && value > left / 2) return "a map at byte " + std::to_string(at) + " declares more items than bytes";
         if (!push(indefinite ? kIndefinite : 2 * value)) return too_deep;
         break;
-      case 6:
-        return "a tag at byte " + std::to_string(at) + " (event data uses none)";
+      case 6:  // only a byte string by reference: the tag over exactly 40 bytes
+        if (initial != kBytesRefHead[0] || value != kBytesRefTag)
+          return "a tag at byte " + std::to_string(at) + " (event data uses none but " + std::to_string(kBytesRefTag) + ")";
+        if (left < 2 + kBytesRefSize || data[pos] != kBytesRefHead[5] || data[pos + 1] != kBytesRefSize)
+          return "the tag at byte " + std::to_string(at) + " is not over a 40-byte string";
+        if (refs) refs->push_back(DecodeBytesRef(&data[pos + 2]));
+        pos += 2 + kBytesRefSize;
+        complete();
+        break;
       default:  // 7: simple values, floats, and the break that ends an indefinite item
         if (indefinite) {
           if (open.empty() || open.back() != kIndefinite) return "a stray break at byte " + std::to_string(at);
@@ -88,7 +126,8 @@ template <typename Json>
 static Json Decode(std::span<const uint8_t> data) {
   if (!CheckEventData(data).empty()) return Json(Json::value_t::discarded);
   try {
-    return Json::from_cbor(data.begin(), data.end(), /*strict=*/true, /*allow_exceptions=*/false);
+    return Json::from_cbor(data.begin(), data.end(), /*strict=*/true, /*allow_exceptions=*/false,
+                           nlohmann::json::cbor_tag_handler_t::store);
   } catch (const std::exception&) {  // nothing checked above should get here
     return Json(Json::value_t::discarded);
   }

@@ -138,13 +138,14 @@ Result<Bytes> SnapshotFile::Read(const StateRef& ref) const {
 
 namespace {
 
-// Calls `each(event, ref)` for every state the events name; stops at the first error.
+// Calls `each(event, ref)` for every snapshot the events name (states and byte strings
+// by reference); stops at the first error.
 template <typename F>
 Status ForEachState(const std::vector<ChainEvent>& events, F each) {
   for (const ChainEvent& e : events) {
-    auto recorded = StateRecordedBy(e);
-    if (!recorded.ok()) return recorded.status();
-    if (recorded->ref) THEATER_RETURN_IF_ERROR(each(e, *recorded->ref));
+    auto named = SnapshotsNamedBy(e);
+    if (!named.ok()) return named.status();
+    for (const StateRef& ref : *named) THEATER_RETURN_IF_ERROR(each(e, ref));
   }
   return Status::Ok();
 }

@@ -28,6 +28,7 @@ inline constexpr uint64_t kSnapshotRecordHeaderBytes = 32 + 8;
 // The largest state a snapshot holds: a state file's limit (what --state and init_state
 // accept), so any recorded state can be handed back in. Every read is bounded by it.
 inline constexpr uint64_t kMaxSnapshotBytes = kMaxStateFileBytes;
+static_assert(kMaxBytesByRef == kMaxSnapshotBytes, "a byte string by reference fits in a snapshot");
 
 // <dir>/<id>.chain -> <dir>/<id>.snapshots
 std::filesystem::path SnapshotPathFor(const std::filesystem::path& chain_path);
@@ -82,7 +83,7 @@ struct SnapshotCheck {
   bool ok = true;
   std::optional<uint64_t> bad_seq;  // the first event whose state is missing or wrong
   std::string reason;
-  uint64_t states = 0;              // distinct states the chain names
+  uint64_t states = 0;              // distinct snapshots the chain names (states, bytes by reference)
   uint64_t bytes = 0;               // their total size
 };
 // Every state the events name must be in `snapshots` with exactly its size and SHA-256

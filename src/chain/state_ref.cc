@@ -68,4 +68,16 @@ Result<RecordedState> StateRecordedBy(const ChainEvent& event) {
   return RecordedState{true, *ref};
 }
 
+Result<std::vector<StateRef>> SnapshotsNamedBy(const ChainEvent& event) {
+  auto state = StateRecordedBy(event);
+  if (!state.ok()) return state.status();
+  std::vector<StateRef> refs;
+  if (state->ref) refs.push_back(*state->ref);
+  if (MayNameBytesByRef(event.data)) {
+    std::string why = CheckEventData(event.data, &refs);
+    if (!why.empty()) return Status::Error("event " + std::to_string(event.seq) + " (" + event.type + ") has data that is not readable: " + why);
+  }
+  return refs;
+}
+
 }  // namespace theater

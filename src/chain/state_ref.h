@@ -12,6 +12,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -51,5 +52,10 @@ struct RecordedState {
 // in the shape above, or none (read as null); an error names what it has instead (e.g.
 // bytes inline, or data that is not CBOR).
 Result<RecordedState> StateRecordedBy(const ChainEvent& event);
+
+// Every snapshot `event` needs: the state it records, and the byte strings its data names
+// by reference (section 6.2), in the order they appear; an error when its data is not
+// readable.
+Result<std::vector<StateRef>> SnapshotsNamedBy(const ChainEvent& event);
 
 }  // namespace theater

@@ -89,7 +89,7 @@ int Verify(const VerifyArgs& args, const GlobalOptions& global) {
                           {"reason", cps->reason}};
     if (v.snapshots)
       j["snapshots"] = {{"ok", v.snapshots->ok},
-                        {"states", v.snapshots->states},
+                        {"states", v.snapshots->states},  // snapshots: states and byte strings by reference
                         {"bytes", v.snapshots->bytes},
                         {"bad_seq", v.snapshots->bad_seq ? nlohmann::ordered_json(*v.snapshots->bad_seq) : nlohmann::ordered_json(nullptr)},
                         {"reason", v.snapshots->reason}};
@@ -132,7 +132,7 @@ int Verify(const VerifyArgs& args, const GlobalOptions& global) {
     std::printf("checkpoints: none\n");
   }
   if (v.snapshots && v.snapshots->ok)
-    std::printf("snapshots: %llu states (%llu bytes), each matching its digest\n",
+    std::printf("snapshots: %llu (%llu bytes of states and large byte strings), each matching its digest\n",
                 static_cast<unsigned long long>(v.snapshots->states), static_cast<unsigned long long>(v.snapshots->bytes));
   // What no signature protects, whenever signatures are in play.
   if (v.unsigned_events > 0 && ((cps && cps->signed_count > 0) || options.required_signer) &&

@@ -1,5 +1,6 @@
 #include "common/cbor_writer.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -55,7 +56,24 @@ void CborWriter::Text(std::string_view s) {
   out_.insert(out_.end(), s.begin(), s.end());
 }
 
+std::array<uint8_t, kBytesRefSize> EncodeBytesRef(const Hash& sha256, uint64_t size) {
+  std::array<uint8_t, kBytesRefSize> out{};
+  std::copy(sha256.begin(), sha256.end(), out.begin());
+  for (int i = 0; i < 8; ++i) out[32 + i] = static_cast<uint8_t>(size >> (56 - 8 * i));
+  return out;
+}
+
 void CborWriter::ByteString(std::span<const uint8_t> b) {
+  if (refs_ && b.size() >= kMinBytesByRef && b.size() <= kMaxBytesByRef) {
+    Hash digest = Sha256(b);
+    out_.push_back(0xda);  // tag, 4-byte number
+    BigEndian(out_, static_cast<uint32_t>(kBytesRefTag));
+    Head(2, kBytesRefSize);
+    auto ref = EncodeBytesRef(digest, b.size());
+    out_.insert(out_.end(), ref.begin(), ref.end());
+    refs_->push_back(BytesByRef{digest, b});
+    return;
+  }
   Head(2, b.size());
   out_.insert(out_.end(), b.begin(), b.end());
 }

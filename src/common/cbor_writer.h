@@ -4,13 +4,32 @@
 // half floats — so an event written this way is the same bytes as one built as JSON.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "common/bytes.h"
+#include "common/sha256.h"
 
 namespace theater {
+
+// Large byte strings by reference (docs/chain-format.md, section 6.2): in event data, a
+// byte string of kMinBytesByRef bytes or more may be written as the tag kBytesRefTag over
+// a 40-byte string, its SHA-256 then its size (8 bytes, big-endian); its bytes go to the
+// actor's snapshot file, like a state's. The tag is the only one event data uses.
+inline constexpr uint64_t kBytesRefTag = 0x54484231;  // "THB1"
+inline constexpr size_t kMinBytesByRef = 64 * 1024;
+inline constexpr size_t kMaxBytesByRef = 64u << 20;  // a snapshot's most (kMaxSnapshotBytes); larger stays inline
+inline constexpr size_t kBytesRefSize = 40;
+// A byte string written by reference, and the bytes it names (still the caller's).
+struct BytesByRef {
+  Hash sha256{};
+  std::span<const uint8_t> bytes;
+};
+// The 40 bytes under the tag.
+std::array<uint8_t, kBytesRefSize> EncodeBytesRef(const Hash& sha256, uint64_t size);
 
 class CborWriter {
  public:
@@ -26,6 +45,9 @@ class CborWriter {
   void Double(double d);
   void Text(std::string_view s);
   void ByteString(std::span<const uint8_t> b);
+  // From now on a byte string of kMinBytesByRef..kMaxBytesByRef bytes is written by reference and
+  // listed in `refs` (whose bytes must outlive the event's recording).
+  void WriteLargeBytesByRef(std::vector<BytesByRef>* refs) { refs_ = refs; }
   // Heads of an array of n items / a map of n pairs; the items (keys and values) follow.
   void Array(uint64_t n) { Head(4, n); }
   void Map(uint64_t n) { Head(5, n); }
@@ -37,6 +59,7 @@ class CborWriter {
  private:
   void Head(uint8_t major, uint64_t argument);
   Bytes& out_;
+  std::vector<BytesByRef>* refs_ = nullptr;
 };
 
 }  // namespace theater

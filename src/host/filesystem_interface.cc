@@ -27,10 +27,10 @@ using Args = std::vector<Value>;
 using Out = Result<std::optional<Value>>;
 
 constexpr char kFilesystem[] = "theater:simple/filesystem";
-// 1 MiB, as a message: a file read reaches the actor as list<u8>, which the engine hands
-// over value by value (about 80 bytes of host memory and 80 ns per byte, measured), so a
-// larger default would let any actor make the host allocate gigabytes.
-constexpr uint64_t kDefaultMaxFileBytes = 1ull << 20;
+// 64 MiB, as large as a snapshot: the bytes cross the sandbox in bulk (engine/slots.h)
+// and a read's result is recorded by reference, once per content, in the snapshot file
+// (common/cbor_writer.h). The actor's own memory limit (64 MiB by default) bounds it too.
+constexpr uint64_t kDefaultMaxFileBytes = 64ull << 20;
 constexpr uint64_t kDefaultCommandTimeoutMs = 10'000;
 constexpr uint64_t kDefaultMaxOutputBytes = 1ull << 20;
 constexpr char kDefaultPath[] = "/usr/local/bin:/usr/bin:/bin";

@@ -18,10 +18,10 @@ namespace {
 
 constexpr char kHttpClient[] = "theater:simple/http-client";
 constexpr char kEventType[] = "theater:simple/http-client/send-http";
-constexpr uint64_t kDefaultMaxResponseBytes = 10 * 1024 * 1024;
+constexpr uint64_t kDefaultMaxResponseBytes = 16 * 1024 * 1024;
 constexpr uint64_t kDefaultTimeoutMs = 30'000;
 constexpr uint64_t kDefaultMaxRedirects = 5;
-constexpr size_t kMaxRequestBodyBytes = 10 * 1024 * 1024;
+constexpr size_t kMaxRequestBodyBytes = 16 * 1024 * 1024;
 constexpr size_t kMaxUriBytes = 8 * 1024;
 constexpr size_t kMaxRequestHeaders = 100;
 constexpr size_t kMaxResponseHeaderBytes = 64 * 1024;

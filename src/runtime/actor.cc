@@ -411,6 +411,8 @@ void Actor::BeginTurn(Envelope envelope) {
   // Written as CBOR directly: the params may carry a large payload (one copy, no tree).
   Bytes call;
   CborWriter w(call);
+  std::vector<BytesByRef> refs;  // a large payload, by reference
+  w.WriteLargeBytesByRef(&refs);
   w.Map(envelope.cause ? 3 : 2);
   w.Key("function");
   w.Text(function);
@@ -422,7 +424,7 @@ void Actor::BeginTurn(Envelope envelope) {
     w.Raw(ordered_json::to_cbor(envelope.cause->ToJson()));
   }
   context_.BeginTurn();
-  auto recorded = context_.RecordRaw("wasm/call", std::move(call));
+  auto recorded = context_.RecordRaw("wasm/call", std::move(call), refs);
   turn_ = Turn{std::move(envelope), std::move(function), nullptr};
   // Nothing runs that the chain could not record.
   if (!recorded.ok()) {
@@ -460,6 +462,8 @@ void Actor::FinishTurn(CallOutcome outcome) {
   // response may be large).
   Bytes data;
   CborWriter w(data);
+  std::vector<BytesByRef> refs;  // a large response, by reference
+  w.WriteLargeBytesByRef(&refs);
   w.Map(3);
   w.Key("function");
   w.Text(turn.function);
@@ -467,7 +471,7 @@ void Actor::FinishTurn(CallOutcome outcome) {
   WriteStateRef(w, state_ref);
   w.Key("results");
   WriteValues(w, r.results);
-  auto recorded = context_.RecordWithStateRaw("wasm/result", std::move(data), r.state, state_ref);
+  auto recorded = context_.RecordWithStateRaw("wasm/result", std::move(data), r.state, state_ref, refs);
   // A result the chain cannot hold did not happen: the state stays the one from before.
   if (!recorded.ok()) {
     Fail(Failure{FailureKind::kLimitExceeded, turn.function, recorded.error(), {}}, std::move(turn.envelope));

@@ -32,7 +32,9 @@ ordered_json AwaitedCall::DoneData() {
 }
 
 Result<Hash> ActorContext::Record(std::string type, const ordered_json& data) {
-  return RecordRaw(std::move(type), ordered_json::to_cbor(data));
+  if (!HasLargeBytes(data)) return RecordRaw(std::move(type), ordered_json::to_cbor(data));
+  std::vector<BytesByRef> refs;  // spans into `data`
+  return RecordRaw(std::move(type), ordered_json::to_cbor(WithLargeBytesByRef(data, &refs)), refs);
 }
 
 namespace {
@@ -63,22 +65,40 @@ std::optional<StateRef> ActorContext::RefOf(const std::optional<Bytes>& state) {
 Result<Hash> ActorContext::RecordWithState(std::string type, ordered_json data, const char* field,
                                            const std::optional<Bytes>& state, const std::optional<StateRef>& ref) {
   data[field] = StateRefToJson(ref);
-  return RecordWithStateRaw(std::move(type), ordered_json::to_cbor(data), state, ref);
+  if (!HasLargeBytes(data)) return RecordWithStateRaw(std::move(type), ordered_json::to_cbor(data), state, ref);
+  std::vector<BytesByRef> refs;  // spans into `data`
+  return RecordWithStateRaw(std::move(type), ordered_json::to_cbor(WithLargeBytesByRef(data, &refs)), state, ref, refs);
 }
 
 Result<Hash> ActorContext::RecordWithStateRaw(std::string type, Bytes data, const std::optional<Bytes>& state,
-                                              const std::optional<StateRef>& ref) {
+                                              const std::optional<StateRef>& ref, std::span<const BytesByRef> refs) {
   // Checked before anything is stored: no snapshot is larger than a reader accepts.
   if (ref && ref->size > kMaxSnapshotBytes)
     return Status::LimitExceeded("a state of " + std::to_string(ref->size) + " bytes is larger than a state may be (" +
                                  std::to_string(kMaxSnapshotBytes) + " bytes)");
-  bool store = ref && snapshots_ && !snapshots_->Has(ref->sha256);
-  uint64_t extra = store ? kSnapshotRecordHeaderBytes + ref->size : 0;
-  return RecordRaw(std::move(type), std::move(data), extra, [&] { if (store) snapshots_->Put(*ref, *state); });
+  // The snapshots this event adds: each one not stored yet, once.
+  struct Fresh {
+    StateRef ref;
+    std::span<const uint8_t> bytes;
+  };
+  std::vector<Fresh> fresh;
+  uint64_t extra = 0;
+  auto add = [&](const StateRef& r, std::span<const uint8_t> bytes) {
+    if (!snapshots_ || snapshots_->Has(r.sha256)) return;
+    for (const Fresh& f : fresh)
+      if (f.ref.sha256 == r.sha256) return;
+    fresh.push_back(Fresh{r, bytes});
+    extra += kSnapshotRecordHeaderBytes + r.size;
+  };
+  if (ref) add(*ref, *state);
+  for (const BytesByRef& b : refs) add(StateRef{b.sha256, b.bytes.size()}, b.bytes);
+  return Append(std::move(type), std::move(data), extra, [&] {
+    for (const Fresh& f : fresh) snapshots_->Put(f.ref, f.bytes);
+  });
 }
 
-Result<Hash> ActorContext::RecordRaw(std::string type, Bytes data, uint64_t extra_bytes,
-                                     const std::function<void()>& store_snapshot) {
+Result<Hash> ActorContext::Append(std::string type, Bytes data, uint64_t extra_bytes,
+                                  const std::function<void()>& store_snapshots) {
   uint64_t now = clock_ ? clock_() : NowMs();
   uint64_t size = StoredSize(type, data) + extra_bytes;
   uint64_t limit = manifest_.limits.max_chain_bytes;
@@ -87,7 +107,7 @@ Result<Hash> ActorContext::RecordRaw(std::string type, Bytes data, uint64_t extr
                                  " bytes; it holds " + std::to_string(chain_bytes_) + ", a " + type + " event of " +
                                  std::to_string(size) + " bytes more, its state's snapshot included)");
   // The state is queued before the event that names it: it reaches the disk first.
-  if (store_snapshot) store_snapshot();
+  if (store_snapshots) store_snapshots();
   std::lock_guard lock(chain_mu_);
   auto appended = chain_.Append(std::move(type), std::move(data), now);
   if (!appended.ok()) return appended.status();
@@ -100,8 +120,9 @@ Status ActorContext::RestoreChain(std::vector<ChainEvent> events) {
   std::set<Hash> states;  // each snapshot counts once, as it is stored once
   for (const ChainEvent& e : events) {
     bytes += StoredSize(e.type, e.data);
-    if (auto recorded = StateRecordedBy(e); recorded.ok() && recorded->ref && states.insert(recorded->ref->sha256).second)
-      bytes += kSnapshotRecordHeaderBytes + recorded->ref->size;
+    if (auto named = SnapshotsNamedBy(e); named.ok())
+      for (const StateRef& ref : *named)
+        if (states.insert(ref.sha256).second) bytes += kSnapshotRecordHeaderBytes + ref.size;
   }
   std::lock_guard lock(chain_mu_);
   THEATER_RETURN_IF_ERROR(chain_.Restore(std::move(events)));

@@ -97,6 +97,8 @@ class ActorContext {
   // max_chain_bytes: past it only the actor's lifecycle events ("theater/..."), its
   // failure ("wasm/error") and the results of calls it already made ("…/done") are
   // recorded; anything else is refused with LimitExceeded.
+  // A byte string of kMinBytesByRef or more in `data` is recorded by reference (its bytes
+  // go to the snapshot store, as a state's do): the chain does not grow with payloads.
   Result<Hash> Record(std::string type, const ordered_json& data);
   // Records an event that names a state: `data[field]` is set to the reference `ref` to
   // `state` (RefOf), and the state goes to the snapshot store first unless it is there
@@ -104,11 +106,15 @@ class ActorContext {
   // state larger than kMaxSnapshotBytes is refused (LimitExceeded), as a chain too large.
   Result<Hash> RecordWithState(std::string type, ordered_json data, const char* field, const std::optional<Bytes>& state,
                                const std::optional<StateRef>& ref);
-  // The same with the event's data already CBOR (it names `ref` itself: WriteStateRef).
+  // The same with the event's data already CBOR (it names `ref` itself: WriteStateRef),
+  // and the byte strings it names by reference (CborWriter::WriteLargeBytesByRef).
   Result<Hash> RecordWithStateRaw(std::string type, Bytes data, const std::optional<Bytes>& state,
-                                  const std::optional<StateRef>& ref);
-  // Appends an event with `data` as it is (replay copies recorded inputs this way).
-  Result<Hash> RecordRaw(std::string type, Bytes data) { return RecordRaw(std::move(type), std::move(data), 0, {}); }
+                                  const std::optional<StateRef>& ref, std::span<const BytesByRef> refs = {});
+  // Appends an event with `data` as it is (replay copies recorded inputs this way), after
+  // storing the bytes of `refs`, the byte strings it names by reference.
+  Result<Hash> RecordRaw(std::string type, Bytes data, std::span<const BytesByRef> refs = {}) {
+    return RecordWithStateRaw(std::move(type), std::move(data), std::nullopt, std::nullopt, refs);
+  }
   // Where event timestamps come from (replay uses the recorded ones); default: the clock.
   void set_clock(std::function<uint64_t()> clock) { clock_ = std::move(clock); }
 
@@ -184,9 +190,9 @@ class ActorContext {
   void RecordAwaitedIfDone();
 
  private:
-  // Appends the event, after `store_snapshot` (which adds `extra_bytes` to the chain's
+  // Appends the event, after `store_snapshots` (which adds `extra_bytes` to the chain's
   // size) when the event fits the chain limit.
-  Result<Hash> RecordRaw(std::string type, Bytes data, uint64_t extra_bytes, const std::function<void()>& store_snapshot);
+  Result<Hash> Append(std::string type, Bytes data, uint64_t extra_bytes, const std::function<void()>& store_snapshots);
 
   ActorSystem* system_;
   std::string id_;

@@ -69,6 +69,8 @@ Status DefineActorFunction(Engine& engine, const std::string& interface, const s
         // and results may be large (file contents, payloads).
         Bytes data;
         CborWriter w(data);
+        std::vector<BytesByRef> refs;  // large byte strings, into `args` and `result`
+        w.WriteLargeBytesByRef(&refs);
         w.Map(denied ? 3 : 2);
         w.Key("args");
         WriteValues(w, args);
@@ -87,7 +89,7 @@ Status DefineActorFunction(Engine& engine, const std::string& interface, const s
           if (*result) WriteValue(w, **result);
           else w.Null();
         }
-        auto recorded = actor.RecordRaw(guard.event_type(), std::move(data));
+        auto recorded = actor.RecordRaw(guard.event_type(), std::move(data), refs);
         if (!recorded.ok()) return Status::Error("could not record the call: " + recorded.error());
         actor.ReleaseEffectsIfMany();
         return result;

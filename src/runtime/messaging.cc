@@ -34,6 +34,8 @@ Value Send(ActorContext& from, const std::string& to, Bytes message) {
   // {"args": [to, message], "result": {"ok": null}}, written without a JSON tree.
   Bytes data;
   CborWriter w(data);
+  std::vector<BytesByRef> refs;  // a large message, by reference
+  w.WriteLargeBytesByRef(&refs);
   w.Map(2);
   w.Key("args");
   w.Array(2);
@@ -43,7 +45,7 @@ Value Send(ActorContext& from, const std::string& to, Bytes message) {
   w.Map(1);
   w.Key("ok");
   w.Null();
-  auto event = from.RecordRaw(EventType("send"), std::move(data));
+  auto event = from.RecordRaw(EventType("send"), std::move(data), refs);
   if (!event.ok()) return ErrValue(event.error());
   Defer(from, std::move(*slot), Envelope{Envelope::Kind::kSend, std::move(message), "", Cause{from.id(), *event}});
   return OkValue();

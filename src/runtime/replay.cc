@@ -218,7 +218,7 @@ Result<std::optional<Value>> Replayer::HostCall(const std::string& interface, co
   const ChainEvent& e = rec_[at];
   if (e.type != event_type) return stop("the component calls " + event_type + " where the recording has " + e.type);
   ordered_json data = Decode(e);
-  ordered_json actual = ValuesToJson(args);
+  ordered_json actual = WithLargeBytesByRef(ValuesToJson(args), nullptr);  // as recorded
   // A call refused before its arguments were recorded (ArgsCheck) kept only their size.
   if (data.contains("args_bytes") && !data.contains("args")) {
     if (data["args_bytes"] != ArgsBytes(args))
@@ -251,7 +251,7 @@ Result<std::optional<Value>> Replayer::HostCall(const std::string& interface, co
     CopyRecorded();
   }
   if (type.result.kind == ValueType::Kind::kNone) return std::optional<Value>();
-  auto value = JsonToValue(result, type.result);
+  auto value = JsonToValue(result, type.result, options_.snapshots);
   if (!value.ok()) return stop("the recorded result of " + event_type + " does not fit its type: " + value.error());
   return std::optional<Value>(std::move(*value));
 }
@@ -275,7 +275,7 @@ void Replayer::ReplayCall(const ChainEvent& call) {
       Diverge(seq(), "the export " + function + " now has the signature " + signature);
       return;
     }
-    auto value = JsonToValue(data["params"], type->params[1]);
+    auto value = JsonToValue(data["params"], type->params[1], options_.snapshots);
     if (!value.ok()) {
       Diverge(seq(), "the recorded parameters do not fit " + signature + ": " + value.error());
       return;

@@ -2,6 +2,9 @@
 
 #include <cmath>
 
+#include "chain/event_data.h"
+#include "chain/state_ref.h"
+
 namespace theater {
 
 ordered_json BytesToJson(const Bytes& b) { return ordered_json::binary(b); }
@@ -134,12 +137,52 @@ void WriteValue(CborWriter& w, const Value& v) {
   w.Null();
 }
 
+namespace {
+
+bool IsLargeBytes(const ordered_json& j) {
+  if (!j.is_binary() || j.get_binary().has_subtype()) return false;
+  size_t n = j.get_binary().size();
+  return n >= kMinBytesByRef && n <= kMaxBytesByRef;
+}
+
+}  // namespace
+
+bool HasLargeBytes(const ordered_json& j) {
+  if (IsLargeBytes(j)) return true;
+  if (j.is_array() || j.is_object())
+    for (const auto& item : j)
+      if (HasLargeBytes(item)) return true;
+  return false;
+}
+
+ordered_json WithLargeBytesByRef(const ordered_json& j, std::vector<BytesByRef>* refs) {
+  if (IsLargeBytes(j)) {
+    const auto& b = j.get_binary();
+    Hash digest = Sha256(std::span<const uint8_t>(b.data(), b.size()));
+    auto ref = EncodeBytesRef(digest, b.size());
+    if (refs) refs->push_back(BytesByRef{digest, std::span<const uint8_t>(b.data(), b.size())});
+    return ordered_json::binary(std::vector<uint8_t>(ref.begin(), ref.end()), kBytesRefTag);
+  }
+  if (j.is_array()) {
+    ordered_json out = ordered_json::array();
+    for (const auto& item : j) out.push_back(WithLargeBytesByRef(item, refs));
+    return out;
+  }
+  if (j.is_object()) {
+    ordered_json out = ordered_json::object();
+    for (auto it = j.begin(); it != j.end(); ++it) out[it.key()] = WithLargeBytesByRef(it.value(), refs);
+    return out;
+  }
+  return j;
+}
+
 ordered_json FailureToJson(const Failure& f) {
   return {{"function", f.function}, {"kind", FailureKindName(f.kind)}, {"message", f.message},
           {"backtrace", f.backtrace}};
 }
 
 ordered_json ReadableJson(const ordered_json& j) {
+  if (auto ref = BytesRefIn(j)) return StateRefToJson(*ref);  // bytes by reference: {"sha256", "size"}
   if (j.is_binary()) {
     const auto& b = j.get_binary();
     Bytes bytes(b.begin(), b.end());

@@ -29,6 +29,12 @@ void WriteValue(CborWriter& w, const Value& v);
 void WriteValues(CborWriter& w, const ValueList& values);
 void WriteOptionalBytes(CborWriter& w, const std::optional<Bytes>& b);
 
+// Large byte strings by reference (common/cbor_writer.h) in a JSON tree: whether `j` holds
+// one that would be, and a copy with each such binary replaced by its reference (the tag
+// as the binary's subtype), listed in `refs` (when given) with spans into `j`.
+bool HasLargeBytes(const ordered_json& j);
+ordered_json WithLargeBytesByRef(const ordered_json& j, std::vector<BytesByRef>* refs);
+
 // How a failure is recorded: {"function", "kind", "message", "backtrace"}.
 ordered_json FailureToJson(const Failure& f);
 

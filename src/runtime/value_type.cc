@@ -1,5 +1,7 @@
 #include "runtime/value_type.h"
 
+#include "chain/event_data.h"
+
 #include <cmath>
 #include <map>
 
@@ -188,12 +190,12 @@ Result<FuncType> ParseFuncType(std::string_view text) {
   return f;
 }
 
-Result<Value> JsonToValue(const nlohmann::json& j, const ValueType& t) {
+Result<Value> JsonToValue(const nlohmann::json& j, const ValueType& t, const SnapshotSource* snapshots) {
   auto items = [&](const std::vector<ValueType>& types, bool tuple) -> Result<Value> {
     if (!j.is_array()) return Mismatch(j, tuple ? "an array (tuple)" : "an array (list)");
     ValueList values;
     for (size_t i = 0; i < j.size(); ++i) {
-      auto v = JsonToValue(j[i], tuple ? (i < types.size() ? types[i] : ValueType{}) : types.at(0));
+      auto v = JsonToValue(j[i], tuple ? (i < types.size() ? types[i] : ValueType{}) : types.at(0), snapshots);
       if (!v.ok()) return v.status();
       values.push_back(std::move(*v));
     }
@@ -202,7 +204,7 @@ Result<Value> JsonToValue(const nlohmann::json& j, const ValueType& t) {
   };
   auto payload = [&](const nlohmann::json& p, const ValueType& type) -> Result<std::optional<Value>> {
     if (type.kind == K::kNone) return std::optional<Value>();
-    auto v = JsonToValue(p, type);
+    auto v = JsonToValue(p, type, snapshots);
     if (!v.ok()) return v.status();
     return std::optional<Value>(std::move(*v));
   };
@@ -238,6 +240,12 @@ Result<Value> JsonToValue(const nlohmann::json& j, const ValueType& t) {
     case K::kList:
       if (t.items.at(0).kind == K::kU8) {
         if (!j.is_binary()) return Mismatch(j, "bytes");
+        if (auto ref = BytesRefIn(j)) {  // recorded by reference: the bytes are a snapshot
+          if (!snapshots) return Status::Error("bytes recorded by reference (" + ToHex(ref->sha256) + "), and no snapshots to read them from");
+          auto bytes = snapshots->Read(*ref);
+          if (!bytes.ok()) return bytes.status();
+          return Value::BytesValue(std::move(*bytes));
+        }
         return Value::BytesValue(Bytes(j.get_binary().begin(), j.get_binary().end()));
       }
       return items(t.items, false);
@@ -247,7 +255,7 @@ Result<Value> JsonToValue(const nlohmann::json& j, const ValueType& t) {
       FieldList fields;
       for (size_t i = 0; i < t.names.size(); ++i) {
         if (!j.contains(t.names[i])) return Mismatch(j, ("a record with `" + t.names[i] + "`").c_str());
-        auto v = JsonToValue(j[t.names[i]], t.items[i]);
+        auto v = JsonToValue(j[t.names[i]], t.items[i], snapshots);
         if (!v.ok()) return v.status();
         fields.push_back({t.names[i], std::move(*v)});
       }
@@ -265,7 +273,7 @@ Result<Value> JsonToValue(const nlohmann::json& j, const ValueType& t) {
     case K::kOption: {
       if (j.is_null()) return Value::None();
       if (!j.is_object() || !j.contains("some")) return Mismatch(j, "null or {\"some\": ...}");
-      auto v = JsonToValue(j["some"], t.items.at(0));
+      auto v = JsonToValue(j["some"], t.items.at(0), snapshots);
       if (!v.ok()) return v.status();
       return Value::Some(std::move(*v));
     }

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "chain/snapshot_source.h"
 #include "common/status.h"
 #include "engine/value.h"
 
@@ -34,7 +35,8 @@ struct FuncType {
 Result<ValueType> ParseValueType(std::string_view text);
 Result<FuncType> ParseFuncType(std::string_view text);
 
-// The inverse of ValueToJson for a value of type `type`.
-Result<Value> JsonToValue(const nlohmann::json& json, const ValueType& type);
+// The inverse of ValueToJson for a value of type `type`. Bytes recorded by reference are
+// read from `snapshots` (an error without one).
+Result<Value> JsonToValue(const nlohmann::json& json, const ValueType& type, const SnapshotSource* snapshots = nullptr);
 
 }  // namespace theater

@@ -396,17 +396,18 @@ RecoveryReport RecoverChainFile(const std::filesystem::path& path, std::vector<C
       report.snapshots_problem = snapshots.error();
     } else {
       for (const ChainEvent& e : events) {
-        auto recorded = StateRecordedBy(e);
-        if (!recorded.ok()) {
-          report.snapshots_problem = recorded.error();
+        auto named = SnapshotsNamedBy(e);
+        if (!named.ok()) {
+          report.snapshots_problem = named.error();
           break;
         }
-        if (recorded->ref && !(*snapshots)->Has(recorded->ref->sha256)) {
-          report.snapshots_problem = "event " + std::to_string(e.seq) + " names state " +
-                                     ToHex(recorded->ref->sha256) + ", which " + snapshots_path.string() +
-                                     " does not hold";
-          break;
-        }
+        for (const StateRef& ref : *named)
+          if (!(*snapshots)->Has(ref.sha256)) {
+            report.snapshots_problem = "event " + std::to_string(e.seq) + " names snapshot " + ToHex(ref.sha256) +
+                                       ", which " + snapshots_path.string() + " does not hold";
+            break;
+          }
+        if (!report.snapshots_problem.empty()) break;
       }
     }
   }
