@@ -85,6 +85,19 @@ bool ChainStore::Sink::Has(const Hash& digest) const {
 }
 
 void ChainStore::Sink::Put(const StateRef& ref, std::span<const uint8_t> bytes) {
+  if (bytes.size() >= kDirectSnapshotBytes) {
+    // Written now, before the event that names it is even appended: no copy is queued.
+    std::lock_guard write_lock(write_mu_);
+    {
+      std::lock_guard lock(mu_);
+      if (!error_.ok() || !snapshot_digests_.insert(ref.sha256).second) return;
+    }
+    Status s = WriteSnapshots({{ref, bytes}}, /*sync=*/false);
+    std::lock_guard lock(mu_);
+    if (!s.ok() && error_.ok()) error_ = s;  // nothing more is written; the next flush says so
+    snapshots_unsynced_ = s.ok();
+    return;
+  }
   bool mark = false;
   {
     std::lock_guard lock(mu_);
@@ -114,7 +127,7 @@ Result<Bytes> ChainStore::Sink::Read(const StateRef& ref) const {
   return (*file)->Read(ref);
 }
 
-Status ChainStore::Sink::WriteSnapshots(const std::vector<std::pair<StateRef, Bytes>>& snapshots, bool sync) {
+Status ChainStore::Sink::WriteSnapshots(const std::vector<SnapshotBytes>& snapshots, bool sync) {
   std::filesystem::path path = SnapshotPathFor(path_);
   int flags = snapshots_created_ ? (O_WRONLY | O_APPEND | O_CLOEXEC) : (O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC);
   UniqueFd fd(::open(path.c_str(), flags, 0644));
@@ -168,8 +181,11 @@ Status ChainStore::Sink::WriteOut(bool sync, bool final, bool swept) {
   if (!loaded_) LoadExisting();
   // The states first: an event that reaches the chain file never names a state that did
   // not reach the snapshot file. After a failure nothing more is written.
-  if (!snapshots.empty()) {
-    if (Status s = WriteSnapshots(snapshots, sync); !s.ok()) {
+  // (A snapshot Put wrote at once is synced here too, before the events that name it.)
+  if (!snapshots.empty() || (sync && snapshots_unsynced_)) {
+    std::vector<SnapshotBytes> spans(snapshots.begin(), snapshots.end());
+    snapshots_unsynced_ = false;
+    if (Status s = WriteSnapshots(spans, sync); !s.ok()) {
       std::lock_guard lock(mu_);
       if (error_.ok()) error_ = s;
       return s;

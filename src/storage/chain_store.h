@@ -65,8 +65,11 @@ class ChainStore {
     ~Sink() override;
     // Queues the record of `event` (`encoding` is its canonical encoding).
     void Append(const ChainEvent& event, std::span<const uint8_t> encoding);
-    // SnapshotStore: a state is queued like an event, and written before the events
-    // appended after it. Read waits for a write in progress, then reads the file.
+    // SnapshotStore: a snapshot is queued like an event, and written before the events
+    // appended after it; one of kDirectSnapshotBytes or more is written to the file at
+    // once instead, so that it is never copied. Read waits for a write in progress, then
+    // reads the file.
+    static constexpr size_t kDirectSnapshotBytes = 1u << 20;
     bool Has(const Hash& digest) const override;
     void Put(const StateRef& ref, std::span<const uint8_t> bytes) override;
     Result<Bytes> Read(const StateRef& ref) const override;
@@ -83,7 +86,8 @@ class ChainStore {
     Status WriteOut(bool sync, bool final = false, bool swept = false);
     void CloseFile();  // write_mu_ held
     // The rest are called with write_mu_ held.
-    Status WriteSnapshots(const std::vector<std::pair<StateRef, Bytes>>& snapshots, bool sync);
+    using SnapshotBytes = std::pair<StateRef, std::span<const uint8_t>>;
+    Status WriteSnapshots(const std::vector<SnapshotBytes>& snapshots, bool sync);
     Status AddCheckpoints(std::span<const uint8_t> records, bool sync, bool final);
     void LoadExisting();  // an existing chain goes on: its Merkle tree and checkpoints
 
@@ -103,6 +107,7 @@ class ChainStore {
     bool created_;                 // guarded by write_mu_
     int fd_ = -1;                  // guarded by write_mu_
     bool snapshots_created_;       // guarded by write_mu_: the snapshot file has its header
+    bool snapshots_unsynced_ = false;  // guarded by write_mu_: written at once by Put, not synced yet
     // Guarded by write_mu_: the Merkle tree of what is in the file, the tree size of the
     // last checkpoint, and whether the checkpoint file has its header.
     MerkleFrontier tree_;
