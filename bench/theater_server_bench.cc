@@ -25,6 +25,7 @@
 #include "runtime/actor_system.h"
 #include "server/client.h"
 #include "server/server.h"
+#include "server_util.h"
 
 using namespace theater;
 using Clock = std::chrono::steady_clock;
@@ -49,11 +50,6 @@ double CpuSeconds() {
 [[noreturn]] void Die(const std::string& why) {
   std::fprintf(stderr, "theater_server_bench: %s\n", why.c_str());
   std::exit(1);
-}
-
-std::filesystem::path TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "theater-server-bench-XXXXXX").string();
-  return ::mkdtemp(pattern.data());
 }
 
 // What one measurement saw: every request's round trip, and what went wrong.
@@ -97,57 +93,6 @@ Load Merge(std::vector<ThreadLoad>& parts, Clock::time_point start, Clock::time_
   std::sort(load.latencies.begin(), load.latencies.end());
   return load;
 }
-
-// A server on a free loopback port, serving on its own thread until destroyed.
-class RunningServer {
- public:
-  RunningServer() : dir_(TempDir()) {
-    server::ServerOptions options;
-    options.listen = "127.0.0.1:0";
-    options.system.workers = workers;
-    options.data_dir = dir_;
-    options.log = [](const std::string&) {};
-    auto created = server::Server::Create(std::move(options));
-    if (!created.ok()) Die("server: " + created.error());
-    server_ = std::move(*created);
-    thread_ = std::thread([this] { server_->Run(); });
-  }
-  ~RunningServer() {
-    server_->Stop();
-    thread_.join();
-    server_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  std::string address() const { return "127.0.0.1:" + std::to_string(server_->port()); }
-  server::Server* operator->() { return server_.get(); }
-
-  std::unique_ptr<server::Client> Connect() {
-    auto client = server::Client::Connect(address());
-    if (!client.ok()) Die("connect: " + client.error());
-    return std::move(*client);
-  }
-
-  // Starts `n` messenger actors through the protocol; their ids.
-  std::vector<std::string> StartEchoActors(size_t n) {
-    auto client = Connect();
-    std::string manifest = std::string("name = \"echo\"\nversion = \"0.1.0\"\ncomponent = \"") + THEATER_MESSENGER +
-                           "\"\n[[handler]]\ntype = \"runtime\"\n[[handler]]\ntype = \"message-server\"\n";
-    std::vector<std::string> ids;
-    for (size_t i = 0; i < n; ++i) {
-      auto r = client->Call(server::json{{"StartActor", {{"manifest", manifest}}}});
-      if (!r.ok() || !r->contains("ActorStarted")) Die("StartActor: " + (r.ok() ? r->dump() : r.error()));
-      ids.push_back((*r)["ActorStarted"]["id"].get<std::string>());
-    }
-    server_->system().WaitIdle(std::chrono::seconds(10));  // every init done before timing
-    return ids;
-  }
-
- private:
-  std::filesystem::path dir_;
-  std::unique_ptr<server::Server> server_;
-  std::thread thread_;
-};
 
 // One request through the protocol; false (and why) unless it comes back as sent.
 bool ProtocolEcho(server::Client& client, const std::string& id, const std::string& text, std::string* why) {
@@ -212,14 +157,14 @@ Load Drive(size_t clients, const std::vector<std::string>& ids, Clock::duration 
   return load;
 }
 
-Load OverProtocol(RunningServer& server, const std::vector<std::string>& ids, size_t clients, Clock::duration d) {
+Load OverProtocol(bench::RunningServer& server, const std::vector<std::string>& ids, size_t clients, Clock::duration d) {
   return Drive(clients, ids, d, [&] { return server.Connect(); },
                [](std::unique_ptr<server::Client>& c, const std::string& id, const std::string& text, std::string* why) {
                  return ProtocolEcho(*c, id, text, why);
                });
 }
 
-Load Direct(RunningServer& server, const std::vector<std::string>& ids, size_t clients, Clock::duration d) {
+Load Direct(bench::RunningServer& server, const std::vector<std::string>& ids, size_t clients, Clock::duration d) {
   ActorSystem& system = server->system();
   return Drive(clients, ids, d, [] { return 0; },
                [&system](int&, const std::string& id, const std::string& text, std::string* why) {
@@ -267,8 +212,8 @@ uint64_t BenchThroughput(const std::vector<size_t>& client_sets, Clock::duration
   PrintHeader("server", "direct");
   uint64_t errors = 0;
   for (size_t clients : client_sets) {
-    RunningServer server;
-    auto ids = server.StartEchoActors(kActors);
+    bench::RunningServer server(workers);
+    auto ids = server.StartEchoActors(kActors, THEATER_MESSENGER);
     Load direct = Direct(server, ids, clients, d);
     Load over = OverProtocol(server, ids, clients, d);
     PrintRow(over, direct);
@@ -288,7 +233,7 @@ void Add(Load& total, const Load& part) {
 }
 
 // Events recorded by `id` so far.
-size_t EventCount(RunningServer& server, const std::string& id) {
+size_t EventCount(bench::RunningServer& server, const std::string& id) {
   auto info = server->system().Info(id);
   return info.ok() ? info->events : 0;
 }
@@ -304,8 +249,8 @@ uint64_t BenchSlowSubscriber(size_t clients, Clock::duration d, int rounds) {
   // About 700 bytes of JSON each: 30,000 events are 3 times what the kernel's buffers
   // (4 MiB of send buffer here) and the 4 MiB stream budget can hold together.
   constexpr size_t kFillEvents = 30000;
-  RunningServer server;
-  auto ids = server.StartEchoActors(kActors);
+  bench::RunningServer server(workers);
+  auto ids = server.StartEchoActors(kActors, THEATER_MESSENGER);
   std::printf("\nSame load, %zu clients, %d round(s): without, and with one subscriber to actor 1's events that "
               "never reads, once its buffers are full; %.1f s each\n",
               clients, rounds, std::chrono::duration<double>(d).count());

@@ -1,6 +1,5 @@
 #include "host/http_client_interface.h"
 
-#include <curl/curl.h>
 
 #include <algorithm>
 #include <atomic>
@@ -10,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "host/libcurl.h"
 #include "runtime/actor_system.h"
 #include "runtime/host_binding.h"
 
@@ -88,15 +88,18 @@ struct Limits {
 
 // Scheme and host of a URL, or why it is not one we go to.
 Result<std::string> CheckUrl(const std::string& url, const Limits& limits) {
-  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> u(curl_url(), curl_url_cleanup);
-  if (curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return Status::Error("`" + url + "` is not a URL");
+  auto loaded = LoadCurl();
+  if (!loaded.ok()) return loaded.status();
+  const Curl& curl = **loaded;
+  std::unique_ptr<CURLU, decltype(curl.url_cleanup)> u(curl.url(), curl.url_cleanup);
+  if (curl.url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return Status::Error("`" + url + "` is not a URL");
   char* scheme = nullptr;
   char* host = nullptr;
-  curl_url_get(u.get(), CURLUPART_SCHEME, &scheme, 0);
-  curl_url_get(u.get(), CURLUPART_HOST, &host, 0);
+  curl.url_get(u.get(), CURLUPART_SCHEME, &scheme, 0);
+  curl.url_get(u.get(), CURLUPART_HOST, &host, 0);
   std::string s = scheme ? scheme : "", h = host ? host : "";
-  curl_free(scheme);
-  curl_free(host);
+  curl.free(scheme);
+  curl.free(host);
   if (s != "http" && s != "https") return Status::Error("scheme `" + s + "` is not allowed (only http and https)");
   if (!limits.HostAllowed(h)) return Status::Error("host `" + h + "` is not in allowed_hosts");
   return h;
@@ -164,50 +167,53 @@ int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 // One request (no redirect followed); fills `out` and `location` (the redirect target).
 Status PerformOnce(const Request& req, const Limits& limits, uint64_t timeout_ms, const std::atomic<bool>& cancelled,
                    Response& out, std::string& location) {
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  auto loaded = LoadCurl();
+  if (!loaded.ok()) return loaded.status();
+  const Curl& lib = **loaded;
+  std::unique_ptr<CURL, decltype(lib.easy_cleanup)> curl(lib.easy_init(), lib.easy_cleanup);
   if (!curl) return Status::Error("could not start a transfer");
   CURL* c = curl.get();
   Transfer t{&out, limits.max_response_bytes, &cancelled};
-  curl_easy_setopt(c, CURLOPT_URL, req.uri.c_str());
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<uint64_t>(timeout_ms, 1)));
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
-  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, OnProgress);
-  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
-  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-  if (req.method == "HEAD") curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-  else if (req.method != "GET") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+  lib.easy_setopt(c, CURLOPT_URL, req.uri.c_str());
+  lib.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  lib.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  lib.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  lib.easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<uint64_t>(timeout_ms, 1)));
+  lib.easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
+  lib.easy_setopt(c, CURLOPT_WRITEDATA, &t);
+  lib.easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
+  lib.easy_setopt(c, CURLOPT_HEADERDATA, &t);
+  lib.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, OnProgress);
+  lib.easy_setopt(c, CURLOPT_XFERINFODATA, &t);
+  lib.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  if (req.method == "HEAD") lib.easy_setopt(c, CURLOPT_NOBODY, 1L);
+  else if (req.method != "GET") lib.easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
   if (req.body) {
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body->size()));
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, reinterpret_cast<const char*>(req.body->data()));
+    lib.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body->size()));
+    lib.easy_setopt(c, CURLOPT_POSTFIELDS, reinterpret_cast<const char*>(req.body->data()));
   }
-  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> list(nullptr, curl_slist_free_all);
+  std::unique_ptr<curl_slist, decltype(lib.slist_free_all)> list(nullptr, lib.slist_free_all);
   for (const auto& [name, value] : req.headers) {
     std::string line = name + ": " + value;
-    curl_slist* next = curl_slist_append(list.get(), line.c_str());
+    curl_slist* next = lib.slist_append(list.get(), line.c_str());
     if (!next) return Status::Error("out of memory");
     list.release();
     list.reset(next);
   }
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, list.get());
-  CURLcode rc = curl_easy_perform(c);
+  lib.easy_setopt(c, CURLOPT_HTTPHEADER, list.get());
+  CURLcode rc = lib.easy_perform(c);
   if (out.too_large)
     return Status::Error("response larger than max_response_bytes (" + std::to_string(limits.max_response_bytes) + ")");
   if (out.headers_too_large)
     return Status::Error("response headers larger than " + std::to_string(kMaxResponseHeaderBytes) + " bytes");
   if (cancelled.load()) return Status::Error("the request was cancelled: the actor stopped");
   if (rc == CURLE_OPERATION_TIMEDOUT) return Status::Error("request to `" + req.uri + "` timed out");
-  if (rc != CURLE_OK) return Status::Error("request to `" + req.uri + "` failed: " + curl_easy_strerror(rc));
+  if (rc != CURLE_OK) return Status::Error("request to `" + req.uri + "` failed: " + lib.easy_strerror(rc));
   long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  lib.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
   out.status = static_cast<uint16_t>(status);
   char* redirect = nullptr;
-  curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &redirect);
+  lib.easy_getinfo(c, CURLINFO_REDIRECT_URL, &redirect);
   location = redirect ? redirect : "";
   return Status::Ok();
 }
@@ -305,8 +311,6 @@ Result<HostReturn> SendHttp(ActorContext& actor, Args& args) {
   auto host = CheckUrl(req.uri, limits);
   if (!host.ok()) return refuse(host.error(), host.error().find("allowed") != std::string::npos);
 
-  static std::once_flag curl_init;
-  std::call_once(curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 
   auto call = std::make_shared<AwaitedCall>(kEventType, ordered_json::object());
   actor.Record(kEventType, {{"args", recorded_args}});

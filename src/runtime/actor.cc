@@ -222,13 +222,30 @@ std::optional<Failure> Actor::Instantiate(std::shared_ptr<Engine> engine, bool c
   instance_->SetWaker([weak] {
     if (auto self = weak.lock()) self->Wake();
   });
-  std::lock_guard lock(mu_);
-  status_ = ActorStatus::kRunning;
-  if (call_init) {
-    mailbox_.push_front(Envelope{Envelope::Kind::kInit, {}, "", std::nullopt});
-    ScheduleLocked();
+  {
+    std::lock_guard lock(mu_);
+    status_ = ActorStatus::kRunning;
+    if (call_init) {
+      mailbox_.push_front(Envelope{Envelope::Kind::kInit, {}, "", std::nullopt});
+      ScheduleLocked();
+    }
   }
+  NotifyChanged();
   return std::nullopt;
+}
+
+void Actor::WhenChanged(std::function<void()> changed) {
+  std::lock_guard lock(mu_);
+  when_changed_.push_back(std::move(changed));
+}
+
+void Actor::NotifyChanged() {
+  std::vector<std::function<void()>> callbacks;
+  {
+    std::lock_guard lock(mu_);
+    callbacks.swap(when_changed_);
+  }
+  for (auto& changed : callbacks) changed();
 }
 
 void Actor::ScheduleLocked() {
@@ -591,6 +608,7 @@ void Actor::Finish(std::string reason, StopOrigin origin, std::optional<Failure>
   }
   FinishInfo info{std::move(reason), origin, std::move(failure), context_.shutdown_requested(), context_.shutdown_data()};
   system_->OnActorFinished(shared_from_this(), info);
+  NotifyChanged();
 }
 
 bool Actor::Exports(std::string_view interface) const {

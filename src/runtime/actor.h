@@ -106,6 +106,11 @@ class Actor : public std::enable_shared_from_this<Actor> {
   void RequestTermination(StopOrigin origin, std::optional<Failure> failure = std::nullopt);  // now
   void Wake();  // it may have something to do (a host result arrived, a child finished)
   void MarkRestarting();
+  // Calls `changed` once, the next time the actor finishes (its chain written out) or
+  // starts running (after a restart), on the thread that changed it: it must be quick
+  // (a server posts its reply). Whoever waits for a stop or a restart is told at once,
+  // instead of polling.
+  void WhenChanged(std::function<void()> changed);
 
   // The worker's entry point: runs up to a few turns, and says how the slice ended.
   SliceEnd RunSlice();
@@ -151,7 +156,10 @@ class Actor : public std::enable_shared_from_this<Actor> {
   std::optional<Turn> turn_;  // worker only
   std::optional<Bytes> initial_state_;
 
+  void NotifyChanged();  // calls (and drops) the WhenChanged callbacks; mu_ not held
+
   std::mutex mu_;  // guards everything below
+  std::vector<std::function<void()>> when_changed_;
   Sched sched_ = Sched::kIdle;
   ActorStatus status_ = ActorStatus::kStarting;
   std::deque<Envelope> mailbox_;

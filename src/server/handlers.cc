@@ -1,5 +1,7 @@
 #include "server/handlers.h"
 
+#include <atomic>
+
 #include <asio.hpp>
 #include <toml++/toml.h>
 
@@ -83,15 +85,52 @@ Result<Manifest> ManifestFrom(const std::string& text, const std::filesystem::pa
 }
 
 // Polls until `done()` or the deadline, on the connection's network thread, then replies.
-void WaitUntil(Server& server, std::shared_ptr<Connection> connection, std::function<bool()> done,
-               std::chrono::steady_clock::time_point deadline, std::function<json(bool)> reply) {
-  if (connection->closed()) return;  // nobody to reply to
-  if (done() || std::chrono::steady_clock::now() >= deadline) return connection->Finish(reply(done()));
-  auto timer = std::make_shared<asio::steady_timer>(server.executor(), std::chrono::milliseconds(5));
-  timer->async_wait([&server, connection, done = std::move(done), deadline, reply = std::move(reply), timer](
-                        asio::error_code) mutable {
-    WaitUntil(server, std::move(connection), std::move(done), deadline, std::move(reply));
-  });
+// Replies once `done()` holds, or at `deadline`. `done` is checked again each time the
+// actor changes (Actor::WhenChanged: it finished, or runs again) — so a stop is answered
+// as soon as the actor is down and its chain written out — and every 50 ms besides.
+struct Wait {
+  Server& server;
+  std::shared_ptr<Connection> connection;
+  std::shared_ptr<Actor> actor;
+  std::function<bool()> done;
+  std::chrono::steady_clock::time_point deadline;
+  std::function<json(bool)> reply;
+  std::atomic<bool> answered{false};
+  std::atomic<bool> asked{false};  // a WhenChanged callback is registered and has not run
+};
+
+void Check(const std::shared_ptr<Wait>& w) {
+  if (w->answered.load()) return;
+  if (w->connection->closed()) {  // nobody to reply to
+    w->answered = true;
+    return;
+  }
+  // Asked before `done` is read: a change in between is not missed.
+  std::weak_ptr<Wait> weak = w;
+  if (w->actor && !w->asked.exchange(true))
+    w->actor->WhenChanged([weak] {
+      if (auto again = weak.lock()) {
+        again->asked = false;
+        asio::post(again->server.executor(), [again] { Check(again); });
+      }
+    });
+  bool done = w->done();
+  if (!done && std::chrono::steady_clock::now() < w->deadline) return;
+  if (!w->answered.exchange(true)) w->connection->Finish(w->reply(done));
+}
+
+void Poll(const std::shared_ptr<Wait>& w) {
+  if (w->answered.load()) return;
+  Check(w);
+  auto timer = std::make_shared<asio::steady_timer>(w->server.executor(), std::chrono::milliseconds(50));
+  timer->async_wait([w, timer](asio::error_code) { Poll(w); });
+}
+
+void WaitUntil(Server& server, std::shared_ptr<Connection> connection, std::shared_ptr<Actor> actor,
+               std::function<bool()> done, std::chrono::steady_clock::time_point deadline,
+               std::function<json(bool)> reply) {
+  Poll(std::shared_ptr<Wait>(new Wait{server, std::move(connection), std::move(actor), std::move(done), deadline,
+                                      std::move(reply)}));
 }
 
 bool Finished(ActorSystem& system, const std::string& id) {
@@ -145,7 +184,7 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
       Status s = terminate ? system.Terminate(c.id) : system.Stop(c.id);
       if (!s.ok()) return finish(ActorError(s));
       std::string id = c.id;
-      return WaitUntil(server, connection, [&system, id] { return Finished(system, id); }, stop_wait,
+      return WaitUntil(server, connection, system.FindActor(id), [&system, id] { return Finished(system, id); }, stop_wait,
                        [id, terminate](bool done) {
                          if (!done)
                            return Error(error_kind::kActorError, "actor " + id + " did not stop within 10 s" +
@@ -164,7 +203,7 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
         auto info = system.Info(id);
         return info.ok() && info->restarts > restarts && info->status != ActorStatus::kRestarting;
       };
-      return WaitUntil(server, connection, restarted, stop_wait, [&system, id](bool done) {
+      return WaitUntil(server, connection, system.FindActor(id), restarted, stop_wait, [&system, id](bool done) {
         if (!done) return Error(error_kind::kActorError, "actor " + id + " did not restart within 10 s");
         auto info = system.Info(id);
         return Response("ActorRestarted", {{"id", id}, {"status", std::string(ActorStatusName(info->status))},
