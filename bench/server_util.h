@@ -56,7 +56,7 @@ class RunningServer {
     return std::move(*client);
   }
 
-  // Starts `n` messenger actors (tests/guests/messenger.c) through the protocol; their ids.
+  // Starts `n` actors of `component` (e.g. tests/guests/messenger.c) through the protocol; their ids.
   std::vector<std::string> StartEchoActors(size_t n, const std::string& messenger) {
     auto client = Connect();
     std::vector<std::string> ids;
