@@ -118,6 +118,49 @@ TEST(ChainStore, AChainThatGoesOnKeepsItsCheckpointsRight) {
   EXPECT_EQ(sizes, (std::vector<uint64_t>{8, 11, 16, 20}));
 }
 
+// Found by Durability.SigkillLoses...: a SIGKILL while the checkpoint file's header was
+// first written left part of it, and `chain verify` refused the chain. Such a file holds
+// no checkpoint: recovery removes it, and a chain that goes on writes it anew.
+TEST(ChainStore, ACheckpointFileCutInItsHeaderIsRemovedByRecovery) {
+  TempDir dir;
+  ChainStore::Options options;
+  options.checkpoint_interval = 8;
+  Chain chain;
+  {
+    ChainStore store(dir.path(), options);
+    auto sink = store.Open("actor-1");
+    Record(chain, *sink, 5);
+    ASSERT_TRUE(store.Flush(*sink).ok());
+  }
+  std::filesystem::path checkpoints = CheckpointPathFor(dir / "actor-1.chain");
+  Bytes header = EncodeCheckpointFileHeader("actor-1");
+  for (size_t cut : {size_t{0}, size_t{3}, size_t{8}, size_t{10}, header.size() - 1}) {
+    SCOPED_TRACE(cut);
+    ASSERT_TRUE(WriteFileAtomic(checkpoints, std::span<const uint8_t>(header.data(), cut)).ok());
+    auto parsed = ParseCheckpointFile(std::span<const uint8_t>(header.data(), cut));
+    ASSERT_TRUE(parsed.ok()) << parsed.error();
+    EXPECT_EQ(parsed->valid_bytes, 0u);
+    EXPECT_NE(parsed->torn, "");
+    RecoveryReport r = RecoverChainFile(dir / "actor-1.chain");
+    EXPECT_TRUE(r.ok());
+    EXPECT_FALSE(std::filesystem::exists(checkpoints));
+  }
+  // Something else than a cut header is still refused.
+  Bytes wrong = ToBytes("THCKPTXX");
+  EXPECT_FALSE(ParseCheckpointFile(wrong).ok());
+  // The chain goes on: its checkpoint file starts again with a header.
+  ASSERT_TRUE(WriteFileAtomic(checkpoints, std::span<const uint8_t>(header.data(), 5)).ok());
+  {
+    ChainStore store(dir.path(), options);
+    auto sink = store.Open("actor-1", /*append=*/true);
+    Record(chain, *sink, 6);
+    store.Release(*sink);
+  }
+  auto image = ReadChainImage(dir / "actor-1.chain").value();
+  ChainVerification v = VerifyChainImage(image);
+  EXPECT_TRUE(v.ok()) << (v.checkpoints ? v.checkpoints->reason : "no checkpoints");
+}
+
 TEST(ChainStore, RecoveryCutsATornTailAndKeepsEveryWholeEvent) {
   TempDir dir;
   Chain chain;

@@ -58,12 +58,20 @@ Bytes EncodeCheckpointRecord(const Checkpoint& c) {
 
 Result<CheckpointFile> ParseCheckpointFile(std::span<const uint8_t> file) {
   CheckpointFile out;
+  // A crash while the header was first written leaves part of it: no checkpoint yet, a
+  // torn tail from byte 0 (recovery removes the file).
+  auto torn_header = [&] {
+    out.torn = "the header is cut short (" + std::to_string(file.size()) + " bytes)";
+    return out;
+  };
+  if (file.size() < 8 && std::memcmp(file.data(), kCheckpointFileMagic, file.size()) == 0) return torn_header();
   if (file.size() < 8 || std::memcmp(file.data(), kCheckpointFileMagic, 8) != 0)
     return Status::Error("not a checkpoint file (missing THCKPT01 header)");
   ByteReader r(file.subspan(8));
-  if (!r.Need(4)) return Status::Error("checkpoint file header is cut short");
+  if (!r.Need(4)) return torn_header();
   uint64_t id_len = r.Uint(4);
-  if (!r.Need(id_len)) return Status::Error("checkpoint file header is cut short");
+  if (id_len > 1024) return Status::Error("checkpoint file header: an actor id of " + std::to_string(id_len) + " bytes");
+  if (!r.Need(id_len)) return torn_header();
   auto id = r.Take(id_len);
   // Ids go into JSON (proofs, heads), which has no way to carry anything but UTF-8.
   if (!IsValidUtf8(id)) return Status::Error("checkpoint file header: the actor id is not valid UTF-8");

@@ -137,49 +137,67 @@ bool Connection::MustPause() const {
 }
 
 void Connection::ReadMore() {
-  if (reading_ || closed()) return;
-  if (MustPause()) {
-    // RunNext reads on when there is room. Meanwhile a client that hangs up must still be
-    // seen, or everything it sent stays held.
-    if (!reading_paused_) {
-      reading_paused_ = true;
-      Status s = server_.hangups().Watch(socket_.native_handle(), number_);
-      if (!s.ok()) server_.Log("connection " + std::to_string(number_) + ": " + s.message());
+  // Reads what is there without waiting, frame after frame, in a loop: a batch of pipelined
+  // commands costs a read or two each and no trip through the event loop. Only when
+  // nothing is there does it wait (async_wait) for more. A call from further down this
+  // loop's stack (RunNext, once a command has made room) leaves the work to the loop.
+  if (in_read_loop_) return;
+  in_read_loop_ = true;
+  for (;;) {
+    if (reading_ || closed()) break;
+    if (MustPause()) {
+      // RunNext reads on when there is room. Meanwhile a client that hangs up must still be
+      // seen, or everything it sent stays held.
+      if (!reading_paused_) {
+        reading_paused_ = true;
+        Status s = server_.hangups().Watch(socket_.native_handle(), number_);
+        if (!s.ok()) server_.Log("connection " + std::to_string(number_) + ": " + s.message());
+      }
+      break;
     }
-    return;
+    if (reading_paused_) {
+      reading_paused_ = false;
+      server_.hangups().Unwatch(socket_.native_handle());
+      if (in_frame_) frame_started_ = Clock::now();  // the pause was the server's doing, not the client's
+    }
+    asio::error_code ec;
+    size_t n = 0;
+    if (header_have_ < kFrameHeaderBytes) {
+      n = socket_.read_some(asio::buffer(header_.data() + header_have_, kFrameHeaderBytes - header_have_), ec);
+    } else {
+      // The body grows by the bytes that have arrived, never by what its header announced:
+      // make room for just those and take them.
+      size_t ready = socket_.available(ec);
+      if (!ec) {
+        size_t take = std::min<size_t>(length_ - body_have_, std::max<size_t>(ready, 1));
+        body_.resize(body_have_ + take);
+        n = socket_.read_some(asio::buffer(body_.data() + body_have_, take), ec);
+        body_.resize(body_have_ + (ec ? 0 : n));
+      }
+    }
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      reading_ = true;
+      socket_.async_wait(asio::socket_base::wait_read, [self = shared_from_this()](asio::error_code ec) {
+        self->reading_ = false;
+        if (ec) {
+          self->OnRead(ec, 0);
+          return;
+        }
+        self->ReadMore();
+      });
+      break;
+    }
+    if (!OnRead(ec, n)) break;
   }
-  if (reading_paused_) {
-    reading_paused_ = false;
-    server_.hangups().Unwatch(socket_.native_handle());
-    if (in_frame_) frame_started_ = Clock::now();  // the pause was the server's doing, not the client's
-  }
-  reading_ = true;
-  if (header_have_ < kFrameHeaderBytes) {
-    auto header = asio::buffer(header_.data() + header_have_, kFrameHeaderBytes - header_have_);
-    socket_.async_read_some(header, [self = shared_from_this()](asio::error_code ec, size_t n) { self->OnRead(ec, n); });
-    return;
-  }
-  // The body grows by the bytes that have arrived, never by what its header announced:
-  // wait until some are there, then make room for just those and take them.
-  socket_.async_wait(asio::socket_base::wait_read, [self = shared_from_this()](asio::error_code ec) {
-    if (ec) return self->OnRead(ec, 0);
-    size_t ready = self->socket_.available(ec);
-    if (ec) return self->OnRead(ec, 0);
-    size_t take = std::min<size_t>(self->length_ - self->body_have_, std::max<size_t>(ready, 1));
-    self->body_.resize(self->body_have_ + take);
-    size_t n = self->socket_.read_some(asio::buffer(self->body_.data() + self->body_have_, take), ec);
-    self->body_.resize(self->body_have_ + n);
-    self->OnRead(ec, n);
-  });
+  in_read_loop_ = false;
 }
 
-void Connection::OnRead(asio::error_code ec, size_t n) {
-  reading_ = false;
-  if (ec == asio::error::operation_aborted || closed()) return;
-  if (ec == asio::error::would_block || ec == asio::error::try_again) return ReadMore();  // woken for nothing
+bool Connection::OnRead(asio::error_code ec, size_t n) {
+  if (ec == asio::error::operation_aborted || closed()) return false;
   if (ec) {
-    if (ec != asio::error::eof) return Close(ec.message());
-    return Close(in_frame_ ? "client disconnected in the middle of a frame" : kHungUp);
+    if (ec != asio::error::eof) Close(ec.message());
+    else Close(in_frame_ ? "client disconnected in the middle of a frame" : kHungUp);
+    return false;
   }
   last_heard_ = Clock::now();
   if (!in_frame_) {
@@ -188,7 +206,7 @@ void Connection::OnRead(asio::error_code ec, size_t n) {
   }
   if (header_have_ < kFrameHeaderBytes) {
     header_have_ += n;
-    if (header_have_ < kFrameHeaderBytes) return ReadMore();
+    if (header_have_ < kFrameHeaderBytes) return true;
     length_ = DecodeFrameLength(header_.data());
     body_have_ = 0;
     size_t limit = FrameLimit();
@@ -196,7 +214,8 @@ void Connection::OnRead(asio::error_code ec, size_t n) {
       std::string why = "frame of " + std::to_string(length_) + " bytes is larger than the limit of " +
                         std::to_string(limit) + " bytes" + (authenticated_ ? "" : " before authenticating");
       Send(ErrorResponse({error_kind::kFrameTooLarge, why}));
-      return CloseAfterWrite(why);  // the stream cannot be resynchronized: read no more
+      CloseAfterWrite(why);  // the stream cannot be resynchronized: read no more
+      return false;
     }
   } else {
     body_have_ += n;
@@ -210,7 +229,7 @@ void Connection::OnRead(asio::error_code ec, size_t n) {
     in_frame_ = false;
     RunNext();
   }
-  ReadMore();
+  return true;
 }
 
 // --- Timeouts ----------------------------------------------------------------------------------
@@ -252,7 +271,21 @@ void Connection::CheckTimeouts() {
 // --- Running commands, one at a time -------------------------------------------------------
 
 void Connection::RunNext() {
-  if (running_command_ || commands_.empty() || closed()) return;
+  if (draining_.load()) return;  // the loop below, further up this thread's stack, runs it
+  draining_thread_ = std::this_thread::get_id();
+  draining_ = true;
+  for (;;) {
+    if (running_command_ || commands_.empty() || closed()) break;
+    {
+      std::lock_guard lock(out_mu_);
+      if (!close_after_write_.empty()) break;  // refused: nothing more runs
+    }
+    RunOne();
+  }
+  draining_ = false;
+}
+
+void Connection::RunOne() {
   pending_bytes_ -= commands_.front().capacity();
   std::string text = std::move(commands_.front());
   commands_.pop_front();
@@ -296,6 +329,11 @@ void Connection::Finish(std::optional<json> response) {
     pending_request_.clear();
   }
   if (response) Send(*response);
+  if (draining_.load() && std::this_thread::get_id() == draining_thread_) {
+    running_command_ = false;  // RunNext's loop goes on with the next command
+    last_heard_ = Clock::now();
+    return;
+  }
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
     self->running_command_ = false;
     self->last_heard_ = Clock::now();  // idle from the end of its last command

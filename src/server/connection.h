@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "chain/event.h"
@@ -78,15 +79,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   using Clock = std::chrono::steady_clock;
   // Network thread.
-  void ReadMore();  // the next read, unless reading must pause
-  void OnRead(asio::error_code ec, size_t n);
+  void ReadMore();  // reads while there are bytes, unless reading must pause; then waits for more
+  // Takes `n` bytes just read (or the read's error); false when reading must stop.
+  bool OnRead(asio::error_code ec, size_t n);
   bool MustPause() const;
   size_t FrameLimit() const;
   size_t PendingLimit() const;
   void CheckTimeouts();
   bool Idle();
   void Release();  // after Close: frees what it holds and closes the socket
+  // Runs the received commands, one at a time, until one waits (its Finish comes later)
+  // or none is left: a batch of pipelined commands runs in one go, and their answers go
+  // out together in one write.
   void RunNext();
+  void RunOne();
   // The command is done: `response` (if any) goes out and the next command may run. Any thread.
  public:
   void Finish(std::optional<json> response);
@@ -113,9 +119,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t body_have_ = 0;
   std::deque<std::string> commands_;  // frames received, not yet run
   size_t pending_bytes_ = 0;          // what commands_ holds (capacity, what is really allocated)
-  bool reading_ = false;              // a read is under way
+  bool reading_ = false;              // waiting for bytes to read
+  bool in_read_loop_ = false;         // ReadMore's loop is running
   bool reading_paused_ = false;       // until commands have run; the hang-up watcher watches meanwhile
   bool running_command_ = false;
+  // RunNext's loop is running, on this thread: a Finish there ends its command in place.
+  std::atomic<bool> draining_{false};
+  std::atomic<std::thread::id> draining_thread_{};
   bool in_frame_ = false;             // from a frame's first byte to its last
   Clock::time_point connected_at_, frame_started_, last_heard_;
   std::optional<Clock::time_point> writing_since_;  // a write is under way, since then

@@ -245,7 +245,7 @@ void ChainStore::Sink::LoadExisting() {
   VerifyChainFile(path_, nullptr, &hashes);
   for (const Hash& h : hashes) tree_.Add(MerkleLeafHash(h));
   if (auto data = ReadFile(CheckpointPathFor(path_)); data.ok()) {
-    if (auto file = ParseCheckpointFile(*data); file.ok()) {
+    if (auto file = ParseCheckpointFile(*data); file.ok() && file->valid_bytes > 0) {  // else written anew
       checkpoint_file_created_ = true;
       if (!file->checkpoints.empty()) checkpointed_ = file->checkpoints.back().tree_size;
     }
@@ -368,7 +368,9 @@ RecoveryReport RecoverChainFile(const std::filesystem::path& path, std::vector<C
     auto file = ParseCheckpointFile(*data);
     if (file.ok() && !file->torn.empty()) {
       report.dropped_checkpoint_bytes = data->size() - file->valid_bytes;
-      std::filesystem::resize_file(checkpoints, file->valid_bytes, ec);
+      // Not even its header was whole: no checkpoint was written, the file goes.
+      if (file->valid_bytes == 0) std::filesystem::remove(checkpoints, ec);
+      else std::filesystem::resize_file(checkpoints, file->valid_bytes, ec);
     }
   }
   // A crash during an actor's very first write can leave part of the header: no event of
