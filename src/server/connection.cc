@@ -50,6 +50,10 @@ void Connection::Start() {
   // keepalive: probes after a minute of silence, every 10 s, given up after 3.
   asio::error_code ignored;
   socket_.set_option(asio::socket_base::keep_alive(true), ignored);
+  // Answers go out as soon as they are written (batched by StartWrite already): with
+  // Nagle's algorithm a second small write waited for the client's delayed ACK, up to
+  // 40 ms, which held pipelined commands to ~11,000 a second.
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
   int fd = socket_.native_handle(), idle = 60, interval = 10, count = 3;
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
