@@ -1,5 +1,6 @@
 // theater: the command-line interface.
 #include <cstdio>
+#include <string_view>
 
 #include "cli/commands.h"
 #include "common/files.h"
@@ -12,8 +13,18 @@ std::filesystem::path GlobalOptions::DataDir() const {
 
 }  // namespace theater::cli
 
+namespace {
+constexpr char kVersion[] = "theater 0.1.0 (wasmtime 48.0.8)";
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace theater::cli;
+  // Answered before the command tree is built: a script that asks for the version pays
+  // for starting the process only.
+  if (argc == 2 && std::string_view(argv[1]) == "--version") {
+    std::puts(kVersion);
+    return 0;
+  }
   CLI::App app{
       "Theater runs WebAssembly components as sandboxed actors and records everything that\n"
       "crosses the sandbox in a hash-linked chain that can be verified.\n\n"
@@ -23,7 +34,7 @@ int main(int argc, char** argv) {
       "Exit status: 0 ok, 1 the actor failed, the server refused or a chain did not verify,\n"
       "2 bad input, 3 no server at the address.",
       "theater"};
-  app.set_version_flag("--version", "theater 0.1.0 (wasmtime 48.0.8)");
+  app.set_version_flag("--version", kVersion);
   app.require_subcommand(1);
   app.fallthrough();
   GlobalOptions global;
