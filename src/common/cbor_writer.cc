@@ -64,7 +64,7 @@ std::array<uint8_t, kBytesRefSize> EncodeBytesRef(const Hash& sha256, uint64_t s
 }
 
 void CborWriter::ByteString(std::span<const uint8_t> b) {
-  if (refs_ && b.size() >= kMinBytesByRef && b.size() <= kMaxBytesByRef) {
+  if (refs_ && GoesByRef(b.size())) {
     Hash digest = Sha256(b);
     out_.push_back(0xda);  // tag, 4-byte number
     BigEndian(out_, static_cast<uint32_t>(kBytesRefTag));

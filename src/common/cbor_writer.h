@@ -28,6 +28,9 @@ struct BytesByRef {
   Hash sha256{};
   std::span<const uint8_t> bytes;
 };
+// Whether a byte string of `size` bytes is written by reference. The one rule, for the
+// writer and for JSON trees (WithLargeBytesByRef): a replay must write the same bytes.
+inline bool GoesByRef(size_t size) { return size >= kMinBytesByRef && size <= kMaxBytesByRef; }
 // The 40 bytes under the tag.
 std::array<uint8_t, kBytesRefSize> EncodeBytesRef(const Hash& sha256, uint64_t size);
 
@@ -60,6 +63,17 @@ class CborWriter {
   void Head(uint8_t major, uint64_t argument);
   Bytes& out_;
   std::vector<BytesByRef>* refs_ = nullptr;
+};
+
+// An event's data as it is written: `w` writes CBOR into `data`, large byte strings by
+// reference, listed in `refs` (ActorContext::RecordRaw takes both).
+struct EventWriter {
+  EventWriter() { w.WriteLargeBytesByRef(&refs); }
+  EventWriter(const EventWriter&) = delete;
+  EventWriter& operator=(const EventWriter&) = delete;
+  Bytes data;
+  std::vector<BytesByRef> refs;
+  CborWriter w{data};
 };
 
 }  // namespace theater

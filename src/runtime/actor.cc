@@ -426,10 +426,8 @@ void Actor::BeginTurn(Envelope envelope) {
   std::string function = std::string(target.interface) + "#" + std::string(target.function);
   if (envelope.kind == Envelope::Kind::kRequest) system_->requests().MarkHandling(envelope.id);
   // Written as CBOR directly: the params may carry a large payload (one copy, no tree).
-  Bytes call;
-  CborWriter w(call);
-  std::vector<BytesByRef> refs;  // a large payload, by reference
-  w.WriteLargeBytesByRef(&refs);
+  EventWriter call;  // a large payload by reference
+  CborWriter& w = call.w;
   w.Map(envelope.cause ? 3 : 2);
   w.Key("function");
   w.Text(function);
@@ -441,7 +439,7 @@ void Actor::BeginTurn(Envelope envelope) {
     w.Raw(ordered_json::to_cbor(envelope.cause->ToJson()));
   }
   context_.BeginTurn();
-  auto recorded = context_.RecordRaw("wasm/call", std::move(call), refs);
+  auto recorded = context_.RecordRaw("wasm/call", std::move(call.data), call.refs);
   turn_ = Turn{std::move(envelope), std::move(function), nullptr};
   // Nothing runs that the chain could not record.
   if (!recorded.ok()) {
@@ -477,10 +475,8 @@ void Actor::FinishTurn(CallOutcome outcome) {
   std::optional<StateRef> state_ref = context_.RefOf(r.state);
   // {"function", "state" (its reference), "results"}, written without a JSON tree (a
   // response may be large).
-  Bytes data;
-  CborWriter w(data);
-  std::vector<BytesByRef> refs;  // a large response, by reference
-  w.WriteLargeBytesByRef(&refs);
+  EventWriter event;  // a large response by reference
+  CborWriter& w = event.w;
   w.Map(3);
   w.Key("function");
   w.Text(turn.function);
@@ -488,7 +484,7 @@ void Actor::FinishTurn(CallOutcome outcome) {
   WriteStateRef(w, state_ref);
   w.Key("results");
   WriteValues(w, r.results);
-  auto recorded = context_.RecordWithStateRaw("wasm/result", std::move(data), r.state, state_ref, refs);
+  auto recorded = context_.RecordWithStateRaw("wasm/result", std::move(event.data), r.state, state_ref, event.refs);
   // A result the chain cannot hold did not happen: the state stays the one from before.
   if (!recorded.ok()) {
     Fail(Failure{FailureKind::kLimitExceeded, turn.function, recorded.error(), {}}, std::move(turn.envelope));

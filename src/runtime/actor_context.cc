@@ -31,13 +31,13 @@ ordered_json AwaitedCall::DoneData() {
   return data;
 }
 
-Result<Hash> ActorContext::Record(std::string type, const ordered_json& data) {
-  if (!HasLargeBytes(data)) return RecordRaw(std::move(type), ordered_json::to_cbor(data));
-  std::vector<BytesByRef> refs;  // spans into `data`
-  return RecordRaw(std::move(type), ordered_json::to_cbor(WithLargeBytesByRef(data, &refs)), refs);
-}
-
 namespace {
+
+// `data` as CBOR, its large byte strings by reference (listed in `refs`, spans into `data`).
+Bytes EncodeEventData(const ordered_json& data, std::vector<BytesByRef>& refs) {
+  if (!HasLargeBytes(data)) return ordered_json::to_cbor(data);  // no copy of the tree
+  return ordered_json::to_cbor(WithLargeBytesByRef(data, &refs));
+}
 
 // An event's size as the chain limit counts it: its data and type, and a fixed allowance
 // for the rest of its record (sequence number, hashes, timestamp, framing).
@@ -54,6 +54,12 @@ bool AlwaysRecorded(const std::string& type) {
 
 }  // namespace
 
+Result<Hash> ActorContext::Record(std::string type, const ordered_json& data) {
+  std::vector<BytesByRef> refs;
+  Bytes cbor = EncodeEventData(data, refs);
+  return RecordRaw(std::move(type), std::move(cbor), refs);
+}
+
 std::optional<StateRef> ActorContext::RefOf(const std::optional<Bytes>& state) {
   if (!state) return std::nullopt;
   bool current = state_ && (&*state_ == &*state || *state_ == *state);
@@ -65,9 +71,9 @@ std::optional<StateRef> ActorContext::RefOf(const std::optional<Bytes>& state) {
 Result<Hash> ActorContext::RecordWithState(std::string type, ordered_json data, const char* field,
                                            const std::optional<Bytes>& state, const std::optional<StateRef>& ref) {
   data[field] = StateRefToJson(ref);
-  if (!HasLargeBytes(data)) return RecordWithStateRaw(std::move(type), ordered_json::to_cbor(data), state, ref);
-  std::vector<BytesByRef> refs;  // spans into `data`
-  return RecordWithStateRaw(std::move(type), ordered_json::to_cbor(WithLargeBytesByRef(data, &refs)), state, ref, refs);
+  std::vector<BytesByRef> refs;
+  Bytes cbor = EncodeEventData(data, refs);
+  return RecordWithStateRaw(std::move(type), std::move(cbor), state, ref, refs);
 }
 
 Result<Hash> ActorContext::RecordWithStateRaw(std::string type, Bytes data, const std::optional<Bytes>& state,

@@ -67,10 +67,8 @@ Status DefineActorFunction(Engine& engine, const std::string& interface, const s
         auto denied = actor.TakeDenial();
         // {"args", ["denied"], "error" | "result"}, written without a JSON tree: arguments
         // and results may be large (file contents, payloads).
-        Bytes data;
-        CborWriter w(data);
-        std::vector<BytesByRef> refs;  // large byte strings, into `args` and `result`
-        w.WriteLargeBytesByRef(&refs);
+        EventWriter event;  // large byte strings by reference, into `args` and `result`
+        CborWriter& w = event.w;
         w.Map(denied ? 3 : 2);
         w.Key("args");
         WriteValues(w, args);
@@ -89,7 +87,7 @@ Status DefineActorFunction(Engine& engine, const std::string& interface, const s
           if (*result) WriteValue(w, **result);
           else w.Null();
         }
-        auto recorded = actor.RecordRaw(guard.event_type(), std::move(data), refs);
+        auto recorded = actor.RecordRaw(guard.event_type(), std::move(event.data), event.refs);
         if (!recorded.ok()) return Status::Error("could not record the call: " + recorded.error());
         actor.ReleaseEffectsIfMany();
         return result;

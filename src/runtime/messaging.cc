@@ -32,10 +32,8 @@ Value Send(ActorContext& from, const std::string& to, Bytes message) {
   auto slot = from.system().Reserve(to, message.size());
   if (!slot.ok()) return Finish(from, "send", ordered_json{to, BytesToJson(message)}, slot.status());
   // {"args": [to, message], "result": {"ok": null}}, written without a JSON tree.
-  Bytes data;
-  CborWriter w(data);
-  std::vector<BytesByRef> refs;  // a large message, by reference
-  w.WriteLargeBytesByRef(&refs);
+  EventWriter event;  // a large message by reference
+  CborWriter& w = event.w;
   w.Map(2);
   w.Key("args");
   w.Array(2);
@@ -45,9 +43,9 @@ Value Send(ActorContext& from, const std::string& to, Bytes message) {
   w.Map(1);
   w.Key("ok");
   w.Null();
-  auto event = from.RecordRaw(EventType("send"), std::move(data), refs);
-  if (!event.ok()) return ErrValue(event.error());
-  Defer(from, std::move(*slot), Envelope{Envelope::Kind::kSend, std::move(message), "", Cause{from.id(), *event}});
+  auto recorded = from.RecordRaw(EventType("send"), std::move(event.data), event.refs);
+  if (!recorded.ok()) return ErrValue(recorded.error());
+  Defer(from, std::move(*slot), Envelope{Envelope::Kind::kSend, std::move(message), "", Cause{from.id(), *recorded}});
   return OkValue();
 }
 

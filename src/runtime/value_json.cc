@@ -140,9 +140,7 @@ void WriteValue(CborWriter& w, const Value& v) {
 namespace {
 
 bool IsLargeBytes(const ordered_json& j) {
-  if (!j.is_binary() || j.get_binary().has_subtype()) return false;
-  size_t n = j.get_binary().size();
-  return n >= kMinBytesByRef && n <= kMaxBytesByRef;
+  return j.is_binary() && !j.get_binary().has_subtype() && GoesByRef(j.get_binary().size());
 }
 
 }  // namespace
