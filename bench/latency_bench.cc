@@ -64,8 +64,8 @@ void Report(const char* what, const char* unit, double value, double baseline, d
   std::fflush(stdout);
 }
 
-// Runs a program to its end; its exit status. Output goes to /dev/null.
-int Run(const std::vector<std::string>& argv) {
+// Starts a program, its output going to /dev/null; its pid.
+pid_t Spawn(const std::vector<std::string>& argv) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -77,6 +77,12 @@ int Run(const std::vector<std::string>& argv) {
   int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) bench::Fail(std::string("spawn ") + argv[0] + ": " + std::strerror(rc));
+  return pid;
+}
+
+// Runs a program to its end; its exit status.
+int Run(const std::vector<std::string>& argv) {
+  pid_t pid = Spawn(argv);
   int status = 0;
   ::waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -211,18 +217,8 @@ void BenchServerStart() {
   for (size_t i = 0; i < n; ++i) {
     auto dir = bench::TempDir();
     std::string listen = "127.0.0.1:" + std::to_string(FreePort());
-    std::vector<std::string> argv = {THEATER_CLI, "--data-dir", dir.string(), "server", "--listen", listen};
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    pid_t pid = 0;
     auto t0 = Clock::now();
-    if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ) != 0) bench::Fail("spawn server");
-    posix_spawn_file_actions_destroy(&actions);
+    pid_t pid = Spawn({THEATER_CLI, "--data-dir", dir.string(), "server", "--listen", listen});
     bool up = false;
     while (!up && Clock::now() - t0 < std::chrono::seconds(10)) {
       asio::io_context io;

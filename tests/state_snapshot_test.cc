@@ -107,6 +107,29 @@ class StateSnapshotTest : public testing::SystemTest {
     return events;
   }
 
+  // `events` (the chain of `id`) replay identically with the actor's snapshots; then its
+  // export, made to `exported`, verifies with `snapshots` snapshots and replays in the
+  // fresh data directory `fresh`.
+  void ExpectReplayAndExport(const std::string& id, const std::vector<ChainEvent>& events, size_t snapshots,
+                             const std::filesystem::path& exported, const std::filesystem::path& fresh) {
+    auto file = Snapshots(id);
+    ASSERT_TRUE(file);
+    ReplayOptions options;
+    options.snapshots = file.get();
+    ReplayReport replay = Replay(events, options);
+    ASSERT_TRUE(replay.error.empty()) << replay.error;
+    EXPECT_TRUE(replay.identical) << replay.divergence->why;
+
+    auto r = RunTheater("chain export " + id + " --out '" + exported.string() + "'", dir_.path());
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    r = RunTheater("chain verify '" + exported.string() + "'", fresh);
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_NE(r.out.find("snapshots: " + std::to_string(snapshots) + " ("), std::string::npos) << r.out;
+    r = RunTheater("replay '" + exported.string() + "'", fresh);
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_NE(r.out.find("replay identical"), std::string::npos) << r.out;
+  }
+
   std::unique_ptr<SnapshotFile> Snapshots(const std::string& id) {
     auto file = SnapshotFile::Open(SnapshotPath(id));
     EXPECT_TRUE(file.ok()) << file.error();
@@ -215,24 +238,11 @@ TEST_F(StateSnapshotTest, ResumeAtAnEarlierEventExportAndReplayInAFreshDataDirec
   EXPECT_EQ(StateRecordedBy(Events(resumed)[0])->ref, big);  // its initial_state
 
   // The replay reads no state but checks each one the chain names against its snapshot.
-  ReplayOptions options;
-  options.snapshots = snapshots.get();
-  ReplayReport replay = Replay(events, options);
-  ASSERT_TRUE(replay.error.empty()) << replay.error;
-  EXPECT_TRUE(replay.identical) << replay.divergence->why;
-
   // An export carries the snapshots: it verifies, replays and resumes in a fresh data dir.
   std::filesystem::path exported = dir_ / "big.theater-export";
-  auto r = RunTheater("chain export " + id + " --out '" + exported.string() + "'", dir_.path());
-  ASSERT_EQ(r.exit_code, 0) << r.out;
   testing::TempDir fresh;
-  r = RunTheater("chain verify '" + exported.string() + "'", fresh.path());
-  EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("snapshots: 2 ("), std::string::npos) << r.out;
-  r = RunTheater("replay '" + exported.string() + "'", fresh.path());
-  EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("replay identical"), std::string::npos) << r.out;
-  r = RunTheater("run --json --resume '" + exported.string() + "@" + std::to_string(*seq) + "' '" +
+  ExpectReplayAndExport(id, events, 2, exported, fresh.path());
+  auto r = RunTheater("run --json --resume '" + exported.string() + "@" + std::to_string(*seq) + "' '" +
                      (dir_ / "big.toml").string() + "' --request 'grow 1' --timeout 60000",
                  fresh.path());
   ASSERT_EQ(r.exit_code, 0) << r.out;
@@ -307,23 +317,9 @@ TEST_F(StateSnapshotTest, LargePayloadsAreRecordedByReferenceAndTravelWithAnExpo
   auto snapshots = Snapshots(id);
   ASSERT_TRUE(snapshots);
   EXPECT_EQ(snapshots->index().size(), 2u);  // the request and the response, once each
-  ReplayOptions options;
-  options.snapshots = snapshots.get();
-  ReplayReport replay = Replay(events, options);
-  ASSERT_TRUE(replay.error.empty()) << replay.error;
-  EXPECT_TRUE(replay.identical) << replay.divergence->why;
-
-  std::filesystem::path exported = dir_ / "payload.theater-export";
-  auto r = RunTheater("chain export " + id + " --out '" + exported.string() + "'", dir_.path());
-  ASSERT_EQ(r.exit_code, 0) << r.out;
   testing::TempDir fresh;
-  r = RunTheater("chain verify '" + exported.string() + "'", fresh.path());
-  EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("snapshots: 2 ("), std::string::npos) << r.out;
-  r = RunTheater("replay '" + exported.string() + "'", fresh.path());
-  EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("replay identical"), std::string::npos) << r.out;
-  r = RunTheater("chain show " + id, dir_.path());
+  ExpectReplayAndExport(id, events, 2, dir_ / "payload.theater-export", fresh.path());
+  auto r = RunTheater("chain show " + id, dir_.path());
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find(ToHex(StateRefOf(ToBytes(payload)).sha256)), std::string::npos);
 

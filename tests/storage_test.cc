@@ -25,6 +25,15 @@ void Record(Chain& chain, ChainStore::Sink& sink, int n) {
     ASSERT_TRUE(chain.Append("test/event", ToBytes("event " + std::to_string(chain.size())), 1000).ok());
 }
 
+// One run of actor-1 in a store over `dir`: `n` events recorded, then it stops (Release).
+// With `append`, its chain file exists and goes on.
+void RecordAndStop(const TempDir& dir, const ChainStore::Options& options, Chain& chain, int n, bool append = false) {
+  ChainStore store(dir.path(), options);
+  auto sink = store.Open("actor-1", append);
+  Record(chain, *sink, n);
+  store.Release(*sink);
+}
+
 std::vector<ChainEvent> ReadBack(const std::filesystem::path& path) {
   std::vector<ChainEvent> events;
   VerifyReport r = VerifyChainFile(path, &events);
@@ -97,18 +106,8 @@ TEST(ChainStore, AChainThatGoesOnKeepsItsCheckpointsRight) {
   ChainStore::Options options;
   options.checkpoint_interval = 8;
   Chain chain;
-  {
-    ChainStore store(dir.path(), options);
-    auto sink = store.Open("actor-1");
-    Record(chain, *sink, 11);
-    store.Release(*sink);
-  }
-  {
-    ChainStore store(dir.path(), options);
-    auto sink = store.Open("actor-1", /*append=*/true);
-    Record(chain, *sink, 9);
-    store.Release(*sink);
-  }
+  RecordAndStop(dir, options, chain, 11);
+  RecordAndStop(dir, options, chain, 9, /*append=*/true);
   EXPECT_EQ(ReadBack(dir / "actor-1.chain"), chain.events());
   auto image = ReadChainImage(dir / "actor-1.chain").value();
   ChainVerification v = VerifyChainImage(image);
@@ -150,12 +149,7 @@ TEST(ChainStore, ACheckpointFileCutInItsHeaderIsRemovedByRecovery) {
   EXPECT_FALSE(ParseCheckpointFile(wrong).ok());
   // The chain goes on: its checkpoint file starts again with a header.
   ASSERT_TRUE(WriteFileAtomic(checkpoints, std::span<const uint8_t>(header.data(), 5)).ok());
-  {
-    ChainStore store(dir.path(), options);
-    auto sink = store.Open("actor-1", /*append=*/true);
-    Record(chain, *sink, 6);
-    store.Release(*sink);
-  }
+  RecordAndStop(dir, options, chain, 6, /*append=*/true);
   auto image = ReadChainImage(dir / "actor-1.chain").value();
   ChainVerification v = VerifyChainImage(image);
   EXPECT_TRUE(v.ok()) << (v.checkpoints ? v.checkpoints->reason : "no checkpoints");
@@ -164,12 +158,7 @@ TEST(ChainStore, ACheckpointFileCutInItsHeaderIsRemovedByRecovery) {
 TEST(ChainStore, RecoveryCutsATornTailAndKeepsEveryWholeEvent) {
   TempDir dir;
   Chain chain;
-  {
-    ChainStore store(dir.path());
-    auto sink = store.Open("actor-1");
-    Record(chain, *sink, 6);
-    store.Release(*sink);
-  }
+  RecordAndStop(dir, ChainStore::Options(), chain, 6);
   std::filesystem::path path = dir / "actor-1.chain";
   Bytes whole = ReadFile(path).value();
   Bytes checkpoints = ReadFile(CheckpointPathFor(path)).value();
