@@ -11,6 +11,9 @@ namespace {
 
 // The head of a tag kBytesRefTag, and of the 40-byte string under it.
 constexpr uint8_t kBytesRefHead[] = {0xda, 0x54, 0x48, 0x42, 0x31, 0x58, kBytesRefSize};
+static_assert((uint64_t{kBytesRefHead[1]} << 24 | uint64_t{kBytesRefHead[2]} << 16 | uint64_t{kBytesRefHead[3]} << 8 |
+               kBytesRefHead[4]) == kBytesRefTag,
+              "the head spells the tag CborWriter writes");
 
 StateRef DecodeBytesRef(const uint8_t* p) {
   StateRef ref;
