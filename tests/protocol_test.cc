@@ -247,7 +247,8 @@ TEST(ParseCommand, WrongTypesAreNamed) {
   EXPECT_EQ(Refusal(R"({"StartActor":{"manifest":"/m","parent":"yes"}})"),
             "InvalidCommand: StartActor: field `parent` must be true or false");
   EXPECT_EQ(Refusal(R"({"SendActorMessage":{"id":"a","data":{"0":1}}})"),
-            "InvalidCommand: SendActorMessage: field `data` must be an array of numbers 0-255 or a string");
+            "InvalidCommand: SendActorMessage: field `data` must be an array of numbers 0-255, a string or "
+            "{\"base64\":\"...\"}");
   EXPECT_EQ(Refusal(R"({"Authenticate":{"token":["t"]}})"),
             "InvalidCommand: Authenticate: field `token` must be a string");
   // The first wrong field is the one named.
@@ -296,8 +297,46 @@ TEST(ParseCommand, BytesAsArrayOrString) {
 TEST(ParseCommand, OutOfRangeBytesAreRefused) {
   for (const char* data : {"[1,256]", "[-1]", "[1.0]", "[\"a\"]", "[[1]]", "[null]", "[18446744073709551616]"})
     EXPECT_EQ(Refusal(std::string(R"({"SendActorMessage":{"id":"a","data":)") + data + "}}"),
-              "InvalidCommand: SendActorMessage: field `data` must be an array of numbers 0-255 or a string")
+              "InvalidCommand: SendActorMessage: field `data` must be an array of numbers 0-255, a string or "
+              "{\"base64\":\"...\"}")
         << data;
+}
+
+TEST(ParseCommand, BytesAsBase64) {
+  EXPECT_EQ(Parse(R"({"SendActorMessage":{"id":"a","data":{"base64":"AP8="}}})").data, (Bytes{0, 255}));
+  EXPECT_EQ(Parse(R"({"SendActorMessage":{"id":"a","data":{"base64":""}}})").data, Bytes());
+  // Not canonical base64: refused, naming the field.
+  for (const char* text : {"AP8", "AP9=", " AP8=", "AP8=\\n", "A===", "AP8=AP8=", "AP_=", "AP-="})
+    EXPECT_EQ(Refusal(std::string(R"({"SendActorMessage":{"id":"a","data":{"base64":")") + text + "\"}}}"),
+              "InvalidCommand: SendActorMessage: field `data` must be valid base64 (standard alphabet, padded, "
+              "no whitespace)")
+        << text;
+  // Any other object is not bytes.
+  for (const char* data : {R"({})", R"({"base64":1})", R"({"base64":"AA==","x":1})", R"({"hex":"00"})"})
+    EXPECT_NE(Refusal(std::string(R"({"SendActorMessage":{"id":"a","data":)") + data + "}}").find("field `data` must be"),
+              std::string::npos)
+        << data;
+}
+
+TEST(ParseCommand, SetBytesEncoding) {
+  EXPECT_TRUE(Parse(R"({"SetBytesEncoding":{"encoding":"base64"}})").bytes_base64);
+  EXPECT_FALSE(Parse(R"({"SetBytesEncoding":{"encoding":"array"}})").bytes_base64);
+  EXPECT_EQ(Refusal(R"({"SetBytesEncoding":{"encoding":"hex"}})"),
+            "InvalidCommand: SetBytesEncoding: field `encoding` must be \"array\" or \"base64\"");
+  EXPECT_EQ(Refusal(R"({"SetBytesEncoding":{}})"), "InvalidCommand: SetBytesEncoding: missing field `encoding`");
+}
+
+TEST(BytesFromJson, TakesEveryFormAServerSends) {
+  Bytes all(256);
+  for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<uint8_t>(i);
+  for (bool base64 : {false, true}) {
+    auto back = BytesFromJson(BytesToJson(all, base64));
+    ASSERT_TRUE(back.ok()) << back.error();
+    EXPECT_EQ(*back, all);
+  }
+  EXPECT_EQ(BytesToJson(ToBytes("hi"), true).dump(), R"({"base64":"aGk="})");
+  EXPECT_FALSE(BytesFromJson(json{{"base64", "a"}}).ok());
+  EXPECT_FALSE(BytesFromJson(json::array({256})).ok());
 }
 
 // --- CommandToJson -------------------------------------------------------------------------
@@ -305,7 +344,7 @@ TEST(ParseCommand, OutOfRangeBytesAreRefused) {
 // A command of each kind with every field it has set to something other than its default.
 std::vector<Command> OneOfEach() {
   std::vector<Command> all;
-  for (int k = static_cast<int>(CommandKind::kAuthenticate); k <= static_cast<int>(CommandKind::kCloseChannel); ++k) {
+  for (int k = static_cast<int>(CommandKind::kAuthenticate); k <= static_cast<int>(CommandKind::kSetBytesEncoding); ++k) {
     Command c;
     c.kind = static_cast<CommandKind>(k);
     c.name = CommandName(c.kind);
@@ -340,6 +379,7 @@ std::vector<Command> OneOfEach() {
         c.id = "a1";
         c.data = ToBytes("hello");
         break;
+      case K::kSetBytesEncoding: c.bytes_base64 = true; break;
       default: c.id = "a1"; break;
     }
     all.push_back(c);
@@ -349,7 +389,7 @@ std::vector<Command> OneOfEach() {
 
 TEST(CommandToJson, EveryKindRoundTrips) {
   std::vector<Command> all = OneOfEach();
-  ASSERT_EQ(all.size(), 19u);
+  ASSERT_EQ(all.size(), 20u);
   for (const Command& c : all) {
     ASSERT_FALSE(c.name.empty()) << "kind " << static_cast<int>(c.kind) << " has no name";
     std::string text = CommandToJson(c).dump();
@@ -373,7 +413,7 @@ TEST(CommandToJson, IsWhatAClientSends) {
   c.kind = CommandKind::kSendActorMessage;
   c.id = "a1";
   c.data = ToBytes("hi");
-  EXPECT_EQ(CommandToJson(c).dump(), R"({"SendActorMessage":{"id":"a1","data":[104,105]}})");
+  EXPECT_EQ(CommandToJson(c).dump(), R"({"SendActorMessage":{"id":"a1","data":{"base64":"aGk="}}})");
   c = Command{};
   c.kind = CommandKind::kListActors;
   EXPECT_EQ(CommandToJson(c).dump(), R"({"ListActors":{}})");

@@ -97,6 +97,41 @@ TEST_F(ServerTest, SendAndRequest) {
   EXPECT_EQ(ErrorKind(*client, {{"SendActorMessage", {{"id", "nobody"}, {"data", "x"}}}}), "ActorNotFound");
 }
 
+// A connection that asks for base64 gets every byte string in it so; its answers to large
+// pipelined requests come back whole and in order, whether a worker wrote one straight to
+// the socket or the socket was full and it waited in the queue.
+TEST_F(ServerTest, BytesAsBase64AndLargeAnswersInOrder) {
+  StartServer();
+  auto client = Connect();
+  std::string id = StartMessenger(*client);
+  EXPECT_EQ(Expect(*client, {{"SetBytesEncoding", {{"encoding", "base64"}}}}, "BytesEncoding")["encoding"], "base64");
+  json answer = Expect(*client, {{"RequestActorMessage", {{"id", id}, {"data", {{"base64", "ZWNobyBoaQ=="}}}}}},
+                       "RequestedMessage");
+  EXPECT_EQ(answer["message"], (json{{"base64", "aGk="}})) << answer.dump();  // "echo hi" -> "hi"
+
+  constexpr int kRequests = 12;
+  auto text = [](int i) { return std::string(900 << 10, static_cast<char>('a' + i)); };
+  for (int i = 0; i < kRequests; ++i) {
+    server::Command c;
+    c.kind = server::CommandKind::kRequestActorMessage;
+    c.id = id;
+    c.data = ToBytes("echo " + text(i));
+    ASSERT_TRUE(client->SendRaw(server::EncodeFrame(server::CommandToJson(c).dump())).ok());
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // answers pile up unread
+  for (int i = 0; i < kRequests; ++i) {
+    auto m = client->ReadMessage(std::chrono::seconds(10));
+    ASSERT_TRUE(m.ok() && *m) << i;
+    ASSERT_TRUE((*m)->contains("RequestedMessage")) << (*m)->dump().substr(0, 300);
+    auto bytes = server::BytesFromJson((**m)["RequestedMessage"]["message"]);
+    ASSERT_TRUE(bytes.ok()) << bytes.error();
+    EXPECT_TRUE(*bytes == ToBytes(text(i))) << "answer " << i << " is not its request's";
+  }
+  // And back to arrays.
+  Expect(*client, {{"SetBytesEncoding", {{"encoding", "array"}}}}, "BytesEncoding");
+  EXPECT_EQ(Ask(*client, id, "echo hi"), "hi");
+}
+
 TEST_F(ServerTest, EventsAreTheChainWithHashesAClientCanCheck) {
   StartServer();
   auto client = Connect();

@@ -16,7 +16,7 @@ void PrintMessage(const Output& out, const json& m) {
   const std::string& tag = m.begin().key();
   const json& body = m.begin().value();
   if (tag == "ChannelMessage") {
-    Bytes b = ArrayBytes(body["message"]);
+    Bytes b = ProtocolBytes(body["message"]);
     if (out.json()) return out.Json({{"event", "message"}, {"channel_id", body["channel_id"]}, {"message", BytesJson(b)}});
     return out.Line("message", IsValidUtf8(b) ? ToString(b) : "0x" + ToHex(b));
   }

@@ -157,9 +157,9 @@ void AddState(CLI::App& app, int& exit_code) {
     if (!r) return;
     const json& state = (*r)["state"];
     Output out(o->json);
-    if (out.json()) return out.Json({{"ok", true}, {"id", o->id}, {"state", state.is_null() ? json() : BytesJson(ArrayBytes(state))}});
+    if (out.json()) return out.Json({{"ok", true}, {"id", o->id}, {"state", state.is_null() ? json() : BytesJson(ProtocolBytes(state))}});
     if (state.is_null()) return (void)std::printf("(no state)\n");
-    Bytes b = ArrayBytes(state);
+    Bytes b = ProtocolBytes(state);
     std::printf("%s\n", IsValidUtf8(b) ? ToString(b).c_str() : ("0x" + ToHex(b)).c_str());
   });
 }
@@ -269,7 +269,7 @@ void AddRequest(CLI::App& app, int& exit_code) {
     if (o->timeout) body["timeout_ms"] = *o->timeout;
     auto r = CallExpecting(*client, {{"RequestActorMessage", body}}, "RequestedMessage", *o, "request", exit_code);
     if (!r) return;
-    Bytes response = ArrayBytes((*r)["message"]);
+    Bytes response = ProtocolBytes((*r)["message"]);
     Output out(o->json);
     if (out.json()) return out.Json({{"ok", true}, {"id", o->id}, {"response", BytesJson(response)}});
     std::printf("%s\n", IsValidUtf8(response) ? ToString(response).c_str() : ("0x" + ToHex(response)).c_str());

@@ -52,18 +52,13 @@ std::optional<server::json> CallExpecting(server::Client& client, const server::
 
 server::json TextBytes(const std::string& text) {
   if (IsValidUtf8(text)) return text;
-  // A JSON string must be UTF-8 (dumping one that is not throws): these go as numbers.
-  server::json array = server::json::array();
-  for (char c : text) array.push_back(static_cast<uint8_t>(c));
-  return array;
+  // A JSON string must be UTF-8 (dumping one that is not throws): these go as base64.
+  return server::BytesToJson(ToBytes(text), /*base64=*/true);
 }
 
-Bytes ArrayBytes(const server::json& array) {
-  Bytes out;
-  if (!array.is_array()) return out;
-  out.reserve(array.size());
-  for (const auto& b : array) out.push_back(static_cast<uint8_t>(b.get<unsigned>()));
-  return out;
+Bytes ProtocolBytes(const server::json& value) {
+  auto bytes = server::BytesFromJson(value);
+  return bytes.ok() ? std::move(*bytes) : Bytes();
 }
 
 }  // namespace theater::cli

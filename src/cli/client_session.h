@@ -32,7 +32,7 @@ std::optional<server::json> CallExpecting(server::Client& client, const server::
 
 // Bytes given on the command line, as the protocol takes them.
 server::json TextBytes(const std::string& text);
-// Bytes from the protocol (an array of numbers) for people or for --json.
-Bytes ArrayBytes(const server::json& array);
+// Bytes from the protocol (an array of numbers or base64) for people or for --json.
+Bytes ProtocolBytes(const server::json& value);
 
 }  // namespace theater::cli

@@ -112,7 +112,7 @@ int InspectOnServer(const std::string& id, const std::string& server, bool json)
   out.Line("restarts", str((*r)["restarts"]));
   out.Line("children", std::to_string((*r)["children"].size()));
   out.Line("mailbox", str((*r)["mailbox"]));
-  out.Line("state", (*r)["state"].is_null() ? "none" : Printable(ArrayBytes((*r)["state"])));
+  out.Line("state", (*r)["state"].is_null() ? "none" : Printable(ProtocolBytes((*r)["state"])));
   out.Line("chain", str((*r)["events"]) + " events in " + str((*r)["chain"]) + ", head " + str((*r)["head"]));
   std::printf("last events:\n");
   for (const auto& e : (*r)["last_events"])

@@ -54,12 +54,14 @@ void Scheduler::Work(std::stop_token stop) {
     if (Empty()) {
       // Spin a little, then sleep.
       lock.unlock();
-      spinning_.fetch_add(1, std::memory_order_acq_rel);
-      auto until = Clock::now() + kSpin;
-      while (queued_.load(std::memory_order_acquire) == 0 && !stop.stop_requested() && Clock::now() < until) {
-        __builtin_ia32_pause();
+      size_t expected = 0;
+      if (spinning_.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
+        auto until = Clock::now() + kSpin;
+        while (queued_.load(std::memory_order_acquire) == 0 && !stop.stop_requested() && Clock::now() < until) {
+          __builtin_ia32_pause();
+        }
+        spinning_.fetch_sub(1, std::memory_order_acq_rel);
       }
-      spinning_.fetch_sub(1, std::memory_order_acq_rel);
       lock.lock();
       ++sleeping_;
       cv_.wait(lock, stop, [this] { return !Empty(); });

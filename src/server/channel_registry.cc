@@ -19,7 +19,7 @@ class ClientParticipant : public OutsideEndpoint {
       return;
     }
     if (envelope.kind != Envelope::Kind::kChannelMessage || !owner) return;
-    owner->Send(Response("ChannelMessage", {{"channel_id", envelope.id}, {"message", BytesToArray(envelope.payload)}}));
+    owner->Send(Response("ChannelMessage", {{"channel_id", envelope.id}, {"message", owner->BytesJson(envelope.payload)}}));
   }
 
  private:

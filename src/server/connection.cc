@@ -320,7 +320,7 @@ void Connection::RunOne() {
   using K = CommandKind;
   static const std::set<K> kQuick = {K::kSendActorMessage, K::kRequestActorMessage, K::kGetActorStatus,
                                      K::kGetActorState,    K::kSendOnChannel,       K::kOpenChannel,
-                                     K::kCloseChannel,     K::kUnsubscribeFromActor, K::kGetServerInfo};
+                                     K::kCloseChannel,     K::kUnsubscribeFromActor, K::kGetServerInfo, K::kSetBytesEncoding};
   if (kQuick.count(command.kind)) return RunCommand(server_, shared_from_this(), std::move(command));
   asio::post(handlers_, [self = shared_from_this(), command = std::move(command)]() mutable {
     RunCommand(self->server_, self, std::move(command));
@@ -365,6 +365,16 @@ bool Connection::Send(const json& message, bool droppable) {
 }
 
 void Connection::PushLocked(std::string frame) {
+  // An answer made on another thread (a worker's reply to a request) goes straight to the
+  // socket when nothing is queued before it: waking the network thread to write it would
+  // add a thread hand-off to every request's round trip. On the network thread, answers
+  // queue up and leave together (a pipelined batch's in one write).
+  if (!write_scheduled_ && out_.empty() && close_after_write_.empty() && !server_.OnNetworkThread()) {
+    ssize_t n = ::send(socket_.native_handle(), frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n == static_cast<ssize_t>(frame.size())) return;
+    if (n > 0) frame.erase(0, static_cast<size_t>(n));  // the rest waits for the socket
+    // An error other than a full buffer shows again in StartWrite's write, which closes.
+  }
   out_bytes_ += frame.size();
   out_.push_back(std::move(frame));
   if (!write_scheduled_) {

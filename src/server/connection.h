@@ -75,6 +75,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void AdoptChannel(const std::string& channel_id, const std::string& endpoint_id);
 
   bool authenticated() const { return authenticated_; }
+  // How this connection wants bytes in responses (SetBytesEncoding): arrays or base64.
+  void SetBytesBase64(bool on) { bytes_base64_ = on; }
+  json BytesJson(const Bytes& bytes) const { return BytesToJson(bytes, bytes_base64_); }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -110,6 +113,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint64_t number_;
   const bool probation_;
   std::atomic<bool> authenticated_{false};
+  std::atomic<bool> bytes_base64_{false};
 
   // Network thread only.
   std::array<uint8_t, 4> header_{};

@@ -27,7 +27,7 @@ json ActorError(const Status& s) {
   return Error(missing ? error_kind::kActorNotFound : error_kind::kActorError, s.message());
 }
 
-json OptionalBytes(const std::optional<Bytes>& b) { return b ? BytesToArray(*b) : json(nullptr); }
+json OptionalBytes(const Connection& c, const std::optional<Bytes>& b) { return b ? c.BytesJson(*b) : json(nullptr); }
 
 json FailureJson(const Failure& f) {
   return {{"kind", FailureKindName(f.kind)}, {"function", f.function}, {"message", f.message}, {"backtrace", f.backtrace}};
@@ -147,6 +147,9 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
 
   switch (c.kind) {
     case K::kAuthenticate: return finish(Response("Authenticated", json::object()));
+    case K::kSetBytesEncoding:
+      connection->SetBytesBase64(c.bytes_base64);
+      return finish(Response("BytesEncoding", {{"encoding", c.bytes_base64 ? "base64" : "array"}}));
 
     case K::kGetServerInfo: {
       ServerStats stats = server.Stats();
@@ -231,7 +234,7 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
     case K::kGetActorState: {
       auto info = system.Info(c.id);
       if (!info.ok()) return finish(ActorError(info.status()));
-      return finish(Response("ActorState", {{"id", c.id}, {"state", OptionalBytes(info->state)}}));
+      return finish(Response("ActorState", {{"id", c.id}, {"state", OptionalBytes(*connection, info->state)}}));
     }
 
     case K::kGetActorManifest: {
@@ -271,7 +274,7 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
           last.push_back(EventToJson((*events)[i]));
       json body = InfoSummary(*info);
       body["children"] = system.ChildrenOf(c.id);
-      body["state"] = OptionalBytes(info->state);
+      body["state"] = OptionalBytes(*connection, info->state);
       body["failure"] = info->failure ? FailureJson(*info->failure) : json(nullptr);
       body["stop_reason"] = info->stop_reason;
       body["mailbox"] = info->mailbox;
@@ -323,7 +326,7 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
               return connection->Finish(Error(r.error.rfind("no actor with id", 0) == 0 ? error_kind::kActorNotFound
                                                                                       : error_kind::kRequestFailed,
                                               r.error));
-            connection->Finish(Response("RequestedMessage", {{"id", id}, {"message", BytesToArray(r.response)}}));
+            connection->Finish(Response("RequestedMessage", {{"id", id}, {"message", connection->BytesJson(r.response)}}));
           });
       // Ended if the client goes away first (an id already answered is ignored).
       if (!request.empty()) connection->SetPendingRequest(request);

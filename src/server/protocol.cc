@@ -3,6 +3,8 @@
 #include <map>
 #include <set>
 
+#include "common/base64.h"
+
 namespace theater::server {
 namespace {
 
@@ -35,6 +37,7 @@ const std::map<std::string, CommandSpec, std::less<>>& Specs() {
       {"OpenChannel", {K::kOpenChannel, {"actor_id"}, {"initial_message"}}},
       {"SendOnChannel", {K::kSendOnChannel, {"channel_id", "message"}, {}}},
       {"CloseChannel", {K::kCloseChannel, {"channel_id"}, {}}},
+      {"SetBytesEncoding", {K::kSetBytesEncoding, {"encoding"}, {}}},
   };
   return specs;
 }
@@ -64,16 +67,24 @@ class FieldReader {
     if (!v->is_number_unsigned()) return Wrong(field, "a number >= 0");
     return v->get<uint64_t>();
   }
-  // An array of numbers 0-255, or a string (its UTF-8 bytes); null: none.
+  // An array of numbers 0-255, a string (its UTF-8 bytes), or {"base64": text}; null: none.
   std::optional<Bytes> BytesField(const char* field) {
+    static constexpr const char* kBytes = "an array of numbers 0-255, a string or {\"base64\":\"...\"}";
     const json* v = Find(field);
     if (!v) return std::nullopt;
     if (v->is_string()) return ToBytes(v->get<std::string>());
-    if (!v->is_array()) return Wrong(field, "an array of numbers 0-255 or a string");
+    if (v->is_object()) {
+      auto text = v->find("base64");
+      if (v->size() != 1 || text == v->end() || !text->is_string()) return Wrong(field, kBytes);
+      auto bytes = Base64Decode(text->get_ref<const std::string&>());
+      if (!bytes) return Wrong(field, "valid base64 (standard alphabet, padded, no whitespace)");
+      return bytes;
+    }
+    if (!v->is_array()) return Wrong(field, kBytes);
     Bytes out;
     out.reserve(v->size());
     for (const json& b : *v) {
-      if (!b.is_number_unsigned() || b.get<uint64_t>() > 255) return Wrong(field, "an array of numbers 0-255 or a string");
+      if (!b.is_number_unsigned() || b.get<uint64_t>() > 255) return Wrong(field, kBytes);
       out.push_back(static_cast<uint8_t>(b.get<uint64_t>()));
     }
     return out;
@@ -188,6 +199,13 @@ ParsedCommand ParseCommand(std::string_view text, size_t max_depth) {
       c.data = r.BytesField("message");
       break;
     case K::kCloseChannel: c.id = r.String("channel_id").value_or(""); break;
+    case K::kSetBytesEncoding: {
+      std::string encoding = r.String("encoding").value_or("");
+      if (!r.error() && encoding != "array" && encoding != "base64")
+        return Fail(error_kind::kInvalidCommand, name + ": field `encoding` must be \"array\" or \"base64\"");
+      c.bytes_base64 = encoding == "base64";
+      break;
+    }
     case K::kGetServerInfo:
     case K::kListActors: break;
     default: c.id = r.String("id").value_or(""); break;
@@ -212,10 +230,32 @@ json BytesToArray(const Bytes& bytes) {
   return a;
 }
 
+json BytesToJson(const Bytes& bytes, bool base64) {
+  return base64 ? json{{"base64", Base64Encode(bytes)}} : BytesToArray(bytes);
+}
+
+Result<Bytes> BytesFromJson(const json& value) {
+  if (value.is_object() && value.size() == 1 && value.contains("base64") && value["base64"].is_string()) {
+    auto bytes = Base64Decode(value["base64"].get_ref<const std::string&>());
+    if (!bytes) return Status::Error("bytes: not valid base64");
+    return std::move(*bytes);
+  }
+  if (value.is_string()) return ToBytes(value.get<std::string>());
+  if (!value.is_array()) return Status::Error("bytes: expected an array of numbers 0-255 or {\"base64\":...}");
+  Bytes out;
+  out.reserve(value.size());
+  for (const json& b : value) {
+    if (!b.is_number_unsigned() || b.get<uint64_t>() > 255) return Status::Error("bytes: an element is not a number 0-255");
+    out.push_back(static_cast<uint8_t>(b.get<uint64_t>()));
+  }
+  return out;
+}
+
 json CommandToJson(const Command& c) {
   using K = CommandKind;
   json body = json::object();
-  auto bytes = [&](const char* field) { body[field] = c.data ? BytesToArray(*c.data) : json(nullptr); };
+  // Bytes go as base64: a quarter of an array's size at most, and no JSON value per byte.
+  auto bytes = [&](const char* field) { body[field] = c.data ? BytesToJson(*c.data, true) : json(nullptr); };
   switch (c.kind) {
     case K::kAuthenticate: body["token"] = c.token; break;
     case K::kGetServerInfo:
@@ -252,6 +292,7 @@ json CommandToJson(const Command& c) {
       bytes("message");
       break;
     case K::kCloseChannel: body["channel_id"] = c.id; break;
+    case K::kSetBytesEncoding: body["encoding"] = c.bytes_base64 ? "base64" : "array"; break;
     default: body["id"] = c.id; break;
   }
   return Response(c.name.empty() ? CommandName(c.kind) : c.name, std::move(body));

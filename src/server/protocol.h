@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/bytes.h"
+#include "common/status.h"
 
 namespace theater::server {
 
@@ -40,6 +41,7 @@ enum class CommandKind {
   kOpenChannel,
   kSendOnChannel,
   kCloseChannel,
+  kSetBytesEncoding,
 };
 
 // One command; which fields are set depends on its kind.
@@ -57,6 +59,7 @@ struct Command {
   std::optional<uint64_t> limit;       // GetActorEvents: at most this many
   std::optional<uint64_t> timeout_ms;  // RequestActorMessage
   bool durable = false;                // SendActorMessage: answer once the message is in the actor's chain
+  bool bytes_base64 = false;           // SetBytesEncoding: this connection's bytes as {"base64":...}
 };
 
 // Error kinds (the "kind" of an Error response).
@@ -94,6 +97,11 @@ ParsedCommand ParseCommand(std::string_view text, size_t max_depth = kDefaultMax
 json Response(std::string_view tag, json body);
 json ErrorResponse(const ProtocolError& error);
 json BytesToArray(const Bytes& bytes);
+// Bytes in a response: an array of numbers, or {"base64": text} on a connection that asked
+// for it (SetBytesEncoding).
+json BytesToJson(const Bytes& bytes, bool base64);
+// Bytes a server sent, in either form (or a string: its UTF-8 bytes).
+Result<Bytes> BytesFromJson(const json& value);
 // The command as a JSON document (what a client sends).
 json CommandToJson(const Command& command);
 std::string CommandName(CommandKind kind);

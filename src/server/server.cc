@@ -360,6 +360,8 @@ const std::string& Server::listen_address() const { return impl_->listen; }
 
 asio::any_io_executor Server::executor() { return impl_->io.get_executor(); }
 
+bool Server::OnNetworkThread() const { return impl_->io.get_executor().running_in_this_thread(); }
+
 ServerStats Server::Stats() {
   std::lock_guard lock(stats_mu_);
   ServerStats s = stats_;

@@ -96,6 +96,7 @@ class Server {
   ServerStats Stats();
   // The network thread's executor (timers of commands that wait).
   asio::any_io_executor executor();
+  bool OnNetworkThread() const;  // the calling thread runs the event loop
   void Log(const std::string& line);
 
   // For connections. A closed connection stops counting against max_connections.
