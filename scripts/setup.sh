@@ -5,8 +5,9 @@
 #      (clang-22, lld-22, wasi-libc, libclang-rt-22-dev-wasm32), and clang's sanitizer and
 #      libFuzzer runtimes (libclang-rt-22-dev) for the protocol fuzz target (scripts/fuzz.sh),
 #      libcurl (http-client), Boost headers (Beast, for http-framework) and curl (its tests).
-#   2. wasm-tools and wit-bindgen (pinned, from crates.io) for building C/C++ actors.
-#   3. The wasmtime C API, built once into ~/.cache/theater (scripts/build-wasmtime.sh).
+#   2. wasm-tools and wit-bindgen (pinned, from crates.io) for building C/C++ actors, and
+#   3. the wasmtime C API, built once into ~/.cache/theater (scripts/build-wasmtime.sh),
+#      these three at the same time.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -35,16 +36,34 @@ fi
 
 export PATH="$HOME/.cargo/bin:$PATH"
 command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust 1.95 with rustup" >&2; exit 1; }
+
+# The three Rust builds need the Debian packages (a C compiler, cmake) and nothing of each
+# other: they run at the same time. On 2 cores that fills the long one-crate stretches of
+# each (wasmtime's own crate, cranelift's, wasm-tools') with the others' work. Each one's
+# output goes to a log, shown if it fails.
+logs="$(mktemp -d)"
+trap 'rm -rf "$logs"' EXIT
+exec 3>&1  # the terminal, for the jobs' progress lines
 install_crate() { # crate binary version
   if ! "$2" --version 2>/dev/null | grep -q "$3"; then
-    echo "setup: cargo install $1@$3"
+    echo "setup: cargo install $1@$3 (in the background)" >&3
     cargo install --locked --quiet "$1@$3"
   fi
 }
-install_crate wasm-tools wasm-tools "$WASM_TOOLS_VERSION"
-install_crate wit-bindgen-cli wit-bindgen "$WIT_BINDGEN_VERSION"
-
-bash "$here/scripts/build-wasmtime.sh" >/dev/null
+declare -A jobs=()
+install_crate wasm-tools wasm-tools "$WASM_TOOLS_VERSION" >"$logs/wasm-tools" 2>&1 & jobs[wasm-tools]=$!
+install_crate wit-bindgen-cli wit-bindgen "$WIT_BINDGEN_VERSION" >"$logs/wit-bindgen" 2>&1 & jobs[wit-bindgen]=$!
+bash "$here/scripts/build-wasmtime.sh" >"$logs/wasmtime" 2>&1 & jobs[wasmtime]=$!
+failed=0
+for name in "${!jobs[@]}"; do
+  if ! wait "${jobs[$name]}"; then
+    echo "setup: building $name failed:" >&2
+    tail -n 40 "$logs/$name" >&2
+    failed=1
+  fi
+done
+((failed == 0)) || exit 1
+grep -h "^build-wasmtime" "$logs/wasmtime" || true  # what it built, and how long it took
 
 # Each actor needs a few memory mappings; Linux's default of 65530 per process caps a
 # process at a few thousand actors. Raise it (for this boot) when we may.
