@@ -30,6 +30,13 @@ function(theater_guest_actor)
 
   set(objects)
   set(all_sources ${ARG_SOURCES} ${bindings}/${stem}.c ${PROJECT_SOURCE_DIR}/sdk/c/theater_wasi_stubs.c)
+  # An actor written in C++ gets the C++ SDK's exports (sdk/cpp/theater_exports.cpp).
+  foreach(src ${ARG_SOURCES})
+    if(src MATCHES "\\.(cc|cpp|cxx)$")
+      list(APPEND all_sources ${PROJECT_SOURCE_DIR}/sdk/cpp/theater_exports.cpp)
+      break()
+    endif()
+  endforeach()
   # Weak default handlers for whatever the world exports (sdk/c/theater_defaults.c).
   list(APPEND all_sources ${PROJECT_SOURCE_DIR}/sdk/c/theater_defaults.c)
   set(world_flags -DTHEATER_WORLD=${stem})
@@ -51,9 +58,10 @@ function(theater_guest_actor)
     endif()
     add_custom_command(
       OUTPUT ${obj}
-      COMMAND ${compiler} ${THEATER_GUEST_FLAGS} ${world_flags} -I${bindings} -I${PROJECT_SOURCE_DIR}/sdk/c -c ${src} -o ${obj}
+      COMMAND ${compiler} ${THEATER_GUEST_FLAGS} ${world_flags} -I${bindings} -I${PROJECT_SOURCE_DIR}/sdk/c
+              -I${PROJECT_SOURCE_DIR}/sdk/cpp -c ${src} -o ${obj}
       DEPENDS ${src} ${bindings}/${stem}.h ${PROJECT_SOURCE_DIR}/sdk/c/theater_actor.h
-              ${PROJECT_SOURCE_DIR}/sdk/c/theater_http.h
+              ${PROJECT_SOURCE_DIR}/sdk/c/theater_http.h ${PROJECT_SOURCE_DIR}/sdk/cpp/theater.hpp
       COMMENT "guest compile ${base}")
     list(APPEND objects ${obj})
   endforeach()

@@ -1,33 +1,24 @@
-// kv: a C++ actor holding a small key-value map in its state.
+// kv: a C++ actor holding a small key-value map in its state, written with the C++ SDK
+// (sdk/cpp/theater.hpp).
 //   handle-request  "set KEY VALUE" -> "ok"        "get KEY" -> the value, or "not found: KEY"
 //                   "del KEY" -> "deleted"          "keys" -> the keys, comma separated
 //   handle-send     the same commands, without an answer
 // The state is the map as text, one "key=value" line per entry, so it reads well in the chain.
-// Bindings come from `wit-bindgen c` for the message-actor world of ../../wit; the
-// channel handlers are the SDK defaults (sdk/c/theater_defaults.c).
-#include <cstdlib>
-#include <cstring>
 #include <map>
 #include <string>
 #include <string_view>
 
-#include "message_actor.h"
+#include "theater.hpp"
 
 namespace {
 
 using Map = std::map<std::string, std::string>;
 
-std::string_view View(const uint8_t* ptr, size_t len) { return {reinterpret_cast<const char*>(ptr), len}; }
-
-void Log(const std::string& text) {
-  message_actor_string_t msg{reinterpret_cast<uint8_t*>(const_cast<char*>(text.data())), text.size()};
-  theater_simple_runtime_log(&msg);
-}
-
-Map Decode(const message_actor_list_u8_t* state) {
+Map Decode(const theater::State& state) {
   Map map;
   if (!state) return map;
-  std::string_view text = View(state->ptr, state->len);
+  std::string all = theater::ToString(*state);
+  std::string_view text = all;
   while (!text.empty()) {
     size_t nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
@@ -38,17 +29,10 @@ Map Decode(const message_actor_list_u8_t* state) {
   return map;
 }
 
-// A malloc'd buffer (the bindings free it after the call returns).
-message_actor_list_u8_t Bytes(const std::string& s) {
-  message_actor_list_u8_t out{static_cast<uint8_t*>(std::malloc(s.size() ? s.size() : 1)), s.size()};
-  std::memcpy(out.ptr, s.data(), s.size());
-  return out;
-}
-
-message_actor_option_list_u8_t Encode(const Map& map) {
+theater::State Encode(const Map& map) {
   std::string text;
   for (const auto& [k, v] : map) text += k + "=" + v + "\n";
-  return {true, Bytes(text)};
+  return theater::ToBytes(text);
 }
 
 // Runs one command against the map and returns the answer.
@@ -79,43 +63,32 @@ std::string Apply(Map& map, std::string_view command) {
   return "error: unknown command `" + std::string(verb) + "` (set, get, del, keys)";
 }
 
+class Kv : public theater::Actor {
+ public:
+  theater::Status Init(theater::State& state, const std::string&) override {
+    Map map = Decode(state);
+    theater::Log("kv store ready with " + std::to_string(map.size()) + " keys");
+    state = Encode(map);
+    return {};
+  }
+
+  theater::Status HandleSend(theater::State& state, const theater::Bytes& message) override {
+    Map map = Decode(state);
+    std::string command = theater::ToString(message);
+    theater::Log(command + " -> " + Apply(map, command));
+    state = Encode(map);
+    return {};
+  }
+
+  theater::Status HandleRequest(theater::State& state, const std::string&, const theater::Bytes& message,
+                                theater::Response& response) override {
+    Map map = Decode(state);
+    response = theater::ToBytes(Apply(map, theater::ToString(message)));
+    state = Encode(map);
+    return {};
+  }
+};
+
 }  // namespace
 
-extern "C" {
-
-bool exports_theater_simple_actor_init(message_actor_list_u8_t* state, message_actor_tuple1_string_t* params,
-                                       message_actor_tuple1_option_list_u8_t* ret, message_actor_string_t* err) {
-  Map map = Decode(state);
-  Log("kv store ready with " + std::to_string(map.size()) + " keys");
-  ret->f0 = Encode(map);
-  if (state) message_actor_list_u8_free(state);
-  message_actor_tuple1_string_free(params);
-  return true;
-}
-
-bool exports_theater_simple_message_server_client_handle_send(message_actor_list_u8_t* state,
-                                                              message_actor_tuple1_list_u8_t* params,
-                                                              message_actor_tuple1_option_list_u8_t* ret,
-                                                              message_actor_string_t* err) {
-  Map map = Decode(state);
-  std::string_view command = View(params->f0.ptr, params->f0.len);
-  Log(std::string(command) + " -> " + Apply(map, command));
-  ret->f0 = Encode(map);
-  if (state) message_actor_list_u8_free(state);
-  message_actor_tuple1_list_u8_free(params);
-  return true;
-}
-
-bool exports_theater_simple_message_server_client_handle_request(
-    message_actor_list_u8_t* state, message_actor_tuple2_string_list_u8_t* params,
-    message_actor_tuple2_option_list_u8_tuple1_option_list_u8_t* ret, message_actor_string_t* err) {
-  Map map = Decode(state);
-  std::string answer = Apply(map, View(params->f1.ptr, params->f1.len));
-  ret->f0 = Encode(map);
-  ret->f1.f0 = {true, Bytes(answer)};
-  if (state) message_actor_list_u8_free(state);
-  message_actor_tuple2_string_list_u8_free(params);
-  return true;
-}
-
-}  // extern "C"
+THEATER_ACTOR(Kv)
