@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -180,9 +181,15 @@ Actor& TheActor();  // defined by THEATER_ACTOR
 
 }  // namespace theater
 
-// Names the class that is this component's actor (once, in one source file).
-#define THEATER_ACTOR(Class)                  \
-  theater::Actor& theater::detail::TheActor() { \
-    static Class actor;                       \
-    return actor;                             \
+// Names the class that is this component's actor (once, in one source file, at namespace
+// scope). The alias is looked up where the macro is used, so a class that is itself named
+// `Actor` is not mistaken for theater::Actor inside the function.
+#define THEATER_ACTOR(Class)                                                                   \
+  using TheaterActorClass_ = Class;                                                            \
+  static_assert(std::is_base_of_v<theater::Actor, TheaterActorClass_> &&                       \
+                    !std::is_same_v<theater::Actor, TheaterActorClass_>,                       \
+                "THEATER_ACTOR names a class derived from theater::Actor");                    \
+  theater::Actor& theater::detail::TheActor() {                                                \
+    static TheaterActorClass_ actor;                                                           \
+    return actor;                                                                              \
   }

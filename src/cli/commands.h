@@ -34,6 +34,8 @@ CLI::App* AddStoreCommand(CLI::App& app, const GlobalOptions& global, int& exit_
 // The client commands of a running server (client_commands.cc, channel_command.cc).
 void AddClientCommands(CLI::App& app, int& exit_code);
 void AddChannelCommand(CLI::App& app, int& exit_code);
+// `new` and `build`: actor projects (project_commands.cc).
+void AddProjectCommands(CLI::App& app, int& exit_code);
 // `chain prove` and `chain verify-proof`; `chain export` and `chain keygen`.
 void AddChainProofCommands(CLI::App& chain, const GlobalOptions& global, int& exit_code);
 void AddChainExportCommands(CLI::App& chain, const GlobalOptions& global, int& exit_code);

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   AddStoreCommand(app, global, exit_code);
   AddClientCommands(app, exit_code);
   AddChannelCommand(app, exit_code);
+  AddProjectCommands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

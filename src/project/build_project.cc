@@ -1,0 +1,223 @@
+#include "project/build_project.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <set>
+
+#include <toml++/toml.h>
+
+#include "common/files.h"
+#include "host/process_spawn.h"
+
+namespace theater::project {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr uint64_t kMaxBuildFileBytes = 64 << 10;
+constexpr size_t kMaxToolOutput = 64 << 10;  // what is kept of a tool's output, from its end
+
+// A tool: on PATH, else in ~/.cargo/bin (where `cargo install` puts wit-bindgen and
+// wasm-tools); `override_env` names a variable that gives its path instead.
+Result<std::string> FindTool(const std::string& name, const char* override_env, const std::string& how_to_install) {
+  if (const char* given = override_env ? std::getenv(override_env) : nullptr; given && *given) return std::string(given);
+  const char* path = std::getenv("PATH");
+  std::string dirs = host::AbsolutePathEntries(path ? path : "");
+  if (const char* home = std::getenv("HOME")) dirs += std::string(dirs.empty() ? "" : ":") + home + "/.cargo/bin";
+  if (auto found = host::FindOnPath(name, dirs)) return *found;
+  return Status::Error("`" + name + "` was not found on PATH or in ~/.cargo/bin: " + how_to_install);
+}
+
+// Runs a tool in `cwd` and waits for it; its output (stdout and stderr, the last 64 KiB)
+// is the error's text when it fails.
+Status RunTool(const std::vector<std::string>& argv, const fs::path& cwd) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return Status::Error("pipe: " + std::string(strerror(errno)));
+  UniqueFd read_end(fds[0]), write_end(fds[1]);
+  UniqueFd no_input(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  host::ChildSpec spec;
+  spec.program = argv[0];
+  spec.argv = argv;
+  for (char** e = environ; *e; ++e) spec.env.push_back(*e);
+  spec.stdin_fd = no_input.get();
+  spec.stdout_fd = write_end.get();
+  spec.stderr_fd = write_end.get();
+  spec.cwd = cwd.string();
+  auto child = host::ChildProcess::Start(spec);
+  write_end = UniqueFd();  // the child holds it now; EOF comes when it ends
+  if (!child.ok()) return child.status();
+  std::string output;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(read_end.get(), buf, sizeof buf)) != 0;) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    output.append(buf, static_cast<size_t>(n));
+    if (output.size() > 2 * kMaxToolOutput) output.erase(0, output.size() - kMaxToolOutput);
+  }
+  std::optional<int32_t> code = (*child)->Wait();
+  if (code && *code == 0) return Status::Ok();
+  if (output.size() > kMaxToolOutput) output = "…" + output.substr(output.size() - kMaxToolOutput);
+  std::string name = fs::path(argv[0]).filename().string();
+  return Status::Error(name + " failed" + (code ? " (exit status " + std::to_string(*code) + ")" : "") + ":\n" + output);
+}
+
+// Which of the SDK's export switches a world needs (cmake/GuestActors.cmake has the same rule).
+std::vector<std::string> WorldFlags(const std::string& world) {
+  static const std::set<std::string> kMessageClient = {"message-actor", "supervisor-actor", "full-actor", "http-actor",
+                                                      "process-actor"};
+  static const std::set<std::string> kSupervisor = {"supervisor-actor", "full-actor"};
+  std::string stem = world;
+  for (char& c : stem)
+    if (c == '-') c = '_';
+  std::vector<std::string> flags = {"-DTHEATER_WORLD=" + stem};
+  if (kMessageClient.count(world)) flags.push_back("-DTHEATER_EXPORTS_MESSAGE_CLIENT");
+  if (kSupervisor.count(world)) flags.push_back("-DTHEATER_EXPORTS_SUPERVISOR_HANDLERS");
+  return flags;
+}
+
+bool IsCpp(const std::string& source) {
+  for (const char* ext : {".cpp", ".cc", ".cxx"})
+    if (source.size() > std::strlen(ext) && source.ends_with(ext)) return true;
+  return false;
+}
+
+// A path in build.toml stays inside the project.
+bool InsideProject(const std::string& path) {
+  fs::path p(path);
+  if (p.empty() || p.is_absolute()) return false;
+  for (const fs::path& part : p.lexically_normal())
+    if (part == "..") return false;
+  return true;
+}
+
+Result<BuildOutcome> BuildC(const fs::path& dir, const BuildFile& build, const BuildOptions& options) {
+  bool cpp = build.language == "cpp";
+  const std::string setup = "run Theater's scripts/setup.sh, or see README.md";
+  auto bindgen = FindTool("wit-bindgen", "THEATER_WIT_BINDGEN", "cargo install --locked wit-bindgen-cli@0.63.0 (or " + setup + ")");
+  if (!bindgen.ok()) return bindgen.status();
+  auto wasm_tools = FindTool("wasm-tools", "THEATER_WASM_TOOLS", "cargo install --locked wasm-tools@1.263.0 (or " + setup + ")");
+  if (!wasm_tools.ok()) return wasm_tools.status();
+  auto cc = FindTool(cpp ? "clang++-22" : "clang-22", cpp ? "THEATER_GUEST_CXX" : "THEATER_GUEST_CC",
+                     "apt-get install clang-22 lld-22 wasi-libc libclang-rt-22-dev-wasm32" +
+                         std::string(cpp ? " libc++-22-dev-wasm32 libc++abi-22-dev-wasm32" : "") + " (or " + setup + ")");
+  if (!cc.ok()) return cc.status();
+  auto progress = [&](const std::string& line) {
+    if (options.progress) options.progress(line);
+  };
+
+  fs::path work = dir / "build";
+  std::error_code ec;
+  fs::create_directories(work / "bindings", ec);
+  if (ec) return Status::Error((work / "bindings").string() + ": cannot create: " + ec.message());
+  std::string stem = build.world;
+  for (char& c : stem)
+    if (c == '-') c = '_';
+
+  progress("wit-bindgen c: bindings for the world " + build.world);
+  THEATER_RETURN_IF_ERROR(RunTool({*bindgen, "c", "theater/wit", "--world", build.world, "--out-dir", "build/bindings"}, dir));
+
+  std::vector<std::string> sources = build.sources;
+  sources.push_back("build/bindings/" + stem + ".c");
+  sources.push_back("theater/sdk/theater_wasi_stubs.c");
+  sources.push_back("theater/sdk/theater_defaults.c");
+  if (cpp) sources.push_back("theater/sdk/theater_exports.cpp");
+  std::vector<std::string> common = {"--target=wasm32-wasi", "-Wno-deprecated", "-O2"};
+  std::vector<std::string> objects;
+  for (size_t i = 0; i < sources.size(); ++i) {
+    const std::string& src = sources[i];
+    std::string object = "build/" + std::to_string(i) + "-" + fs::path(src).filename().string() + ".o";
+    std::vector<std::string> argv = {*cc};
+    argv.insert(argv.end(), common.begin(), common.end());
+    if (IsCpp(src)) argv.insert(argv.end(), {"-fno-exceptions", "-std=c++20"});
+    else if (cpp) argv.insert(argv.end(), {"-x", "c"});  // C sources compiled by clang++
+    for (const std::string& f : WorldFlags(build.world)) argv.push_back(f);
+    argv.insert(argv.end(), {"-Ibuild/bindings", "-Itheater/sdk", "-c", src, "-o", object});
+    progress("compile " + src);
+    THEATER_RETURN_IF_ERROR(RunTool(argv, dir));
+    objects.push_back(object);
+  }
+  std::vector<std::string> link = {*cc};
+  link.insert(link.end(), common.begin(), common.end());
+  link.insert(link.end(), {"-mexec-model=reactor", "-s", "-o", "build/core.wasm"});
+  link.insert(link.end(), objects.begin(), objects.end());
+  link.push_back("build/bindings/" + stem + "_component_type.o");
+  progress("link build/core.wasm");
+  THEATER_RETURN_IF_ERROR(RunTool(link, dir));
+  progress("wasm-tools component new: " + build.output);
+  THEATER_RETURN_IF_ERROR(RunTool({*wasm_tools, "component", "new", "build/core.wasm", "-o", build.output}, dir));
+  BuildOutcome outcome;
+  outcome.component = dir / build.output;
+  outcome.bytes = fs::file_size(outcome.component, ec);
+  return outcome;
+}
+
+}  // namespace
+
+Result<BuildFile> ReadBuildFile(const fs::path& project_dir) {
+  fs::path file = project_dir / "build.toml";
+  auto bytes = ReadFile(file, kMaxBuildFileBytes);
+  if (!bytes.ok()) return bytes.status().WithContext("theater build needs a build.toml (theater new writes one)");
+  std::string origin = file.string();
+  toml::table root;
+  try {
+    root = toml::parse(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()), origin);
+  } catch (const toml::parse_error& e) {
+    return Status::Error(origin + ":" + std::to_string(e.source().begin.line) + ": invalid TOML: " +
+                         std::string(e.description()));
+  }
+  BuildFile build;
+  for (const auto& [key, node] : root) {
+    std::string k(key.str());
+    std::string at = origin + ":" + std::to_string(node.source().begin.line) + ": `" + k + "`";
+    if (k == "language" || k == "world" || k == "output") {
+      auto value = node.value<std::string>();
+      if (!value) return Status::Error(at + " must be a string");
+      (k == "language" ? build.language : k == "world" ? build.world : build.output) = *value;
+    } else if (k == "sources") {
+      const toml::array* list = node.as_array();
+      if (!list) return Status::Error(at + " must be a list of paths");
+      for (const toml::node& item : *list) {
+        auto path = item.value<std::string>();
+        if (!path) return Status::Error(at + " must be a list of paths");
+        build.sources.push_back(*path);
+      }
+    } else {
+      return Status::Error(at + ": unknown field (known: language, world, sources, output)");
+    }
+  }
+  if (build.language.empty()) return Status::Error(origin + ": `language` is missing (c or cpp)");
+  if (build.language != "c" && build.language != "cpp") {
+    if (build.language == "python" || build.language == "js")
+      return Status::Error(origin + ": " + build.language +
+                           " actors need WASI 0.2, which this Theater does not grant yet");
+    return Status::Error(origin + ": `language` must be c or cpp, not `" + build.language + "`");
+  }
+  if (build.world.empty()) build.world = "message-actor";
+  if (build.sources.empty()) return Status::Error(origin + ": `sources` is missing or empty");
+  if (build.output.empty()) return Status::Error(origin + ": `output` is missing (the component's file name)");
+  for (const std::string& path : build.sources)
+    if (!InsideProject(path)) return Status::Error(origin + ": source `" + path + "` is not a path inside the project");
+  if (!InsideProject(build.output)) return Status::Error(origin + ": output `" + build.output + "` is not a path inside the project");
+  for (char c : build.world)
+    if (!std::islower(static_cast<unsigned char>(c)) && c != '-') return Status::Error(origin + ": `world` `" + build.world + "` is not a world name");
+  return build;
+}
+
+Result<BuildOutcome> BuildProject(const BuildOptions& options) {
+  auto build = ReadBuildFile(options.dir);
+  if (!build.ok()) return build.status();
+  for (const std::string& src : build->sources) {
+    std::error_code ec;
+    if (!fs::is_regular_file(options.dir / src, ec)) return Status::Error((options.dir / src).string() + ": no such source file");
+  }
+  if (!fs::is_directory(options.dir / "theater" / "wit"))
+    return Status::Error((options.dir / "theater" / "wit").string() + ": missing (the WIT contract; theater new writes it)");
+  return BuildC(options.dir, *build, options);
+}
+
+}  // namespace theater::project

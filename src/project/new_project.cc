@@ -1,0 +1,138 @@
+#include "project/new_project.h"
+
+#include <fstream>
+
+#include "project/embedded_files.h"
+
+namespace theater::project {
+namespace {
+
+std::string Replace(std::string text, std::string_view from, std::string_view to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+const char* SourceFile(Language language) {
+  switch (language) {
+    case Language::kC: return "src/actor.c";
+    case Language::kCpp: return "src/actor.cpp";
+    case Language::kPython: return "actor.py";
+    case Language::kJs: return "actor.js";
+  }
+  return "";
+}
+
+const char* Tools(Language language) {
+  switch (language) {
+    case Language::kC: return "clang-22, wit-bindgen and wasm-tools";
+    case Language::kCpp: return "clang++-22, wit-bindgen and wasm-tools";
+    case Language::kPython: return "componentize-py";
+    case Language::kJs: return "componentize-js (npm)";
+  }
+  return "";
+}
+
+// Which embedded file goes where in the project, for a language.
+struct Placement {
+  std::string from;  // embedded path
+  std::string to;    // project path
+  bool fill = false; // a template: its @NAME@ and the like are filled in
+};
+
+std::vector<Placement> Placements(Language language) {
+  std::vector<Placement> out = {{"sdk/templates/common/manifest.toml", "manifest.toml", true},
+                                {"sdk/templates/common/build.toml", "build.toml", true},
+                                {"sdk/templates/common/README.md", "README.md", true}};
+  if (language == Language::kC) out.push_back({"sdk/templates/c/actor.c", SourceFile(language), true});
+  if (language == Language::kCpp) out.push_back({"sdk/templates/cpp/actor.cpp", SourceFile(language), true});
+  for (const EmbeddedFile& f : EmbeddedFiles()) {
+    std::string path(f.path);
+    if (path.rfind("wit/", 0) == 0) out.push_back({path, "theater/" + path});
+    if (path.rfind("sdk/c/", 0) == 0) out.push_back({path, "theater/sdk/" + path.substr(6)});
+    if (language == Language::kCpp && path.rfind("sdk/cpp/", 0) == 0)
+      out.push_back({path, "theater/sdk/" + path.substr(8)});
+  }
+  return out;
+}
+
+const EmbeddedFile* FindEmbedded(std::string_view path) {
+  for (const EmbeddedFile& f : EmbeddedFiles())
+    if (f.path == path) return &f;
+  return nullptr;
+}
+
+}  // namespace
+
+std::optional<Language> ParseLanguage(std::string_view text) {
+  if (text == "c") return Language::kC;
+  if (text == "cpp" || text == "c++") return Language::kCpp;
+  if (text == "python" || text == "py") return Language::kPython;
+  if (text == "js" || text == "javascript") return Language::kJs;
+  return std::nullopt;
+}
+
+const char* LanguageKey(Language language) {
+  switch (language) {
+    case Language::kC: return "c";
+    case Language::kCpp: return "cpp";
+    case Language::kPython: return "python";
+    case Language::kJs: return "js";
+  }
+  return "";
+}
+
+const char* LanguageName(Language language) {
+  switch (language) {
+    case Language::kC: return "C";
+    case Language::kCpp: return "C++";
+    case Language::kPython: return "Python";
+    case Language::kJs: return "JavaScript";
+  }
+  return "";
+}
+
+std::string CheckProjectName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return "a project name has 1 to 64 characters";
+  if (!std::isalpha(static_cast<unsigned char>(name[0]))) return "a project name starts with a letter";
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_')
+      return std::string("a project name has only letters, digits, '-' and '_' (not '") + c + "')";
+  return "";
+}
+
+Result<std::vector<std::string>> NewProject(const NewProjectOptions& options) {
+  if (std::string why = CheckProjectName(options.name); !why.empty())
+    return Status::Error("`" + options.name + "`: " + why);
+  if (options.language == Language::kPython || options.language == Language::kJs)
+    return Status::Error(std::string(LanguageName(options.language)) +
+                         " actors need WASI 0.2, which this Theater does not grant yet; use --lang c or cpp");
+  std::error_code ec;
+  if (std::filesystem::exists(options.dir, ec) && !std::filesystem::is_empty(options.dir, ec))
+    return Status::Error(options.dir.string() + ": already exists and is not empty");
+  std::string language_name = LanguageName(options.language);
+  std::vector<std::string> written;
+  for (const Placement& p : Placements(options.language)) {
+    const EmbeddedFile* file = FindEmbedded(p.from);
+    if (!file) return Status::Error("this theater was built without " + p.from);
+    std::string text(file->contents);
+    if (p.fill) {
+      text = Replace(text, "@NAME@", options.name);
+      text = Replace(text, "@LANGUAGE@", language_name);
+      text = Replace(text, "@LANG@", LanguageKey(options.language));
+      text = Replace(text, "@SOURCE@", SourceFile(options.language));
+      text = Replace(text, "@TOOLS@", Tools(options.language));
+    }
+    std::filesystem::path to = options.dir / p.to;
+    std::filesystem::create_directories(to.parent_path(), ec);
+    if (ec) return Status::Error(to.parent_path().string() + ": cannot create: " + ec.message());
+    std::ofstream out(to, std::ios::binary | std::ios::trunc);
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    out.close();
+    if (!out) return Status::Error(to.string() + ": cannot write");
+    written.push_back(p.to);
+  }
+  return written;
+}
+
+}  // namespace theater::project

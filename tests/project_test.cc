@@ -1,0 +1,121 @@
+// `theater new` and `theater build`: a project is written, builds with the real guest
+// toolchain into a component, and runs; bad names, build files and sources get clear errors.
+#include <gtest/gtest.h>
+
+#include "project/build_project.h"
+#include "project/new_project.h"
+#include "test_util.h"
+
+namespace theater::testing {
+namespace {
+
+using project::Language;
+
+// `theater new NAME --lang LANG` then `theater build` then `theater run --request hi`
+// from the CLI, in a fresh directory: the actor answers and counts.
+void NewBuildRun(const std::string& lang) {
+  TempDir dir;
+  std::string name = "hello-" + lang;
+  auto made = RunShell("cd " + Q(dir.path()) + " && '" + std::string(THEATER_BINARY) + "' new " + name + " --lang " +
+                       lang + " 2>&1");
+  ASSERT_EQ(made.exit_code, 0) << made.out;
+  EXPECT_NE(made.out.find("theater build " + name), std::string::npos) << made.out;
+  auto built = RunShell("cd " + Q(dir.path()) + " && '" + std::string(THEATER_BINARY) + "' build " + name + " 2>&1");
+  ASSERT_EQ(built.exit_code, 0) << built.out;
+  EXPECT_TRUE(std::filesystem::is_regular_file(dir.path() / name / (name + ".wasm"))) << built.out;
+  auto ran = RunTheater("run " + Q(dir.path() / name / "manifest.toml") + " --request hi --request again",
+                        dir.path() / "data");
+  ASSERT_EQ(ran.exit_code, 0) << ran.out;
+  EXPECT_NE(ran.out.find("log       " + name + " started as"), std::string::npos) << ran.out;
+  EXPECT_NE(ran.out.find("\"Hello from " + name + ": hi (request 1)\""), std::string::npos) << ran.out;
+  EXPECT_NE(ran.out.find("\"Hello from " + name + ": again (request 2)\""), std::string::npos) << ran.out;
+  EXPECT_NE(ran.out.find("state     \"2\""), std::string::npos) << ran.out;
+}
+
+TEST(Project, NewBuildRunInC) { NewBuildRun("c"); }
+TEST(Project, NewBuildRunInCpp) { NewBuildRun("cpp"); }
+
+TEST(Project, NewWritesASelfContainedProject) {
+  TempDir dir;
+  auto written = project::NewProject({dir.path() / "p", "p", Language::kCpp});
+  ASSERT_TRUE(written.ok()) << written.error();
+  for (const char* f : {"manifest.toml", "build.toml", "README.md", "src/actor.cpp", "theater/wit/worlds.wit",
+                        "theater/wit/actor.wit", "theater/sdk/theater_actor.h", "theater/sdk/theater.hpp",
+                        "theater/sdk/theater_exports.cpp", "theater/sdk/theater_defaults.c"})
+    EXPECT_TRUE(std::filesystem::is_regular_file(dir.path() / "p" / f)) << f;
+  // The copies are the files themselves, and the templates are filled in.
+  EXPECT_EQ(FileText(dir.path() / "p/theater/wit/worlds.wit"), FileText(std::string(THEATER_WIT_DIR) + "/worlds.wit"));
+  std::string manifest = FileText(dir.path() / "p/manifest.toml");
+  EXPECT_NE(manifest.find("name = \"p\""), std::string::npos) << manifest;
+  EXPECT_NE(manifest.find("component = \"p.wasm\""), std::string::npos) << manifest;
+  EXPECT_EQ(manifest.find('@'), std::string::npos) << manifest;
+  EXPECT_EQ(FileText(dir.path() / "p/build.toml").find('@'), std::string::npos);
+}
+
+TEST(Project, NewRefusesBadNamesTakenDirectoriesAndLanguagesItCannotBuild) {
+  TempDir dir;
+  for (const char* name : {"", "9lives", "a/b", "..", "a b", "x$"}) {
+    auto r = project::NewProject({dir.path() / "x", name, Language::kC});
+    EXPECT_FALSE(r.ok()) << name;
+  }
+  EXPECT_FALSE(project::NewProject({dir.path() / "x", std::string(65, 'a'), Language::kC}).ok());
+  WriteText(dir.path() / "taken/file", "mine");
+  auto taken = project::NewProject({dir.path() / "taken", "taken", Language::kC});
+  ASSERT_FALSE(taken.ok());
+  EXPECT_NE(taken.error().find("not empty"), std::string::npos) << taken.error();
+  EXPECT_EQ(FileText(dir.path() / "taken/file"), "mine");  // nothing overwritten
+  auto python = project::NewProject({dir.path() / "py", "py", Language::kPython});
+  ASSERT_FALSE(python.ok());
+  EXPECT_NE(python.error().find("WASI 0.2"), std::string::npos) << python.error();
+  EXPECT_EQ(project::ParseLanguage("c++"), Language::kCpp);
+  EXPECT_FALSE(project::ParseLanguage("go"));
+}
+
+TEST(Project, BuildFilesAreCheckedFieldByField) {
+  TempDir dir;
+  auto error = [&](const std::string& text) {
+    WriteText(dir.path() / "build.toml", text);
+    auto r = project::ReadBuildFile(dir.path());
+    return r.ok() ? std::string("accepted") : r.error();
+  };
+  const std::string ok = "language = \"c\"\nsources = [\"src/a.c\"]\noutput = \"a.wasm\"\n";
+  EXPECT_EQ(error(ok), "accepted");
+  EXPECT_NE(error(ok + "optimize = true\n").find("unknown field"), std::string::npos);
+  EXPECT_NE(error("language = \"rust\"\nsources = [\"a.rs\"]\noutput = \"a.wasm\"\n").find("must be c or cpp"),
+            std::string::npos);
+  EXPECT_NE(error("language = \"c\"\nsources = [\"../outside.c\"]\noutput = \"a.wasm\"\n").find("not a path inside"),
+            std::string::npos);
+  EXPECT_NE(error("language = \"c\"\nsources = [\"/etc/passwd\"]\noutput = \"a.wasm\"\n").find("not a path inside"),
+            std::string::npos);
+  EXPECT_NE(error("language = \"c\"\nsources = [\"a.c\"]\noutput = \"../a.wasm\"\n").find("not a path inside"),
+            std::string::npos);
+  EXPECT_NE(error("language = \"c\"\nsources = \"a.c\"\noutput = \"a.wasm\"\n").find("list of paths"), std::string::npos);
+  EXPECT_NE(error("language = [\n").find("invalid TOML"), std::string::npos);
+  EXPECT_NE(error(ok + "world = \"$(rm -rf)\"\n").find("not a world name"), std::string::npos);
+  std::filesystem::remove(dir.path() / "build.toml");
+  EXPECT_NE(error("").find("language"), std::string::npos);  // an empty file
+  std::filesystem::remove(dir.path() / "build.toml");
+  auto none = project::ReadBuildFile(dir.path());
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.error().find("build.toml"), std::string::npos) << none.error();
+}
+
+TEST(Project, ABuildThatFailsShowsTheCompilersMessageAndAMissingToolIsNamed) {
+  TempDir dir;
+  ASSERT_TRUE(project::NewProject({dir.path() / "p", "p", Language::kC}).ok());
+  WriteText(dir.path() / "p/src/actor.c", "int broken( {\n");
+  auto broken = RunShell("'" + std::string(THEATER_BINARY) + "' build " + Q(dir.path() / "p") + " 2>&1");
+  EXPECT_EQ(broken.exit_code, 2) << broken.out;
+  EXPECT_NE(broken.out.find("clang-22 failed"), std::string::npos) << broken.out;
+  EXPECT_NE(broken.out.find("src/actor.c:1"), std::string::npos) << broken.out;
+
+  // With no tools on PATH and no ~/.cargo/bin, the first missing one is named, with how to get it.
+  auto missing = RunShell("PATH=/nonexistent HOME=" + Q(dir.path()) + " '" + std::string(THEATER_BINARY) +
+                          "' build " + Q(dir.path() / "p") + " 2>&1");
+  EXPECT_EQ(missing.exit_code, 2) << missing.out;
+  EXPECT_NE(missing.out.find("`wit-bindgen` was not found"), std::string::npos) << missing.out;
+  EXPECT_NE(missing.out.find("cargo install"), std::string::npos) << missing.out;
+}
+
+}  // namespace
+}  // namespace theater::testing
