@@ -4,6 +4,7 @@
 pub use wasmtime_c_api::*;
 
 pub mod fast;
+pub mod wasi;
 
 use wasmtime_c_api::wasmtime::StoreLimitsBuilder;
 
