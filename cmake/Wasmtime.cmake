@@ -18,8 +18,8 @@ set_target_properties(wasmtime::wasmtime PROPERTIES
   INTERFACE_INCLUDE_DIRECTORIES ${WASMTIME_PREFIX}/include
   INTERFACE_LINK_LIBRARIES "pthread;dl;m")
 # Re-run the build script when the wrapper crate changes.
+file(GLOB THEATER_SHIM_SOURCES ${PROJECT_SOURCE_DIR}/third_party/wasmtime-shim/src/*.rs)
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
   ${PROJECT_SOURCE_DIR}/third_party/wasmtime-shim/Cargo.toml
   ${PROJECT_SOURCE_DIR}/third_party/wasmtime-shim/Cargo.lock
-  ${PROJECT_SOURCE_DIR}/third_party/wasmtime-shim/src/lib.rs
-  ${PROJECT_SOURCE_DIR}/third_party/wasmtime-shim/src/fast.rs)
+  ${THEATER_SHIM_SOURCES})

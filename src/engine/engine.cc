@@ -249,6 +249,10 @@ Result<const wasmtime_component_linker_t*> Engine::Impl::Linker() {
   std::lock_guard lock(mu);
   if (linker) return static_cast<const wasmtime_component_linker_t*>(linker.get());
   wt::LinkerPtr built(wasmtime_component_linker_new(engine.get()));
+  // WASI 0.2 for every component that imports it; an instance gets its context (and the
+  // runtime's hooks) only when its actor is granted WASI (instance.cc).
+  if (wasmtime_error_t* err = wasmtime_component_linker_add_wasip2(built.get()))
+    return Status::Error("linking WASI 0.2: " + wt::TakeErrorMessage(err));
   {
     wt::LinkerInstancePtr root(wasmtime_component_linker_root(built.get()));
     for (const std::string& interface : interfaces) {

@@ -26,6 +26,7 @@ struct Instance::Impl {
   std::shared_ptr<Engine> engine;
   std::shared_ptr<const Component> component;
   InstanceLimits limits;
+  std::unique_ptr<WasiHooks> wasi;  // the WASI context's hooks call these (outlive the store)
   StoreData data;
   wt::StorePtr store;  // declared after `data`: destroyed before it
   wasmtime_component_instance_t instance{};
@@ -224,12 +225,45 @@ ExportEntry* Instance::Impl::Lookup(std::string_view interface, std::string_view
   return raw;
 }
 
+namespace {
+
+// The WASI context's callbacks (wasi.rs), onto the instance's WasiHooks.
+WasiHooks& Hooks(void* data) { return *static_cast<WasiHooks*>(data); }
+int32_t WasiWrite(void* data, int32_t fd, const uint8_t* bytes, size_t len) {
+  if (!Hooks(data).write) return 0;  // nobody listens: the bytes go nowhere
+  return Hooks(data).write(fd, std::span<const uint8_t>(bytes, len)) ? 0 : -1;
+}
+uint64_t WasiWallNow(void* data) { return Hooks(data).wall_now ? Hooks(data).wall_now() : 0; }
+uint64_t WasiMonotonicNow(void* data) { return Hooks(data).monotonic_now ? Hooks(data).monotonic_now() : 0; }
+void WasiRandom(void* data, uint8_t* out, size_t len) {
+  if (Hooks(data).random) Hooks(data).random(std::span<uint8_t>(out, len));
+  else std::fill(out, out + len, 0);
+}
+void WasiSocketRefused(void* data, const uint8_t* what, size_t len) {
+  if (Hooks(data).socket_refused) Hooks(data).socket_refused(std::string(reinterpret_cast<const char*>(what), len));
+}
+
+}  // namespace
+
+std::optional<std::string> FirstWasiImport(const Component& component) {
+  for (const std::string& name : component.imports())
+    if (name.rfind("wasi:", 0) == 0) return name;
+  return std::nullopt;
+}
+
 Instance::Instance(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Instance::~Instance() = default;
 
 std::variant<std::unique_ptr<Instance>, Failure> Instance::Create(std::shared_ptr<Engine> engine,
                                                                   std::shared_ptr<const Component> component,
-                                                                  const InstanceLimits& limits, void* host_data) {
+                                                                  const InstanceLimits& limits, void* host_data,
+                                                                  const WasiHooks* wasi) {
+  std::optional<std::string> wasi_import = FirstWasiImport(*component);
+  if (wasi_import && !wasi)
+    return Failure{FailureKind::kInstantiation, "instantiate",
+                   "the component imports `" + *wasi_import +
+                       "` (WASI), which this actor is not granted (a manifest grants it with [[handler]] type = \"wasi\")",
+                   {}};
   auto linker = engine->impl().Linker();
   if (!linker.ok()) return Failure{FailureKind::kInstantiation, "instantiate", linker.error(), {}};
   if (Status s = engine->impl().CheckImports(*component); !s.ok())
@@ -247,6 +281,17 @@ std::variant<std::unique_ptr<Instance>, Failure> Instance::Create(std::shared_pt
   theater_context_set_limits(impl->ctx(), limit(limits.max_memory_bytes), limit(limits.max_table_elements),
                              limit(limits.max_instances), -1, -1);
   wasmtime_store_epoch_deadline_callback(impl->store.get(), OnEpoch, &impl->data, nullptr);
+  if (wasi_import) {
+    impl->wasi = std::make_unique<WasiHooks>(*wasi);
+    theater_wasi_hooks_t hooks{impl->wasi.get(), WasiWrite, WasiWallNow, WasiMonotonicNow, WasiRandom, WasiSocketRefused};
+    std::vector<theater_slot_t> env;
+    for (const auto& [name, value] : impl->wasi->env) {
+      env.push_back({1, 0, reinterpret_cast<const uint8_t*>(name.data()), name.size()});
+      env.push_back({1, 0, reinterpret_cast<const uint8_t*>(value.data()), value.size()});
+    }
+    if (wasmtime_error_t* err = theater_context_set_wasi(impl->ctx(), &hooks, env.data(), env.size()))
+      return Failure{FailureKind::kInstantiation, "instantiate", "WASI: " + wt::TakeErrorMessage(err), {}};
+  }
 
   // Start functions (C/C++ constructors) run during instantiation, under the call limits.
   impl->ArmLimits();

@@ -24,6 +24,7 @@
 #include "engine/engine.h"
 #include "engine/failure.h"
 #include "engine/value.h"
+#include "engine/wasi.h"
 
 namespace theater {
 
@@ -53,10 +54,13 @@ class PendingCall;
 class Instance {
  public:
   // Instantiates `component` in a new store. `host_data` is handed to every host function
-  // this instance calls. Start functions run under the same limits as calls.
+  // this instance calls. Start functions run under the same limits as calls. A component
+  // that imports WASI needs `wasi` (its hooks are kept for the instance's life); without
+  // them it is refused, naming the import.
   static std::variant<std::unique_ptr<Instance>, Failure> Create(std::shared_ptr<Engine> engine,
                                                                  std::shared_ptr<const Component> component,
-                                                                 const InstanceLimits& limits, void* host_data);
+                                                                 const InstanceLimits& limits, void* host_data,
+                                                                 const WasiHooks* wasi = nullptr);
   ~Instance();
 
   // Called (from any thread) when a call waiting on a HostOp can go on.

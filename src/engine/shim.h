@@ -45,6 +45,22 @@ typedef void (*theater_fast_host_callback_t)(void* env, wasmtime_context_t* cont
                                              size_t nargs, theater_slot_t* results, size_t nresults,
                                              wasmtime_error_t** error_ret,
                                              wasmtime_async_continuation_t* continuation);
+// ---- WASI 0.2 with Theater's hooks (wasi.rs) ----
+typedef struct theater_wasi_hooks {
+  void* data;
+  int32_t (*write)(void* data, int32_t fd, const uint8_t* bytes, size_t len);  // 0, or refused
+  uint64_t (*wall_now)(void* data);
+  uint64_t (*monotonic_now)(void* data);
+  void (*random)(void* data, uint8_t* out, size_t len);
+  void (*socket_refused)(void* data, const uint8_t* what, size_t len);
+} theater_wasi_hooks_t;
+// Gives the store its WASI context (before instantiating a component that imports WASI);
+// `env`: name, value, name, value, ... slots.
+wasmtime_error_t* theater_context_set_wasi(wasmtime_context_t* context, const theater_wasi_hooks_t* hooks,
+                                           const theater_slot_t* env, size_t env_len);
+// From the C API (feature "wasi"): every WASI 0.2 interface, as sync host functions.
+wasmtime_error_t* wasmtime_component_linker_add_wasip2(wasmtime_component_linker_t* linker);
+
 wasmtime_error_t* theater_fast_linker_add_func(wasmtime_component_linker_instance_t* instance, const char* name,
                                                size_t name_len, int32_t shape, theater_fast_host_callback_t callback,
                                                void* data);

@@ -60,6 +60,7 @@ const std::map<std::string, std::map<std::string, SettingType>>& HandlerSettings
         {"max_servers", SettingType::kInteger}, {"header_timeout_ms", SettingType::kInteger},
         {"request_timeout_ms", SettingType::kInteger}, {"bind_any_host", SettingType::kBool},
         {"tls_dir", SettingType::kString}}},
+      {"wasi", {{"allowed_vars", SettingType::kStringArray}}},
       {"process",
        {{"max_processes", SettingType::kInteger}, {"max_output_buffer", SettingType::kInteger},
         {"allowed_programs", SettingType::kStringArray}, {"allowed_paths", SettingType::kStringArray},
@@ -248,7 +249,7 @@ Result<std::string> RequiredString(const toml::table& root, const char* key, con
 const std::vector<std::string>& KnownHandlerTypes() {
   static const std::vector<std::string> kTypes = {
       "runtime", "message-server", "supervisor", "store", "timing", "random",
-      "environment", "filesystem", "http-client", "http-framework", "process"};
+      "environment", "filesystem", "http-client", "http-framework", "process", "wasi"};
   return kTypes;
 }
 

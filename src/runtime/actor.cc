@@ -5,6 +5,7 @@
 #include "runtime/actor_system.h"
 #include "runtime/chain_state.h"
 #include "runtime/contract.h"
+#include "runtime/wasi_recording.h"
 
 namespace theater {
 
@@ -212,7 +213,15 @@ std::optional<Failure> Actor::Instantiate(std::shared_ptr<Engine> engine, bool c
   limits.max_memory_bytes = m.max_memory_bytes;
   limits.max_table_elements = m.max_table_elements;
   limits.max_instances = m.max_instances;
-  auto created = Instance::Create(std::move(engine), component_, limits, &context_);
+  // A component that imports WASI and is granted it: its environment is recorded first,
+  // and its clocks, random bytes and output go through the chain (runtime/wasi_recording.h).
+  std::optional<WasiHooks> wasi;
+  if (FirstWasiImport(*component_) && context_.permissions().Allows("wasi")) {
+    Environment env = WasiEnvironment(context_.permissions());
+    context_.Record(kWasiEnvironment, EnvironmentToJson(env));
+    wasi = LiveWasiHooks(context_, std::move(env));
+  }
+  auto created = Instance::Create(std::move(engine), component_, limits, &context_, wasi ? &*wasi : nullptr);
   if (auto* failure = std::get_if<Failure>(&created)) {
     Fail(*failure, std::nullopt);
     return *failure;

@@ -31,6 +31,9 @@ std::optional<std::string> HandlerForInterface(std::string_view interface) {
       {"theater:simple/process", "process"},
   };
   if (IsTypesOnly(interface)) return std::string();
+  // WASI 0.2 (any 0.2.x): wasmtime-wasi's, with Theater's hooks (engine/wasi.h). Not
+  // wasi:http: the network is the http-client handler's.
+  if (interface.rfind("wasi:", 0) == 0 && interface.rfind("wasi:http/", 0) != 0) return std::string("wasi");
   auto it = kHandlers.find(Unversioned(interface));
   if (it == kHandlers.end()) return std::nullopt;
   return it->second;

@@ -15,6 +15,7 @@
 #include "runtime/contract.h"
 #include "runtime/value_json.h"
 #include "runtime/value_type.h"
+#include "runtime/wasi_recording.h"
 
 namespace theater {
 namespace {
@@ -53,6 +54,11 @@ class Replayer {
   void CopyRecorded();
   Status Prepare(const ordered_json& started);
   std::optional<Failure> Instantiate();
+  // WASI's inputs answered from the recording (runtime/wasi_recording.h).
+  WasiHooks ReplayWasiHooks(Environment env);
+  // The data of the recorded event at the current position, which must be of `type`
+  // (copied into the replay's chain); nullopt after a divergence, which says why.
+  std::optional<ordered_json> NextRecorded(const char* type, const std::string& what);
   void ReplayCall(const ChainEvent& call);
   Result<std::optional<Value>> HostCall(const std::string& interface, const std::string& name, const FuncType& type,
                                         std::vector<Value>& args);
@@ -164,7 +170,9 @@ Status Replayer::Prepare(const ordered_json& started) {
                          started.value("component_sha256", "") +
                          " (to replay another build on purpose, give it with --component)");
   // Every function the component imports is answered from the recording.
+  // WASI's are wasmtime-wasi's, answered by the hooks (ReplayWasiHooks).
   for (const ImportedFunction& f : component_->imported_functions()) {
+    if (f.interface.rfind("wasi:", 0) == 0) continue;
     auto type = ParseFuncType(f.signature);
     if (!type.ok()) return type.status();
     THEATER_RETURN_IF_ERROR(engine_->DefineFunction(
@@ -184,9 +192,68 @@ Status Replayer::Prepare(const ordered_json& started) {
   return Status::Ok();
 }
 
+std::optional<ordered_json> Replayer::NextRecorded(const char* type, const std::string& what) {
+  if (diverged()) return std::nullopt;
+  uint64_t at = seq();
+  if (at >= rec_.size()) {
+    Diverge(at, "the component " + what + "; the recording has no more events");
+    return std::nullopt;
+  }
+  if (rec_[at].type != type) {
+    Diverge(at, "the component " + what + " where the recording has " + rec_[at].type);
+    return std::nullopt;
+  }
+  ordered_json data = Decode(rec_[at]);
+  CopyRecorded();
+  return data;
+}
+
+WasiHooks Replayer::ReplayWasiHooks(Environment env) {
+  WasiHooks hooks;
+  hooks.env = std::move(env);
+  auto clock = [this](const char* type, const char* what) {
+    auto data = NextRecorded(type, what);
+    return data && data->contains("result") && (*data)["result"].is_number_unsigned() ? (*data)["result"].get<uint64_t>()
+                                                                                      : uint64_t{0};
+  };
+  hooks.wall_now = [clock] { return clock(kWasiWallClock, "reads the wall clock"); };
+  hooks.monotonic_now = [clock] { return clock(kWasiMonotonicClock, "reads the monotonic clock"); };
+  hooks.random = [this](std::span<uint8_t> out) {
+    std::fill(out.begin(), out.end(), 0);
+    auto data = NextRecorded(kWasiRandom, "asks for " + std::to_string(out.size()) + " random bytes");
+    if (!data) return;
+    const auto* bytes = data->contains("result") && (*data)["result"].is_binary() ? &(*data)["result"].get_binary() : nullptr;
+    if (!bytes || bytes->size() != out.size()) {
+      Diverge(seq() - 1, "the component asks for " + std::to_string(out.size()) + " random bytes, the recording has " +
+                             std::to_string(bytes ? bytes->size() : 0));
+      return;
+    }
+    std::copy(bytes->begin(), bytes->end(), out.begin());
+  };
+  hooks.write = [this](int fd, std::span<const uint8_t> bytes) {
+    const char* type = fd == 2 ? kWasiStderr : kWasiStdout;
+    auto data = NextRecorded(type, std::string("writes to ") + (fd == 2 ? "stderr" : "stdout"));
+    if (!data) return false;
+    if (data->contains("denied")) return false;  // refused then too
+    Bytes written(bytes.begin(), bytes.end());
+    if (!data->contains("text") || !(*data)["text"].is_binary() || Bytes((*data)["text"].get_binary()) != written)
+      Diverge(seq() - 1, "the component writes other output than the recording has");
+    return true;
+  };
+  hooks.socket_refused = [this](const std::string& what) { NextRecorded(kWasiSocketRefused, "uses a socket (" + what + ")"); };
+  return hooks;
+}
+
 std::optional<Failure> Replayer::Instantiate() {
   instance_.reset();
-  auto created = Instance::Create(engine_, component_, limits_, &context_);
+  // A component granted WASI had its environment recorded just before it was instantiated.
+  std::optional<WasiHooks> wasi;
+  if (FirstWasiImport(*component_) && seq() < rec_.size() && rec_[seq()].type == kWasiEnvironment) {
+    Environment env = EnvironmentFromJson(Decode(rec_[seq()]));
+    CopyRecorded();
+    wasi = ReplayWasiHooks(std::move(env));
+  }
+  auto created = Instance::Create(engine_, component_, limits_, &context_, wasi ? &*wasi : nullptr);
   if (auto* failure = std::get_if<Failure>(&created)) return *failure;
   instance_ = std::move(std::get<std::unique_ptr<Instance>>(created));
   return std::nullopt;

@@ -12,7 +12,7 @@ use std::time::Duration;
 use wasmtime_c_api::wasmtime::AsContextMut;
 use wasmtime_c_api::{WasmtimeStoreContextMut, wasi_config_new, wasmtime_context_set_wasi, wasmtime_error_t};
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
-use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
+use wasmtime_wasi::p2::{OutputStream, Pollable, StreamError, StreamResult};
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiView};
 
 use crate::fast::theater_slot_t;
@@ -22,8 +22,9 @@ use crate::fast::theater_slot_t;
 #[derive(Clone, Copy)]
 pub struct theater_wasi_hooks_t {
     pub data: *mut c_void,
-    /// Bytes the guest wrote to stdout (`fd` 1) or stderr (2).
-    pub write: extern "C" fn(data: *mut c_void, fd: i32, bytes: *const u8, len: usize),
+    /// Bytes the guest wrote to stdout (`fd` 1) or stderr (2); 0, or non-zero to refuse
+    /// them (the guest's write fails).
+    pub write: extern "C" fn(data: *mut c_void, fd: i32, bytes: *const u8, len: usize) -> i32,
     /// wasi:clocks/wall-clock.now, in nanoseconds since the Unix epoch.
     pub wall_now: extern "C" fn(data: *mut c_void) -> u64,
     /// wasi:clocks/monotonic-clock.now, in nanoseconds.
@@ -66,7 +67,23 @@ impl HostMonotonicClock for Hooks {
     }
 }
 
-impl rand_core::TryRng for Hooks {
+/// Random bytes from the hook, fetched `REFILL` at a time: wasmtime-wasi draws them one
+/// byte at a time (get-random-bytes iterates), and each fetch is one recorded event.
+struct Random {
+    hooks: Hooks,
+    buf: [u8; REFILL],
+    pos: usize,
+}
+
+const REFILL: usize = 256;
+
+impl Random {
+    fn new(hooks: Hooks) -> Self {
+        Random { hooks, buf: [0; REFILL], pos: REFILL }
+    }
+}
+
+impl rand_core::TryRng for Random {
     type Error = Infallible;
     fn try_next_u32(&mut self) -> Result<u32, Infallible> {
         let mut b = [0u8; 4];
@@ -79,8 +96,16 @@ impl rand_core::TryRng for Hooks {
         Ok(u64::from_le_bytes(b))
     }
     fn try_fill_bytes(&mut self, out: &mut [u8]) -> Result<(), Infallible> {
-        if !out.is_empty() {
-            (self.0.random)(self.0.data, out.as_mut_ptr(), out.len());
+        let mut done = 0;
+        while done < out.len() {
+            if self.pos == REFILL {
+                (self.hooks.0.random)(self.hooks.0.data, self.buf.as_mut_ptr(), REFILL);
+                self.pos = 0;
+            }
+            let n = (out.len() - done).min(REFILL - self.pos);
+            out[done..done + n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+            self.pos += n;
+            done += n;
         }
         Ok(())
     }
@@ -94,10 +119,8 @@ struct Output {
 }
 
 impl Output {
-    fn send(&self, bytes: &[u8]) {
-        if !bytes.is_empty() {
-            (self.hooks.0.write)(self.hooks.0.data, self.fd, bytes.as_ptr(), bytes.len());
-        }
+    fn send(&self, bytes: &[u8]) -> bool {
+        bytes.is_empty() || (self.hooks.0.write)(self.hooks.0.data, self.fd, bytes.as_ptr(), bytes.len()) == 0
     }
 }
 
@@ -123,8 +146,13 @@ impl Pollable for Output {
 
 impl OutputStream for Output {
     fn write(&mut self, bytes: bytes::Bytes) -> StreamResult<()> {
-        self.send(&bytes);
-        Ok(())
+        if self.send(&bytes) {
+            Ok(())
+        } else {
+            Err(StreamError::LastOperationFailed(wasmtime_c_api::wasmtime::Error::msg(
+                "the actor's output was refused (its log bytes for this turn are used up)",
+            )))
+        }
     }
     fn flush(&mut self) -> StreamResult<()> {
         Ok(())
@@ -136,8 +164,11 @@ impl OutputStream for Output {
 
 impl tokio::io::AsyncWrite for Output {
     fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
-        self.send(buf);
-        Poll::Ready(Ok(buf.len()))
+        if self.send(buf) {
+            Poll::Ready(Ok(buf.len()))
+        } else {
+            Poll::Ready(Err(std::io::Error::other("the actor's output was refused")))
+        }
     }
     fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Poll::Ready(Ok(()))
@@ -169,8 +200,8 @@ pub unsafe extern "C" fn theater_context_set_wasi(
         .stderr(Output { hooks, fd: 2 })
         .wall_clock(hooks)
         .monotonic_clock(hooks)
-        .secure_random(hooks)
-        .insecure_random(hooks)
+        .secure_random(Random::new(hooks))
+        .insecure_random(Random::new(hooks))
         // Sockets: none. wasmtime-wasi refuses every use by default; the check says which.
         .allow_tcp(false)
         .allow_udp(false)
