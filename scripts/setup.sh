@@ -5,7 +5,8 @@
 #      (clang-22, lld-22, wasi-libc, libclang-rt-22-dev-wasm32), and clang's sanitizer and
 #      libFuzzer runtimes (libclang-rt-22-dev) for the protocol fuzz target (scripts/fuzz.sh),
 #      libcurl (http-client), Boost headers (Beast, for http-framework) and curl (its tests).
-#   2. wasm-tools and wit-bindgen (pinned, from crates.io) for building C/C++ actors, and
+#   2. wasm-tools and wit-bindgen (pinned, from crates.io) for building C/C++ actors,
+#      componentize-py (pinned, from PyPI, in its own venv) for Python actors, and
 #   3. the wasmtime C API, built once into ~/.cache/theater (scripts/build-wasmtime.sh),
 #      these three at the same time.
 set -euo pipefail
@@ -18,9 +19,11 @@ APT_PACKAGES=(
   clang-22 lld-22 wasi-libc libclang-rt-22-dev-wasm32 libc++-22-dev-wasm32 libc++abi-22-dev-wasm32
   libclang-rt-22-dev
   libcurl4-openssl-dev libboost-dev curl openssl
+  python3 python3-venv
 )
 WASM_TOOLS_VERSION=1.263.0
 WIT_BINDGEN_VERSION=0.63.0
+COMPONENTIZE_PY_VERSION=0.25.1
 
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 
@@ -54,6 +57,16 @@ declare -A jobs=()
 install_crate wasm-tools wasm-tools "$WASM_TOOLS_VERSION" >"$logs/wasm-tools" 2>&1 & jobs[wasm-tools]=$!
 install_crate wit-bindgen-cli wit-bindgen "$WIT_BINDGEN_VERSION" >"$logs/wit-bindgen" 2>&1 & jobs[wit-bindgen]=$!
 bash "$here/scripts/build-wasmtime.sh" >"$logs/wasmtime" 2>&1 & jobs[wasmtime]=$!
+# componentize-py (Python actors: theater build, the tests) in a virtual environment of its own.
+install_componentize_py() {
+  local venv="${THEATER_CACHE:-$HOME/.cache/theater}/componentize-py-$COMPONENTIZE_PY_VERSION"
+  [[ -x "$venv/bin/componentize-py" ]] && return 0
+  echo "setup: pip install componentize-py==$COMPONENTIZE_PY_VERSION into $venv (in the background)" >&3
+  rm -rf "$venv"
+  /usr/bin/python3 -m venv "$venv" && "$venv/bin/pip" install --quiet --disable-pip-version-check \
+    "componentize-py==$COMPONENTIZE_PY_VERSION"
+}
+install_componentize_py >"$logs/componentize-py" 2>&1 & jobs[componentize-py]=$!
 failed=0
 for name in "${!jobs[@]}"; do
   if ! wait "${jobs[$name]}"; then

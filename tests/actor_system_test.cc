@@ -136,9 +136,16 @@ TEST_F(ActorSystemTest, ImportsMustBeGrantedAndProvided) {
   auto refused = system_->Spawn(MakeManifest("hello.wat", {}));
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().find("type = \"runtime\""), std::string::npos) << refused.error();
+  // WASI is a handler like the others: refused without the grant, linked with it.
   auto wasi = system_->Spawn(MakeManifest("wasi-import.wat", {"runtime"}));
   ASSERT_FALSE(wasi.ok());
-  EXPECT_NE(wasi.error().find("not part of theater:simple"), std::string::npos) << wasi.error();
+  EXPECT_NE(wasi.error().find("type = \"wasi\""), std::string::npos) << wasi.error();
+  auto granted = system_->Spawn(MakeManifest("wasi-import.wat", {"runtime", "wasi"}));
+  ASSERT_TRUE(granted.ok()) << granted.error();
+  // An interface outside theater:simple and WASI 0.2's is not provided.
+  auto http = system_->Spawn(MakeManifest("wasi-http-import.wat", {"runtime", "wasi"}));
+  ASSERT_FALSE(http.ok());
+  EXPECT_NE(http.error().find("not part of theater:simple"), std::string::npos) << http.error();
 }
 
 TEST_F(ActorSystemTest, InstantiationFailureIsTheActors) {

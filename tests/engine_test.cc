@@ -268,7 +268,7 @@ TEST(Engine, ImportWithTheWrongSignatureIsRefusedBeforeRunning) {
   EXPECT_NE(f.message.find("func(string)"), std::string::npos) << f.message;
 }
 
-TEST(Engine, UnknownImportFailsInstantiation) {
+TEST(Engine, AComponentImportingWasiIsRefusedWithoutItsHooks) {
   auto engine = MakeEngine();
   auto component = engine->LoadComponentFile(Fixture("wasi-import.wat"));
   ASSERT_TRUE(component.ok());

@@ -58,7 +58,7 @@ void AddProjectCommands(CLI::App& app, int& exit_code) {
       "build.toml, a README, and a copy of the WIT contract and the SDK, so that it builds\n"
       "wherever Theater is installed.");
   make->add_option("name", a->name, "The actor's name (letters, digits, - and _), also its directory")->required();
-  make->add_option("--lang", a->lang, "c or cpp (python and js need WASI 0.2: not yet)")->capture_default_str();
+  make->add_option("--lang", a->lang, "c, cpp or python (js: not yet)")->capture_default_str();
   make->add_option("--dir", a->dir, "Write the project here instead of ./NAME (must not exist, or be empty)");
   make->footer(
       "Example:\n"

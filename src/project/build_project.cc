@@ -95,6 +95,37 @@ bool InsideProject(const std::string& path) {
   return true;
 }
 
+// Python: componentize-py bundles CPython, the SDK (theater/sdk/theater.py) and the
+// project's modules into a component; the app module is the source file's name.
+Result<BuildOutcome> BuildPython(const fs::path& dir, const BuildFile& build, const BuildOptions& options) {
+  const char* cache = std::getenv("THEATER_CACHE");
+  const char* home = std::getenv("HOME");
+  std::string venv_bin = std::string(cache && *cache ? cache : (home ? std::string(home) + "/.cache/theater" : "")) +
+                         "/componentize-py-0.25.1/bin";
+  std::string path = std::getenv("PATH") ? std::getenv("PATH") : "";
+  std::string where = host::AbsolutePathEntries(path) + ":" + venv_bin;
+  std::optional<std::string> tool;
+  if (const char* given = std::getenv("THEATER_COMPONENTIZE_PY"); given && *given) tool = given;
+  else tool = host::FindOnPath("componentize-py", where);
+  if (!tool)
+    return Status::Error("`componentize-py` was not found on PATH or in " + venv_bin +
+                         ": python3 -m venv " + venv_bin.substr(0, venv_bin.size() - 4) + " && " +
+                         venv_bin + "/pip install componentize-py==0.25.1 (or run Theater's scripts/setup.sh)");
+  if (build.sources.size() != 1 || !build.sources[0].ends_with(".py"))
+    return Status::Error("a Python build has one source, the app module (actor.py)");
+  std::string module = fs::path(build.sources[0]).stem().string();
+  std::string module_dir = fs::path(build.sources[0]).parent_path().string();
+  if (options.progress) options.progress("componentize-py: " + build.sources[0] + " -> " + build.output);
+  THEATER_RETURN_IF_ERROR(RunTool({*tool, "-d", "theater/wit", "-w", build.world, "componentize", "-p",
+                                   module_dir.empty() ? "." : module_dir, "-p", "theater/sdk", "-o", build.output, module},
+                                  dir));
+  BuildOutcome outcome;
+  outcome.component = dir / build.output;
+  std::error_code ec;
+  outcome.bytes = fs::file_size(outcome.component, ec);
+  return outcome;
+}
+
 Result<BuildOutcome> BuildC(const fs::path& dir, const BuildFile& build, const BuildOptions& options) {
   bool cpp = build.language == "cpp";
   const std::string setup = "run Theater's scripts/setup.sh, or see README.md";
@@ -191,11 +222,9 @@ Result<BuildFile> ReadBuildFile(const fs::path& project_dir) {
     }
   }
   if (build.language.empty()) return Status::Error(origin + ": `language` is missing (c or cpp)");
-  if (build.language != "c" && build.language != "cpp") {
-    if (build.language == "python" || build.language == "js")
-      return Status::Error(origin + ": " + build.language +
-                           " actors need WASI 0.2, which this Theater does not grant yet");
-    return Status::Error(origin + ": `language` must be c or cpp, not `" + build.language + "`");
+  if (build.language != "c" && build.language != "cpp" && build.language != "python") {
+    if (build.language == "js") return Status::Error(origin + ": JavaScript actors are not supported yet");
+    return Status::Error(origin + ": `language` must be c, cpp or python, not `" + build.language + "`");
   }
   if (build.world.empty()) build.world = "message-actor";
   if (build.sources.empty()) return Status::Error(origin + ": `sources` is missing or empty");
@@ -217,6 +246,7 @@ Result<BuildOutcome> BuildProject(const BuildOptions& options) {
   }
   if (!fs::is_directory(options.dir / "theater" / "wit"))
     return Status::Error((options.dir / "theater" / "wit").string() + ": missing (the WIT contract; theater new writes it)");
+  if (build->language == "python") return BuildPython(options.dir, *build, options);
   return BuildC(options.dir, *build, options);
 }
 

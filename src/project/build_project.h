@@ -17,7 +17,7 @@ namespace theater::project {
 
 // build.toml, read and checked.
 struct BuildFile {
-  std::string language;              // "c" or "cpp" (python and js: not yet)
+  std::string language;              // "c", "cpp" or "python" (js: not yet)
   std::string world;                 // a world of theater/wit/worlds.wit
   std::vector<std::string> sources;  // relative to the project
   std::string output;                // the component, relative to the project

@@ -27,7 +27,7 @@ const char* Tools(Language language) {
   switch (language) {
     case Language::kC: return "clang-22, wit-bindgen and wasm-tools";
     case Language::kCpp: return "clang++-22, wit-bindgen and wasm-tools";
-    case Language::kPython: return "componentize-py";
+    case Language::kPython: return "componentize-py 0.25.1";
     case Language::kJs: return "componentize-js (npm)";
   }
   return "";
@@ -46,10 +46,15 @@ std::vector<Placement> Placements(Language language) {
                                 {"sdk/templates/common/README.md", "README.md", true}};
   if (language == Language::kC) out.push_back({"sdk/templates/c/actor.c", SourceFile(language), true});
   if (language == Language::kCpp) out.push_back({"sdk/templates/cpp/actor.cpp", SourceFile(language), true});
+  if (language == Language::kPython) {
+    out.push_back({"sdk/templates/python/actor.py", SourceFile(language), true});
+    out.push_back({"sdk/python/theater.py", "theater/sdk/theater.py"});
+  }
   for (const EmbeddedFile& f : EmbeddedFiles()) {
     std::string path(f.path);
     if (path.rfind("wit/", 0) == 0) out.push_back({path, "theater/" + path});
-    if (path.rfind("sdk/c/", 0) == 0) out.push_back({path, "theater/sdk/" + path.substr(6)});
+    if (path.rfind("sdk/c/", 0) == 0 && language != Language::kPython)
+      out.push_back({path, "theater/sdk/" + path.substr(6)});
     if (language == Language::kCpp && path.rfind("sdk/cpp/", 0) == 0)
       out.push_back({path, "theater/sdk/" + path.substr(8)});
   }
@@ -104,9 +109,9 @@ std::string CheckProjectName(std::string_view name) {
 Result<std::vector<std::string>> NewProject(const NewProjectOptions& options) {
   if (std::string why = CheckProjectName(options.name); !why.empty())
     return Status::Error("`" + options.name + "`: " + why);
-  if (options.language == Language::kPython || options.language == Language::kJs)
-    return Status::Error(std::string(LanguageName(options.language)) +
-                         " actors need WASI 0.2, which this Theater does not grant yet; use --lang c or cpp");
+  if (options.language == Language::kJs)
+    return Status::Error("JavaScript actors are not supported yet (componentize-js needs wasi:http or the "
+                         "options that leave it out); use --lang c, cpp or python");
   std::error_code ec;
   if (std::filesystem::exists(options.dir, ec) && !std::filesystem::is_empty(options.dir, ec))
     return Status::Error(options.dir.string() + ": already exists and is not empty");
@@ -122,6 +127,9 @@ Result<std::vector<std::string>> NewProject(const NewProjectOptions& options) {
       text = Replace(text, "@LANG@", LanguageKey(options.language));
       text = Replace(text, "@SOURCE@", SourceFile(options.language));
       text = Replace(text, "@TOOLS@", Tools(options.language));
+      // Python's runtime reads the clock and random bytes as it starts: it needs WASI.
+      text = Replace(text, "@EXTRA_HANDLERS@",
+                     options.language == Language::kPython ? "\n[[handler]]\ntype = \"wasi\"\n" : "");
     }
     std::filesystem::path to = options.dir / p.to;
     std::filesystem::create_directories(to.parent_path(), ec);
