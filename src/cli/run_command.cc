@@ -308,7 +308,7 @@ CLI::App* AddRunCommand(CLI::App& app, const GlobalOptions& global, int& exit_co
   run->footer(
       "Examples:\n"
       "  theater run examples/greeter-c/manifest.toml --send hello --request Ada\n"
-      "  theater run examples/kv-cpp/manifest.toml --state '\"a=1\\n\"' --request 'get a' --json\n"
+      "  theater run examples/greeter-c/manifest.toml --state '{\"greetings\":41}' --request Ada --json\n"
       "  theater run examples/ping-pong/ping.toml examples/ping-pong/pong.toml --request 'play {{pong}} 3'\n"
       "  theater run --resume 0d9c6f1e-2b6f-4a53-9a51-5f1e2b4f7c10@12 --request 'get a'\n"
       "Exit status: 0 ok, 1 an actor ended failed (not restarted) or a message could not be\n"
