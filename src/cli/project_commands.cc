@@ -73,16 +73,17 @@ void AddProjectCommands(CLI::App& app, int& exit_code) {
       "build",
       "Build an actor project (a directory with a build.toml) into its component, with the\n"
       "language's toolchain: for C and C++, wit-bindgen c, clang-22 (wasm32-wasi) and\n"
-      "wasm-tools component new. Intermediate files go to DIR/build/.");
+      "wasm-tools component new; for Python, componentize-py 0.25.1 (from PATH or\n"
+      "~/.cache/theater/componentize-py-0.25.1). Intermediate files go to DIR/build/.");
   build->add_option("dir", *dir, "The project (default: the current directory)");
   build->footer(
       "build.toml:\n"
-      "  language = \"c\"              # c or cpp\n"
+      "  language = \"c\"              # c, cpp or python\n"
       "  world = \"message-actor\"     # a world of theater/wit/worlds.wit\n"
       "  sources = [\"src/actor.c\"]\n"
       "  output = \"hello.wasm\"       # the manifest's component\n"
       "Tools are looked up on PATH, then in ~/.cargo/bin; THEATER_GUEST_CC, THEATER_GUEST_CXX,\n"
-      "THEATER_WIT_BINDGEN and THEATER_WASM_TOOLS override them.\n"
+      "THEATER_WIT_BINDGEN, THEATER_WASM_TOOLS and THEATER_COMPONENTIZE_PY override them.\n"
       "Exit status: 0 built, 2 no or bad build.toml, a missing tool, or a step failed (its output is shown).");
   build->callback([dir, &exit_code] { exit_code = Build(*dir); });
 }
