@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <set>
@@ -20,15 +21,36 @@ namespace fs = std::filesystem;
 constexpr uint64_t kMaxBuildFileBytes = 64 << 10;
 constexpr size_t kMaxToolOutput = 64 << 10;  // what is kept of a tool's output, from its end
 
-// A tool: on PATH, else in ~/.cargo/bin (where `cargo install` puts wit-bindgen and
-// wasm-tools); `override_env` names a variable that gives its path instead.
-Result<std::string> FindTool(const std::string& name, const char* override_env, const std::string& how_to_install) {
-  if (const char* given = override_env ? std::getenv(override_env) : nullptr; given && *given) return std::string(given);
+// A tool: on PATH, else in `fallback_dir` (where set-up installs it); `override_env` names
+// a variable that gives its path instead.
+Result<std::string> FindTool(const std::string& name, const char* override_env, const std::string& fallback_dir,
+                             const std::string& how_to_install) {
+  if (const char* given = std::getenv(override_env); given && *given) return std::string(given);
   const char* path = std::getenv("PATH");
   std::string dirs = host::AbsolutePathEntries(path ? path : "");
-  if (const char* home = std::getenv("HOME")) dirs += std::string(dirs.empty() ? "" : ":") + home + "/.cargo/bin";
+  dirs += (dirs.empty() ? "" : ":") + fallback_dir;
   if (auto found = host::FindOnPath(name, dirs)) return *found;
-  return Status::Error("`" + name + "` was not found on PATH or in ~/.cargo/bin: " + how_to_install);
+  return Status::Error("`" + name + "` was not found on PATH or in " + fallback_dir + ": " + how_to_install);
+}
+
+std::string HomeDir() {
+  const char* home = std::getenv("HOME");
+  return home ? home : "";
+}
+
+// A world's name as the bindings spell it: message-actor -> message_actor.
+std::string WorldStem(std::string world) {
+  std::replace(world.begin(), world.end(), '-', '_');
+  return world;
+}
+
+// The component that was built, and its size.
+BuildOutcome Built(const fs::path& dir, const std::string& output) {
+  BuildOutcome outcome;
+  outcome.component = dir / output;
+  std::error_code ec;
+  outcome.bytes = fs::file_size(outcome.component, ec);
+  return outcome;
 }
 
 // Runs a tool in `cwd` and waits for it; its output (stdout and stderr, the last 64 KiB)
@@ -71,10 +93,7 @@ std::vector<std::string> WorldFlags(const std::string& world) {
   static const std::set<std::string> kMessageClient = {"message-actor", "supervisor-actor", "full-actor", "http-actor",
                                                       "process-actor"};
   static const std::set<std::string> kSupervisor = {"supervisor-actor", "full-actor"};
-  std::string stem = world;
-  for (char& c : stem)
-    if (c == '-') c = '_';
-  std::vector<std::string> flags = {"-DTHEATER_WORLD=" + stem};
+  std::vector<std::string> flags = {"-DTHEATER_WORLD=" + WorldStem(world)};
   if (kMessageClient.count(world)) flags.push_back("-DTHEATER_EXPORTS_MESSAGE_CLIENT");
   if (kSupervisor.count(world)) flags.push_back("-DTHEATER_EXPORTS_SUPERVISOR_HANDLERS");
   return flags;
@@ -99,18 +118,11 @@ bool InsideProject(const std::string& path) {
 // project's modules into a component; the app module is the source file's name.
 Result<BuildOutcome> BuildPython(const fs::path& dir, const BuildFile& build, const BuildOptions& options) {
   const char* cache = std::getenv("THEATER_CACHE");
-  const char* home = std::getenv("HOME");
-  std::string venv_bin = std::string(cache && *cache ? cache : (home ? std::string(home) + "/.cache/theater" : "")) +
-                         "/componentize-py-0.25.1/bin";
-  std::string path = std::getenv("PATH") ? std::getenv("PATH") : "";
-  std::string where = host::AbsolutePathEntries(path) + ":" + venv_bin;
-  std::optional<std::string> tool;
-  if (const char* given = std::getenv("THEATER_COMPONENTIZE_PY"); given && *given) tool = given;
-  else tool = host::FindOnPath("componentize-py", where);
-  if (!tool)
-    return Status::Error("`componentize-py` was not found on PATH or in " + venv_bin +
-                         ": python3 -m venv " + venv_bin.substr(0, venv_bin.size() - 4) + " && " +
-                         venv_bin + "/pip install componentize-py==0.25.1 (or run Theater's scripts/setup.sh)");
+  std::string venv = (cache && *cache ? std::string(cache) : HomeDir() + "/.cache/theater") + "/componentize-py-0.25.1";
+  auto tool = FindTool("componentize-py", "THEATER_COMPONENTIZE_PY", venv + "/bin",
+                       "python3 -m venv " + venv + " && " + venv +
+                           "/bin/pip install componentize-py==0.25.1 (or run Theater's scripts/setup.sh)");
+  if (!tool.ok()) return tool.status();
   if (build.sources.size() != 1 || !build.sources[0].ends_with(".py"))
     return Status::Error("a Python build has one source, the app module (actor.py)");
   std::string module = fs::path(build.sources[0]).stem().string();
@@ -119,21 +131,18 @@ Result<BuildOutcome> BuildPython(const fs::path& dir, const BuildFile& build, co
   THEATER_RETURN_IF_ERROR(RunTool({*tool, "-d", "theater/wit", "-w", build.world, "componentize", "-p",
                                    module_dir.empty() ? "." : module_dir, "-p", "theater/sdk", "-o", build.output, module},
                                   dir));
-  BuildOutcome outcome;
-  outcome.component = dir / build.output;
-  std::error_code ec;
-  outcome.bytes = fs::file_size(outcome.component, ec);
-  return outcome;
+  return Built(dir, build.output);
 }
 
 Result<BuildOutcome> BuildC(const fs::path& dir, const BuildFile& build, const BuildOptions& options) {
   bool cpp = build.language == "cpp";
   const std::string setup = "run Theater's scripts/setup.sh, or see README.md";
-  auto bindgen = FindTool("wit-bindgen", "THEATER_WIT_BINDGEN", "cargo install --locked wit-bindgen-cli@0.63.0 (or " + setup + ")");
+  const std::string cargo_bin = HomeDir() + "/.cargo/bin";  // where `cargo install` puts them
+  auto bindgen = FindTool("wit-bindgen", "THEATER_WIT_BINDGEN", cargo_bin, "cargo install --locked wit-bindgen-cli@0.63.0 (or " + setup + ")");
   if (!bindgen.ok()) return bindgen.status();
-  auto wasm_tools = FindTool("wasm-tools", "THEATER_WASM_TOOLS", "cargo install --locked wasm-tools@1.263.0 (or " + setup + ")");
+  auto wasm_tools = FindTool("wasm-tools", "THEATER_WASM_TOOLS", cargo_bin, "cargo install --locked wasm-tools@1.263.0 (or " + setup + ")");
   if (!wasm_tools.ok()) return wasm_tools.status();
-  auto cc = FindTool(cpp ? "clang++-22" : "clang-22", cpp ? "THEATER_GUEST_CXX" : "THEATER_GUEST_CC",
+  auto cc = FindTool(cpp ? "clang++-22" : "clang-22", cpp ? "THEATER_GUEST_CXX" : "THEATER_GUEST_CC", cargo_bin,
                      "apt-get install clang-22 lld-22 wasi-libc libclang-rt-22-dev-wasm32" +
                          std::string(cpp ? " libc++-22-dev-wasm32 libc++abi-22-dev-wasm32" : "") + " (or " + setup + ")");
   if (!cc.ok()) return cc.status();
@@ -145,9 +154,7 @@ Result<BuildOutcome> BuildC(const fs::path& dir, const BuildFile& build, const B
   std::error_code ec;
   fs::create_directories(work / "bindings", ec);
   if (ec) return Status::Error((work / "bindings").string() + ": cannot create: " + ec.message());
-  std::string stem = build.world;
-  for (char& c : stem)
-    if (c == '-') c = '_';
+  std::string stem = WorldStem(build.world);
 
   progress("wit-bindgen c: bindings for the world " + build.world);
   THEATER_RETURN_IF_ERROR(RunTool({*bindgen, "c", "theater/wit", "--world", build.world, "--out-dir", "build/bindings"}, dir));
@@ -181,10 +188,7 @@ Result<BuildOutcome> BuildC(const fs::path& dir, const BuildFile& build, const B
   THEATER_RETURN_IF_ERROR(RunTool(link, dir));
   progress("wasm-tools component new: " + build.output);
   THEATER_RETURN_IF_ERROR(RunTool({*wasm_tools, "component", "new", "build/core.wasm", "-o", build.output}, dir));
-  BuildOutcome outcome;
-  outcome.component = dir / build.output;
-  outcome.bytes = fs::file_size(outcome.component, ec);
-  return outcome;
+  return Built(dir, build.output);
 }
 
 }  // namespace

@@ -13,25 +13,25 @@ std::string Replace(std::string text, std::string_view from, std::string_view to
   return text;
 }
 
-const char* SourceFile(Language language) {
-  switch (language) {
-    case Language::kC: return "src/actor.c";
-    case Language::kCpp: return "src/actor.cpp";
-    case Language::kPython: return "actor.py";
-    case Language::kJs: return "actor.js";
-  }
-  return "";
+// What `theater new` and its messages say of each language.
+struct LanguageInfo {
+  const char* key;     // as build.toml writes it
+  const char* name;    // for people
+  const char* source;  // the actor's source file in the project
+  const char* tools;   // what `theater build` needs
+};
+
+const LanguageInfo& Info(Language language) {
+  static const LanguageInfo kInfo[] = {
+      {"c", "C", "src/actor.c", "clang-22, wit-bindgen and wasm-tools"},
+      {"cpp", "C++", "src/actor.cpp", "clang++-22, wit-bindgen and wasm-tools"},
+      {"python", "Python", "actor.py", "componentize-py 0.25.1"},
+      {"js", "JavaScript", "actor.js", "componentize-js (npm)"},
+  };
+  return kInfo[static_cast<int>(language)];
 }
 
-const char* Tools(Language language) {
-  switch (language) {
-    case Language::kC: return "clang-22, wit-bindgen and wasm-tools";
-    case Language::kCpp: return "clang++-22, wit-bindgen and wasm-tools";
-    case Language::kPython: return "componentize-py 0.25.1";
-    case Language::kJs: return "componentize-js (npm)";
-  }
-  return "";
-}
+const char* SourceFile(Language language) { return Info(language).source; }
 
 // Which embedded file goes where in the project, for a language.
 struct Placement {
@@ -77,25 +77,9 @@ std::optional<Language> ParseLanguage(std::string_view text) {
   return std::nullopt;
 }
 
-const char* LanguageKey(Language language) {
-  switch (language) {
-    case Language::kC: return "c";
-    case Language::kCpp: return "cpp";
-    case Language::kPython: return "python";
-    case Language::kJs: return "js";
-  }
-  return "";
-}
+const char* LanguageKey(Language language) { return Info(language).key; }
 
-const char* LanguageName(Language language) {
-  switch (language) {
-    case Language::kC: return "C";
-    case Language::kCpp: return "C++";
-    case Language::kPython: return "Python";
-    case Language::kJs: return "JavaScript";
-  }
-  return "";
-}
+const char* LanguageName(Language language) { return Info(language).name; }
 
 std::string CheckProjectName(std::string_view name) {
   if (name.empty() || name.size() > 64) return "a project name has 1 to 64 characters";
@@ -126,7 +110,7 @@ Result<std::vector<std::string>> NewProject(const NewProjectOptions& options) {
       text = Replace(text, "@LANGUAGE@", language_name);
       text = Replace(text, "@LANG@", LanguageKey(options.language));
       text = Replace(text, "@SOURCE@", SourceFile(options.language));
-      text = Replace(text, "@TOOLS@", Tools(options.language));
+      text = Replace(text, "@TOOLS@", Info(options.language).tools);
       // Python's runtime reads the clock and random bytes as it starts: it needs WASI.
       text = Replace(text, "@EXTRA_HANDLERS@",
                      options.language == Language::kPython ? "\n[[handler]]\ntype = \"wasi\"\n" : "");

@@ -12,7 +12,7 @@
 
 namespace theater::project {
 
-enum class Language { kC, kCpp, kPython, kJs };
+enum class Language { kC, kCpp, kPython, kJs };  // in the order of new_project.cc's table
 
 // "c", "cpp" (or "c++"), "python" (or "py"), "js" (or "javascript"); nullopt otherwise.
 std::optional<Language> ParseLanguage(std::string_view text);
