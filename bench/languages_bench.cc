@@ -1,7 +1,8 @@
-// Python actors against C actors (issue 15, item 7), each line with the C actor as the
-// baseline measured in the same run. The Python actor is tests/guests/py_probe.py (built by
-// componentize-py, WASI granted); the C actor is bench/guests/blaster.c. Both answer a
-// request ("ping" / anything) at once.
+// Python and JavaScript actors against C actors (issue 15, item 7), each line with the C
+// actor as the baseline measured in the same run. The Python actor is
+// tests/guests/py_probe.py (built by componentize-py), the JavaScript one
+// tests/guests/js_probe.js (componentize-js), both with WASI granted; the C actor is
+// bench/guests/blaster.c. Each answers a request ("ping" / anything) at once.
 //   component size, cold compile (LoadComponentFile with an empty cache), warm spawn
 //   (Spawn until init has run, compiled component in memory), memory per idle actor (RSS
 //   added by 20 more actors), request round trip (ActorSystem::Request, median).
@@ -43,8 +44,12 @@ size_t ResidentBytes() {
   return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
 }
 
-void Report(const char* what, const char* unit, double python, double c) {
-  std::printf("%-44s python %12.1f %-3s  c %10.1f  ratio %8.1f\n", what, python, unit, c, c > 0 ? python / c : 0.0);
+// One line: C's number, then each other language's with its ratio to C's.
+void Report(const char* what, const char* unit, double c, const std::vector<std::pair<const char*, double>>& others) {
+  std::printf("%-40s c %9.1f %-3s", what, c, unit);
+  for (const auto& [name, value] : others)
+    std::printf("  %s %9.1f (x%.1f)", name, value, c > 0 ? value / c : 0.0);
+  std::printf("\n");
   std::fflush(stdout);
 }
 
@@ -129,17 +134,30 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (std::string(THEATER_PY_PROBE).empty()) {
-    std::fprintf(stderr, "componentize-py was not installed (scripts/setup.sh): no Python actor to measure\n");
+  std::vector<Language> languages;
+  // The probes' world is service-actor: store, timing and random are granted too.
+  const std::string wasi =
+      "[[handler]]\ntype = \"wasi\"\n[[handler]]\ntype = \"store\"\n[[handler]]\ntype = \"timing\"\n"
+      "[[handler]]\ntype = \"random\"\n";
+  if (!std::string(THEATER_PY_PROBE).empty()) languages.push_back({"python", THEATER_PY_PROBE, wasi});
+  if (!std::string(THEATER_JS_PROBE).empty()) languages.push_back({"js", THEATER_JS_PROBE, wasi});
+  if (languages.empty()) {
+    std::fprintf(stderr, "neither componentize-py nor componentize-js was installed (scripts/setup.sh): nothing to measure\n");
     return 2;
   }
-  std::printf("theater_languages_bench: Python (componentize-py) against C, 2 workers per system\n");
+  std::printf("theater_languages_bench: Python (componentize-py) and JavaScript (componentize-js) against C\n");
   Numbers c = Measure({"c", THEATER_BLASTER, ""});
-  Numbers py = Measure({"python", THEATER_PY_PROBE, "[[handler]]\ntype = \"wasi\"\n"});
-  Report("component size", "KiB", py.size_kb, c.size_kb);
-  Report("cold compile", "ms", py.compile_ms, c.compile_ms);
-  Report("warm spawn until init has run (median)", "ms", py.spawn_ms, c.spawn_ms);
-  Report("memory per idle actor (RSS)", "KiB", py.memory_kb, c.memory_kb);
-  Report("request round trip (median)", "us", py.request_us, c.request_us);
+  std::vector<std::pair<const char*, Numbers>> measured;
+  for (const Language& l : languages) measured.push_back({l.name, Measure(l)});
+  auto column = [&](double Numbers::*field) {
+    std::vector<std::pair<const char*, double>> out;
+    for (const auto& [name, n] : measured) out.push_back({name, n.*field});
+    return out;
+  };
+  Report("component size", "KiB", c.size_kb, column(&Numbers::size_kb));
+  Report("cold compile", "ms", c.compile_ms, column(&Numbers::compile_ms));
+  Report("warm spawn until init has run (median)", "ms", c.spawn_ms, column(&Numbers::spawn_ms));
+  Report("memory per idle actor (RSS)", "KiB", c.memory_kb, column(&Numbers::memory_kb));
+  Report("request round trip (median)", "us", c.request_us, column(&Numbers::request_us));
   return 0;
 }

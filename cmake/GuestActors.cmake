@@ -40,7 +40,7 @@ function(theater_guest_actor)
   # Weak default handlers for whatever the world exports (sdk/c/theater_defaults.c).
   list(APPEND all_sources ${PROJECT_SOURCE_DIR}/sdk/c/theater_defaults.c)
   set(world_flags -DTHEATER_WORLD=${stem})
-  if(ARG_WORLD MATCHES "^(message-actor|supervisor-actor|full-actor|http-actor|process-actor)$")
+  if(ARG_WORLD MATCHES "^(message-actor|service-actor|supervisor-actor|full-actor|http-actor|process-actor)$")
     list(APPEND world_flags -DTHEATER_EXPORTS_MESSAGE_CLIENT)
   endif()
   if(ARG_WORLD MATCHES "^(supervisor-actor|full-actor)$")

@@ -6,9 +6,11 @@
 #      libFuzzer runtimes (libclang-rt-22-dev) for the protocol fuzz target (scripts/fuzz.sh),
 #      libcurl (http-client), Boost headers (Beast, for http-framework) and curl (its tests).
 #   2. wasm-tools and wit-bindgen (pinned, from crates.io) for building C/C++ actors,
-#      componentize-py (pinned, from PyPI, in its own venv) for Python actors, and
+#      componentize-py (pinned, from PyPI, in its own venv) for Python actors,
+#      componentize-js (pinned by scripts/js-toolchain's lock file, from npm) for
+#      JavaScript actors, and
 #   3. the wasmtime C API, built once into ~/.cache/theater (scripts/build-wasmtime.sh),
-#      these three at the same time.
+#      these at the same time.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -21,6 +23,9 @@ APT_PACKAGES=(
   libcurl4-openssl-dev libboost-dev curl openssl
   python3 python3-venv
 )
+# Node.js runs componentize-js. The machines have Node 20 with npm; where there is no npm,
+# Debian's nodejs and npm are installed.
+command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
 WASM_TOOLS_VERSION=1.263.0
 WIT_BINDGEN_VERSION=0.63.0
 COMPONENTIZE_PY_VERSION=0.25.1
@@ -67,6 +72,22 @@ install_componentize_py() {
     "componentize-py==$COMPONENTIZE_PY_VERSION"
 }
 install_componentize_py >"$logs/componentize-py" 2>&1 & jobs[componentize-py]=$!
+# componentize-js (JavaScript actors) with npm ci from the committed lock file, into a
+# directory named by the lock file's hash: a changed pin installs afresh.
+install_componentize_js() {
+  local lock="$here/scripts/js-toolchain/package-lock.json"
+  local cache="${THEATER_CACHE:-$HOME/.cache/theater}"
+  local dir="$cache/componentize-js-$(sha256sum "$lock" | cut -c1-12)"
+  if [[ ! -x "$dir/node_modules/.bin/componentize-js" ]]; then
+    echo "setup: npm ci componentize-js into $dir (in the background)" >&3
+    rm -rf "$dir" && mkdir -p "$dir"
+    cp "$here/scripts/js-toolchain/package.json" "$lock" "$dir/"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  # theater build and CMake look in $cache/componentize-js: the pinned one.
+  ln -sfn "$dir" "$cache/componentize-js"
+}
+install_componentize_js >"$logs/componentize-js" 2>&1 & jobs[componentize-js]=$!
 failed=0
 for name in "${!jobs[@]}"; do
   if ! wait "${jobs[$name]}"; then

@@ -38,6 +38,10 @@ TEST(Project, NewBuildRunInPython) {
   if (std::string(THEATER_PY_PROBE).empty()) GTEST_SKIP() << "componentize-py was not installed (scripts/setup.sh)";
   NewBuildRun("python", "state     \"{\\\"requests\\\":2}\"");
 }
+TEST(Project, NewBuildRunInJs) {
+  if (std::string(THEATER_JS_PROBE).empty()) GTEST_SKIP() << "componentize-js was not installed (scripts/setup.sh)";
+  NewBuildRun("js", "state     \"{\\\"requests\\\":2}\"");
+}
 
 TEST(Project, NewWritesASelfContainedProject) {
   TempDir dir;
@@ -56,6 +60,20 @@ TEST(Project, NewWritesASelfContainedProject) {
   EXPECT_EQ(FileText(dir.path() / "p/build.toml").find('@'), std::string::npos);
 }
 
+// A JavaScript project holds the JavaScript SDK and none of C's; its manifest grants WASI,
+// which the engine needs as it starts (clock, random).
+TEST(Project, NewWritesAJavaScriptProjectWithItsSdk) {
+  TempDir dir;
+  auto written = project::NewProject({dir.path() / "j", "j", Language::kJs});
+  ASSERT_TRUE(written.ok()) << written.error();
+  for (const char* f : {"actor.js", "theater/sdk/theater.js", "theater/sdk/supervisor.js", "theater/wit/worlds.wit"})
+    EXPECT_TRUE(std::filesystem::is_regular_file(dir.path() / "j" / f)) << f;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "j/theater/sdk/theater_actor.h"));
+  EXPECT_NE(FileText(dir.path() / "j/manifest.toml").find("type = \"wasi\""), std::string::npos);
+  EXPECT_NE(FileText(dir.path() / "j/build.toml").find("language = \"js\""), std::string::npos);
+  EXPECT_EQ(FileText(dir.path() / "j/actor.js").find('@'), std::string::npos);
+}
+
 TEST(Project, NewRefusesBadNamesTakenDirectoriesAndLanguagesItCannotBuild) {
   TempDir dir;
   for (const char* name : {"", "9lives", "a/b", "..", "a b", "x$"}) {
@@ -68,11 +86,12 @@ TEST(Project, NewRefusesBadNamesTakenDirectoriesAndLanguagesItCannotBuild) {
   ASSERT_FALSE(taken.ok());
   EXPECT_NE(taken.error().find("not empty"), std::string::npos) << taken.error();
   EXPECT_EQ(FileText(dir.path() / "taken/file"), "mine");  // nothing overwritten
-  auto js = project::NewProject({dir.path() / "js", "js", Language::kJs});
-  ASSERT_FALSE(js.ok());
-  EXPECT_NE(js.error().find("not supported yet"), std::string::npos) << js.error();
   EXPECT_EQ(project::ParseLanguage("c++"), Language::kCpp);
+  EXPECT_EQ(project::ParseLanguage("javascript"), Language::kJs);
   EXPECT_FALSE(project::ParseLanguage("go"));
+  auto go = RunShell("cd " + Q(dir.path()) + " && '" + std::string(THEATER_BINARY) + "' new g --lang go 2>&1");
+  EXPECT_EQ(go.exit_code, 2) << go.out;
+  EXPECT_NE(go.out.find("one of c, cpp, python, js"), std::string::npos) << go.out;
 }
 
 TEST(Project, BuildFilesAreCheckedFieldByField) {
@@ -85,7 +104,7 @@ TEST(Project, BuildFilesAreCheckedFieldByField) {
   const std::string ok = "language = \"c\"\nsources = [\"src/a.c\"]\noutput = \"a.wasm\"\n";
   EXPECT_EQ(error(ok), "accepted");
   EXPECT_NE(error(ok + "optimize = true\n").find("unknown field"), std::string::npos);
-  EXPECT_NE(error("language = \"rust\"\nsources = [\"a.rs\"]\noutput = \"a.wasm\"\n").find("must be c, cpp or python"),
+  EXPECT_NE(error("language = \"rust\"\nsources = [\"a.rs\"]\noutput = \"a.wasm\"\n").find("must be c, cpp, python or js"),
             std::string::npos);
   EXPECT_NE(error("language = \"c\"\nsources = [\"../outside.c\"]\noutput = \"a.wasm\"\n").find("not a path inside"),
             std::string::npos);
@@ -119,6 +138,26 @@ TEST(Project, ABuildThatFailsShowsTheCompilersMessageAndAMissingToolIsNamed) {
   EXPECT_EQ(missing.exit_code, 2) << missing.out;
   EXPECT_NE(missing.out.find("`wit-bindgen` was not found"), std::string::npos) << missing.out;
   EXPECT_NE(missing.out.find("cargo install"), std::string::npos) << missing.out;
+
+  // The same for JavaScript: componentize-js is named, with how to get it.
+  ASSERT_TRUE(project::NewProject({dir.path() / "j", "j", Language::kJs}).ok());
+  auto no_js = RunShell("PATH=/nonexistent HOME=" + Q(dir.path()) + " THEATER_CACHE= '" + std::string(THEATER_BINARY) +
+                        "' build " + Q(dir.path() / "j") + " 2>&1");
+  EXPECT_EQ(no_js.exit_code, 2) << no_js.out;
+  EXPECT_NE(no_js.out.find("`componentize-js` was not found"), std::string::npos) << no_js.out;
+  EXPECT_NE(no_js.out.find("setup.sh"), std::string::npos) << no_js.out;
+}
+
+// A JavaScript syntax error is shown with its file and line, and nothing is written.
+TEST(Project, AJavaScriptBuildThatFailsShowsWhereTheSourceIsWrong) {
+  if (std::string(THEATER_JS_PROBE).empty()) GTEST_SKIP() << "componentize-js was not installed (scripts/setup.sh)";
+  TempDir dir;
+  ASSERT_TRUE(project::NewProject({dir.path() / "j", "j", Language::kJs}).ok());
+  WriteText(dir.path() / "j/actor.js", "import * as theater from './theater/sdk/theater.js';\nexport const actor = {\n");
+  auto broken = RunShell("'" + std::string(THEATER_BINARY) + "' build " + Q(dir.path() / "j") + " 2>&1");
+  EXPECT_EQ(broken.exit_code, 2) << broken.out;
+  EXPECT_NE(broken.out.find("componentize-js failed"), std::string::npos) << broken.out;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "j/j.wasm")) << broken.out;
 }
 
 }  // namespace

@@ -58,7 +58,7 @@ void AddProjectCommands(CLI::App& app, int& exit_code) {
       "build.toml, a README, and a copy of the WIT contract and the SDK, so that it builds\n"
       "wherever Theater is installed.");
   make->add_option("name", a->name, "The actor's name (letters, digits, - and _), also its directory")->required();
-  make->add_option("--lang", a->lang, "c, cpp or python (js: not yet)")->capture_default_str();
+  make->add_option("--lang", a->lang, "c, cpp, python or js")->capture_default_str();
   make->add_option("--dir", a->dir, "Write the project here instead of ./NAME (must not exist, or be empty)");
   make->footer(
       "Example:\n"
@@ -74,16 +74,20 @@ void AddProjectCommands(CLI::App& app, int& exit_code) {
       "Build an actor project (a directory with a build.toml) into its component, with the\n"
       "language's toolchain: for C and C++, wit-bindgen c, clang-22 (wasm32-wasi) and\n"
       "wasm-tools component new; for Python, componentize-py 0.25.1 (from PATH or\n"
-      "~/.cache/theater/componentize-py-0.25.1). Intermediate files go to DIR/build/.");
+      "~/.cache/theater/componentize-py-0.25.1); for JavaScript, componentize-js 0.23.0 on\n"
+      "Node.js (from PATH or ~/.cache/theater/componentize-js). Intermediate files go to\n"
+      "DIR/build/. A Python or JavaScript build takes 10 to 60 seconds: it runs the\n"
+      "language's runtime once to snapshot it.");
   build->add_option("dir", *dir, "The project (default: the current directory)");
   build->footer(
       "build.toml:\n"
-      "  language = \"c\"              # c, cpp or python\n"
+      "  language = \"c\"              # c, cpp, python or js\n"
       "  world = \"message-actor\"     # a world of theater/wit/worlds.wit\n"
       "  sources = [\"src/actor.c\"]\n"
       "  output = \"hello.wasm\"       # the manifest's component\n"
       "Tools are looked up on PATH, then in ~/.cargo/bin; THEATER_GUEST_CC, THEATER_GUEST_CXX,\n"
-      "THEATER_WIT_BINDGEN, THEATER_WASM_TOOLS and THEATER_COMPONENTIZE_PY override them.\n"
+      "THEATER_WIT_BINDGEN, THEATER_WASM_TOOLS, THEATER_COMPONENTIZE_PY, THEATER_COMPONENTIZE_JS\n"
+      "and THEATER_NODE override them.\n"
       "Exit status: 0 built, 2 no or bad build.toml, a missing tool, or a step failed (its output is shown).");
   build->callback([dir, &exit_code] { exit_code = Build(*dir); });
 }

@@ -54,8 +54,8 @@ BuildOutcome Built(const fs::path& dir, const std::string& output) {
 }
 
 // Runs a tool in `cwd` and waits for it; its output (stdout and stderr, the last 64 KiB)
-// is the error's text when it fails.
-Status RunTool(const std::vector<std::string>& argv, const fs::path& cwd) {
+// is the error's text when it fails, under `name` (default: the program's file name).
+Status RunTool(const std::vector<std::string>& argv, const fs::path& cwd, std::string name = "") {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return Status::Error("pipe: " + std::string(strerror(errno)));
   UniqueFd read_end(fds[0]), write_end(fds[1]);
@@ -84,14 +84,14 @@ Status RunTool(const std::vector<std::string>& argv, const fs::path& cwd) {
   std::optional<int32_t> code = (*child)->Wait();
   if (code && *code == 0) return Status::Ok();
   if (output.size() > kMaxToolOutput) output = "…" + output.substr(output.size() - kMaxToolOutput);
-  std::string name = fs::path(argv[0]).filename().string();
+  if (name.empty()) name = fs::path(argv[0]).filename().string();
   return Status::Error(name + " failed" + (code ? " (exit status " + std::to_string(*code) + ")" : "") + ":\n" + output);
 }
 
 // Which of the SDK's export switches a world needs (cmake/GuestActors.cmake has the same rule).
 std::vector<std::string> WorldFlags(const std::string& world) {
-  static const std::set<std::string> kMessageClient = {"message-actor", "supervisor-actor", "full-actor", "http-actor",
-                                                      "process-actor"};
+  static const std::set<std::string> kMessageClient = {"message-actor", "service-actor", "supervisor-actor",
+                                                      "full-actor",    "http-actor",    "process-actor"};
   static const std::set<std::string> kSupervisor = {"supervisor-actor", "full-actor"};
   std::vector<std::string> flags = {"-DTHEATER_WORLD=" + WorldStem(world)};
   if (kMessageClient.count(world)) flags.push_back("-DTHEATER_EXPORTS_MESSAGE_CLIENT");
@@ -114,11 +114,16 @@ bool InsideProject(const std::string& path) {
   return true;
 }
 
+// Where scripts/setup.sh installs the toolchains that are not Debian's.
+std::string CacheDir() {
+  const char* cache = std::getenv("THEATER_CACHE");
+  return cache && *cache ? std::string(cache) : HomeDir() + "/.cache/theater";
+}
+
 // Python: componentize-py bundles CPython, the SDK (theater/sdk/theater.py) and the
 // project's modules into a component; the app module is the source file's name.
 Result<BuildOutcome> BuildPython(const fs::path& dir, const BuildFile& build, const BuildOptions& options) {
-  const char* cache = std::getenv("THEATER_CACHE");
-  std::string venv = (cache && *cache ? std::string(cache) : HomeDir() + "/.cache/theater") + "/componentize-py-0.25.1";
+  std::string venv = CacheDir() + "/componentize-py-0.25.1";
   auto tool = FindTool("componentize-py", "THEATER_COMPONENTIZE_PY", venv + "/bin",
                        "python3 -m venv " + venv + " && " + venv +
                            "/bin/pip install componentize-py==0.25.1 (or run Theater's scripts/setup.sh)");
@@ -131,6 +136,27 @@ Result<BuildOutcome> BuildPython(const fs::path& dir, const BuildFile& build, co
   THEATER_RETURN_IF_ERROR(RunTool({*tool, "-d", "theater/wit", "-w", build.world, "componentize", "-p",
                                    module_dir.empty() ? "." : module_dir, "-p", "theater/sdk", "-o", build.output, module},
                                   dir));
+  return Built(dir, build.output);
+}
+
+// JavaScript: componentize-js bundles StarlingMonkey (SpiderMonkey), the source module and
+// what it imports by relative path (the SDK in theater/sdk/) into a component, run once
+// at build time (Wizer) so that a start does not parse the JavaScript again. WASI's http
+// and fetch-event are left out: Theater provides no wasi:http.
+Result<BuildOutcome> BuildJs(const fs::path& dir, const BuildFile& build, const BuildOptions& options) {
+  std::string home = CacheDir() + "/componentize-js";
+  const std::string setup = "run Theater's scripts/setup.sh, which installs it into " + home;
+  auto tool = FindTool("componentize-js", "THEATER_COMPONENTIZE_JS", home + "/node_modules/.bin",
+                       "npm install @bytecodealliance/componentize-js@0.23.0 (" + setup + ")");
+  if (!tool.ok()) return tool.status();
+  auto node = FindTool("node", "THEATER_NODE", "/usr/bin", "componentize-js runs on Node.js: apt-get install nodejs");
+  if (!node.ok()) return node.status();
+  if (build.sources.size() != 1 || !build.sources[0].ends_with(".js"))
+    return Status::Error("a JavaScript build has one source, the entry module (actor.js); it imports the rest");
+  if (options.progress) options.progress("componentize-js: " + build.sources[0] + " -> " + build.output);
+  THEATER_RETURN_IF_ERROR(RunTool({*node, *tool, build.sources[0], "-w", "theater/wit", "-n", build.world, "-d", "http",
+                                   "fetch-event", "-o", build.output},
+                                  dir, "componentize-js"));
   return Built(dir, build.output);
 }
 
@@ -225,11 +251,9 @@ Result<BuildFile> ReadBuildFile(const fs::path& project_dir) {
       return Status::Error(at + ": unknown field (known: language, world, sources, output)");
     }
   }
-  if (build.language.empty()) return Status::Error(origin + ": `language` is missing (c or cpp)");
-  if (build.language != "c" && build.language != "cpp" && build.language != "python") {
-    if (build.language == "js") return Status::Error(origin + ": JavaScript actors are not supported yet");
-    return Status::Error(origin + ": `language` must be c, cpp or python, not `" + build.language + "`");
-  }
+  if (build.language.empty()) return Status::Error(origin + ": `language` is missing (c, cpp, python or js)");
+  if (build.language != "c" && build.language != "cpp" && build.language != "python" && build.language != "js")
+    return Status::Error(origin + ": `language` must be c, cpp, python or js, not `" + build.language + "`");
   if (build.world.empty()) build.world = "message-actor";
   if (build.sources.empty()) return Status::Error(origin + ": `sources` is missing or empty");
   if (build.output.empty()) return Status::Error(origin + ": `output` is missing (the component's file name)");
@@ -251,6 +275,7 @@ Result<BuildOutcome> BuildProject(const BuildOptions& options) {
   if (!fs::is_directory(options.dir / "theater" / "wit"))
     return Status::Error((options.dir / "theater" / "wit").string() + ": missing (the WIT contract; theater new writes it)");
   if (build->language == "python") return BuildPython(options.dir, *build, options);
+  if (build->language == "js") return BuildJs(options.dir, *build, options);
   return BuildC(options.dir, *build, options);
 }
 

@@ -2,6 +2,8 @@
 // build.toml) into a WebAssembly component with the language's toolchain:
 //   C, C++   wit-bindgen c (bindings for the world) -> clang-22 / clang++-22 --target=wasm32-wasi
 //            (a reactor) -> wasm-tools component new
+//   Python   componentize-py (CPython, the app module and theater/sdk/theater.py)
+//   JS       componentize-js (StarlingMonkey and the entry module with what it imports)
 // A missing tool is named with how to install it; a failing step shows its output.
 #pragma once
 
@@ -17,7 +19,7 @@ namespace theater::project {
 
 // build.toml, read and checked.
 struct BuildFile {
-  std::string language;              // "c", "cpp" or "python" (js: not yet)
+  std::string language;              // "c", "cpp", "python" or "js"
   std::string world;                 // a world of theater/wit/worlds.wit
   std::vector<std::string> sources;  // relative to the project
   std::string output;                // the component, relative to the project

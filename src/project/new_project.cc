@@ -26,7 +26,7 @@ const LanguageInfo& Info(Language language) {
       {"c", "C", "src/actor.c", "clang-22, wit-bindgen and wasm-tools"},
       {"cpp", "C++", "src/actor.cpp", "clang++-22, wit-bindgen and wasm-tools"},
       {"python", "Python", "actor.py", "componentize-py 0.25.1"},
-      {"js", "JavaScript", "actor.js", "componentize-js (npm)"},
+      {"js", "JavaScript", "actor.js", "componentize-js 0.23.0 (npm) and Node.js"},
   };
   return kInfo[static_cast<int>(language)];
 }
@@ -50,13 +50,17 @@ std::vector<Placement> Placements(Language language) {
     out.push_back({"sdk/templates/python/actor.py", SourceFile(language), true});
     out.push_back({"sdk/python/theater.py", "theater/sdk/theater.py"});
   }
+  if (language == Language::kJs) out.push_back({"sdk/templates/js/actor.js", SourceFile(language), true});
   for (const EmbeddedFile& f : EmbeddedFiles()) {
     std::string path(f.path);
     if (path.rfind("wit/", 0) == 0) out.push_back({path, "theater/" + path});
-    if (path.rfind("sdk/c/", 0) == 0 && language != Language::kPython)
+    bool c_family = language == Language::kC || language == Language::kCpp;
+    if (path.rfind("sdk/c/", 0) == 0 && c_family)
       out.push_back({path, "theater/sdk/" + path.substr(6)});
     if (language == Language::kCpp && path.rfind("sdk/cpp/", 0) == 0)
       out.push_back({path, "theater/sdk/" + path.substr(8)});
+    if (language == Language::kJs && path.rfind("sdk/js/", 0) == 0)
+      out.push_back({path, "theater/sdk/" + path.substr(7)});
   }
   return out;
 }
@@ -93,9 +97,6 @@ std::string CheckProjectName(std::string_view name) {
 Result<std::vector<std::string>> NewProject(const NewProjectOptions& options) {
   if (std::string why = CheckProjectName(options.name); !why.empty())
     return Status::Error("`" + options.name + "`: " + why);
-  if (options.language == Language::kJs)
-    return Status::Error("JavaScript actors are not supported yet (componentize-js needs wasi:http or the "
-                         "options that leave it out); use --lang c, cpp or python");
   std::error_code ec;
   if (std::filesystem::exists(options.dir, ec) && !std::filesystem::is_empty(options.dir, ec))
     return Status::Error(options.dir.string() + ": already exists and is not empty");
@@ -111,9 +112,10 @@ Result<std::vector<std::string>> NewProject(const NewProjectOptions& options) {
       text = Replace(text, "@LANG@", LanguageKey(options.language));
       text = Replace(text, "@SOURCE@", SourceFile(options.language));
       text = Replace(text, "@TOOLS@", Info(options.language).tools);
-      // Python's runtime reads the clock and random bytes as it starts: it needs WASI.
-      text = Replace(text, "@EXTRA_HANDLERS@",
-                     options.language == Language::kPython ? "\n[[handler]]\ntype = \"wasi\"\n" : "");
+      // Python's and JavaScript's runtimes read the clock and random bytes as they start:
+      // they need WASI.
+      bool wasi = options.language == Language::kPython || options.language == Language::kJs;
+      text = Replace(text, "@EXTRA_HANDLERS@", wasi ? "\n[[handler]]\ntype = \"wasi\"\n" : "");
     }
     std::filesystem::path to = options.dir / p.to;
     std::filesystem::create_directories(to.parent_path(), ec);

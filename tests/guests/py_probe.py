@@ -6,6 +6,8 @@ answered with what it saw.
   random  -> 16 random bytes as hex
   file    -> tries to read /etc/hostname (nothing is preopened); answers what happened
   socket  -> tries to resolve and connect; answers what happened
+  services -> Theater's store, clock and random numbers through the SDK (the world is
+             service-actor): {"stored", "now", "uuid", "range"} as JSON
   fail    -> raises: the call fails, the state stays
 """
 import json
@@ -37,6 +39,12 @@ class Probe(theater.Actor):
                     return state, b"READ " + f.read().encode()
             except OSError as e:
                 return state, f"refused: {type(e).__name__}".encode()
+        if probe == "services":
+            store_id = theater.store.create()
+            theater.store.put_at(store_id, "greeting", b"hi from the store")
+            stored = theater.store.get_at(store_id, "greeting").decode()
+            return state, json.dumps({"stored": stored, "now": theater.now_ms(), "uuid": theater.random_uuid(),
+                                      "range": theater.random_range(10, 20)}).encode()
         if probe == "fail":
             raise RuntimeError("asked to fail")
         return state, b"unknown probe"
