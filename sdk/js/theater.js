@@ -117,10 +117,15 @@ export function callHandler(fn, self, ...args) {
   }
 }
 
+// A handler's state as the component model's list<u8> takes it. What the runtime handed in
+// comes back as it came (the bindings' byte views need not be this realm's Uint8Array).
 export function checkState(value) {
   if (value === undefined || value === null) return undefined;
-  if (!(value instanceof Uint8Array)) throw { payload: 'a handler returned a state that is not a Uint8Array' };
-  return value;
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === 'string') return bytes(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  throw { payload: `a handler returned a state that is not bytes (${Object.prototype.toString.call(value)})` };
 }
 
 /** The component's exports for an Actor subclass (or instance):
