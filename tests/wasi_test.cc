@@ -32,6 +32,12 @@ class WasiTest : public ::testing::TestWithParam<Probe> {
  protected:
   void SetUp() override {
     if (component().empty()) GTEST_SKIP() << GetParam().tool << " was not installed (scripts/setup.sh)";
+    // The compiled components are shared by these tests (seconds each to compile): the data
+    // directory's cache is a link to one directory (each file is written by rename).
+    std::filesystem::path shared = std::filesystem::path(THEATER_GUESTS) / ".." / "wasi-test-cache";
+    std::filesystem::create_directories(shared);
+    std::filesystem::create_directories(dir_.path() / "data" / "cache");
+    std::filesystem::create_directory_symlink(std::filesystem::absolute(shared), dir_.path() / "data/cache/components");
     WriteText(dir_.path() / "probe.toml",
               "name = \"probe\"\nversion = \"0.1.0\"\ncomponent = \"" + component() +
                   "\"\n[[handler]]\ntype = \"runtime\"\n[[handler]]\ntype = \"message-server\"\n"
