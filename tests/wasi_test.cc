@@ -7,6 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include "chain/event_data.h"
+#include "runtime/actor_context.h"
+#include "runtime/wasi_recording.h"
 #include "test_util.h"
 
 namespace theater::testing {
@@ -206,6 +209,36 @@ TEST_P(WasiTest, WithoutTheGrantTheActorDoesNotStart) {
   auto run = Run("--request time");
   EXPECT_EQ(run.exit_code, 2) << run.out;
   EXPECT_NE(run.out.find("type = \\\"wasi\\\""), std::string::npos) << run.out;
+}
+
+// Clock readings in a row are one event ({"results": [...]}): JavaScript's engine reads the
+// monotonic clock about 7 times per call. Another event, or the 512th reading, ends a run;
+// nothing is lost and the order of inputs is kept.
+TEST(ClockReadings, ARunOfReadingsIsOneEventBeforeTheNextOfAnotherKind) {
+  Manifest manifest;
+  manifest.name = "clock";
+  ActorContext context(nullptr, "clock", manifest, Permissions::FromManifest(manifest), nullptr);
+  context.RecordReading(kWasiMonotonicClock, 1);
+  context.RecordReading(kWasiMonotonicClock, 2);
+  context.RecordReading(kWasiMonotonicClock, 3);
+  EXPECT_EQ(context.chain().size(), 0u);  // held back until something else is recorded
+  context.RecordReading(kWasiWallClock, 100);  // another clock ends the run
+  ASSERT_TRUE(context.Record("wasm/result", {{"x", 1}}).ok());
+  for (int i = 0; i < 1000; ++i) context.RecordReading(kWasiMonotonicClock, 10 + i);
+  ASSERT_TRUE(context.Record("wasm/result", {{"x", 2}}).ok());
+
+  const auto& events = context.chain().events();
+  std::vector<std::string> types;
+  for (const ChainEvent& e : events) types.push_back(e.type);
+  EXPECT_EQ(types, (std::vector<std::string>{kWasiMonotonicClock, kWasiWallClock, "wasm/result", kWasiMonotonicClock,
+                                             kWasiMonotonicClock, "wasm/result"}));
+  auto results = [&](size_t i) { return DecodeEventData(events[i].data)["results"]; };
+  EXPECT_EQ(results(0), json::array({1, 2, 3}));
+  EXPECT_EQ(results(1), json::array({100}));
+  ASSERT_EQ(results(3).size(), ActorContext::kMaxBatchedReadings);
+  ASSERT_EQ(results(4).size(), 1000 - ActorContext::kMaxBatchedReadings);
+  EXPECT_EQ(results(3)[0], 10);
+  EXPECT_EQ(results(4).back(), 1009);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "runtime/actor_context.h"
 
 #include <chrono>
+#include <cstring>
 #include <set>
 
 #include "chain/snapshot_file.h"
@@ -103,8 +104,24 @@ Result<Hash> ActorContext::RecordWithStateRaw(std::string type, Bytes data, cons
   });
 }
 
+void ActorContext::RecordReading(const char* type, uint64_t value) {
+  if (!readings_.empty() && std::strcmp(readings_type_, type) != 0) AppendReadings();
+  readings_type_ = type;
+  readings_.push_back(value);
+  if (readings_.size() >= kMaxBatchedReadings) AppendReadings();
+}
+
+void ActorContext::AppendReadings() {
+  std::vector<uint64_t> values;
+  values.swap(readings_);  // first: Record appends through Append, which calls this
+  // Past the chain limit the readings are not recorded; the turn's own result will not be
+  // either, and the actor fails with limit-exceeded.
+  Record(readings_type_, {{"results", values}});
+}
+
 Result<Hash> ActorContext::Append(std::string type, Bytes data, uint64_t extra_bytes,
                                   const std::function<void()>& store_snapshots) {
+  if (!readings_.empty()) AppendReadings();  // they came first
   uint64_t now = clock_ ? clock_() : NowMs();
   uint64_t size = StoredSize(type, data) + extra_bytes;
   uint64_t limit = manifest_.limits.max_chain_bytes;

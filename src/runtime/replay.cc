@@ -59,6 +59,12 @@ class Replayer {
   // The data of the recorded event at the current position, which must be of `type`
   // (copied into the replay's chain); nullopt after a divergence, which says why.
   std::optional<ordered_json> NextRecorded(const char* type, const std::string& what);
+  // The clock readings of the recorded event being handed out (ReplayWasiHooks).
+  struct Readings {
+    std::string type;
+    std::vector<uint64_t> values;
+    size_t next = 0;
+  } readings_;
   void ReplayCall(const ChainEvent& call);
   Result<std::optional<Value>> HostCall(const std::string& interface, const std::string& name, const FuncType& type,
                                         std::vector<Value>& args);
@@ -195,6 +201,12 @@ Status Replayer::Prepare(const ordered_json& started) {
 std::optional<ordered_json> Replayer::NextRecorded(const char* type, const std::string& what) {
   if (diverged()) return std::nullopt;
   uint64_t at = seq();
+  if (readings_.next < readings_.values.size()) {  // the recorded run of readings was longer
+    Diverge(at - 1, "the component " + what + " where the recording has " +
+                        std::to_string(readings_.values.size() - readings_.next) + " more readings of " +
+                        readings_.type);
+    return std::nullopt;
+  }
   if (at >= rec_.size()) {
     Diverge(at, "the component " + what + "; the recording has no more events");
     return std::nullopt;
@@ -211,10 +223,21 @@ std::optional<ordered_json> Replayer::NextRecorded(const char* type, const std::
 WasiHooks Replayer::ReplayWasiHooks(Environment env) {
   WasiHooks hooks;
   hooks.env = std::move(env);
-  auto clock = [this](const char* type, const char* what) {
+  // A clock's readings: one event holds a run of them ({"results": [...]}, see
+  // ActorContext::RecordReading), handed out one by one.
+  auto clock = [this](const char* type, const char* what) -> uint64_t {
+    if (readings_.type == type && readings_.next < readings_.values.size()) return readings_.values[readings_.next++];
     auto data = NextRecorded(type, what);
-    return data && data->contains("result") && (*data)["result"].is_number_unsigned() ? (*data)["result"].get<uint64_t>()
-                                                                                      : uint64_t{0};
+    if (!data) return 0;
+    if (data->contains("result") && (*data)["result"].is_number_unsigned()) return (*data)["result"].get<uint64_t>();
+    const ordered_json* results = data->contains("results") ? &(*data)["results"] : nullptr;
+    if (!results || !results->is_array() || results->empty()) {
+      Diverge(seq() - 1, std::string("the recorded ") + type + " event holds no readings");
+      return 0;
+    }
+    readings_ = {type, {}, 1};
+    for (const auto& v : *results) readings_.values.push_back(v.is_number_unsigned() ? v.get<uint64_t>() : 0);
+    return readings_.values[0];
   };
   hooks.wall_now = [clock] { return clock(kWasiWallClock, "reads the wall clock"); };
   hooks.monotonic_now = [clock] { return clock(kWasiMonotonicClock, "reads the monotonic clock"); };

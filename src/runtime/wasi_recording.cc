@@ -44,12 +44,12 @@ WasiHooks LiveWasiHooks(ActorContext& actor, Environment env) {
   hooks.env = std::move(env);
   hooks.wall_now = [a] {
     uint64_t ns = Nanos(std::chrono::system_clock::now().time_since_epoch());
-    a->Record(kWasiWallClock, {{"result", ns}});
+    a->RecordReading(kWasiWallClock, ns);
     return ns;
   };
   hooks.monotonic_now = [a] {
     uint64_t ns = Nanos(std::chrono::steady_clock::now().time_since_epoch());
-    a->Record(kWasiMonotonicClock, {{"result", ns}});
+    a->RecordReading(kWasiMonotonicClock, ns);
     return ns;
   };
   hooks.random = [a](std::span<uint8_t> out) {
