@@ -162,6 +162,57 @@ TEST(Engine, EndlessLoopWithoutFuelLimitHitsTheDeadline) {
   EXPECT_LT(elapsed, std::chrono::seconds(5));
 }
 
+// A component of 1 MiB or more (a language's runtime inside) runs on the engine's second
+// wasmtime engine, whose instances map the initial memory copy-on-write. Its limits hold the
+// same: fuel, and the deadline, whose epoch ticks reach that engine too (without them this
+// test hangs until CTest's timeout). The cache keeps the two engines' artifacts apart.
+TEST(Engine, ALargeComponentMapsItsMemoryImageAndKeepsItsLimits) {
+  std::string wat = testing::FileText(Fixture("endless-loop.wat"));
+  std::string image(1'200'000, 'a');
+  size_t at = wat.find("(memory (export \"memory\") 1)");
+  ASSERT_NE(at, std::string::npos);
+  wat.replace(at, std::string("(memory (export \"memory\") 1)").size(),
+              "(memory (export \"memory\") 32)\n    (data (i32.const 65536) \"" + image + "\")");
+  testing::TempDir dir;
+  testing::WriteText(dir.path() / "large-loop.wat", wat);
+  auto engine = MakeEngine(dir.path() / "cache");
+  auto large = engine->LoadComponentFile(dir.path() / "large-loop.wat");
+  ASSERT_TRUE(large.ok()) << large.error();
+  EXPECT_TRUE((*large)->copy_on_write());
+  auto small = engine->LoadComponentFile(Fixture("endless-loop.wat"));
+  ASSERT_TRUE(small.ok());
+  EXPECT_FALSE((*small)->copy_on_write());
+
+  auto run = [&](InstanceLimits limits) {
+    auto created = Instance::Create(engine, *large, limits, nullptr);
+    EXPECT_TRUE(std::holds_alternative<std::unique_ptr<Instance>>(created));
+    return InitFailure(*std::get<std::unique_ptr<Instance>>(created));
+  };
+  InstanceLimits fuel;
+  fuel.fuel_per_call = 10'000'000;
+  EXPECT_EQ(run(fuel).kind, FailureKind::kOutOfFuel);
+  InstanceLimits deadline;
+  deadline.fuel_per_call = 0;
+  deadline.call_timeout_ms = 100;
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(run(deadline).kind, FailureKind::kDeadlineExceeded);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  // The small component runs beside it on the first engine.
+  InstanceLimits small_limits;
+  small_limits.fuel_per_call = 10'000'000;
+  auto other = Instance::Create(engine, *small, small_limits, nullptr);
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<Instance>>(other));
+  EXPECT_EQ(InitFailure(*std::get<std::unique_ptr<Instance>>(other)).kind, FailureKind::kOutOfFuel);
+
+  // A second engine loads both from the cache, each with its own engine's artifact.
+  auto again = MakeEngine(dir.path() / "cache");
+  auto cached = again->LoadComponentFile(dir.path() / "large-loop.wat");
+  ASSERT_TRUE(cached.ok()) << cached.error();
+  EXPECT_EQ((*cached)->origin(), "disk-cache");
+  EXPECT_TRUE((*cached)->copy_on_write());
+  EXPECT_EQ(again->LoadComponentFile(Fixture("endless-loop.wat")).value()->origin(), "disk-cache");
+}
+
 TEST(Engine, MemoryBombRunsOutOfMemory) {
   InstanceLimits limits;
   limits.max_memory_bytes = 8 << 20;

@@ -29,6 +29,9 @@ class Component {
   const std::string& origin() const;
   // Milliseconds spent compiling or deserializing it.
   double load_ms() const;
+  // Whether its instances map its initial memory copy-on-write (a large component: a
+  // language's runtime inside) instead of copying it (engine_impl.h).
+  bool copy_on_write() const;
   // Names of the instances it imports ("theater:simple/runtime", ...).
   const std::vector<std::string>& imports() const;
   // Names of the instances it exports ("theater:simple/actor", ...).

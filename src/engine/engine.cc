@@ -32,9 +32,14 @@ Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Engine::~Engine() = default;
 
-Result<std::shared_ptr<Engine>> Engine::Create(const EngineOptions& options) {
-  auto impl = std::make_unique<Impl>();
-  impl->options = options;
+namespace {
+
+// Whether a component is large enough for copy-on-write memory images (Engine::Impl). Its
+// size stands for its initial memory's: what makes a component large is a language's
+// runtime and heap, snapshotted into its data segments.
+constexpr size_t kLargeComponentBytes = 1 << 20;
+
+wasm_config_t* NewConfig(const EngineOptions& options, wt::StackPool& stacks, bool copy_on_write) {
   wasm_config_t* config = wasm_config_new();
   wasmtime_config_consume_fuel_set(config, true);
   wasmtime_config_epoch_interruption_set(config, true);
@@ -42,31 +47,43 @@ Result<std::shared_ptr<Engine>> Engine::Create(const EngineOptions& options) {
   // Fibers for async calls need room for the wasm stack plus host frames. They come from a
   // pool, so that a call does not map and unmap a stack.
   wasmtime_config_async_stack_size_set(config, options.max_wasm_stack + (1 << 20));
-  impl->stacks = std::make_unique<wt::StackPool>();
-  wasmtime_stack_creator_t creator = impl->stacks->Creator();
+  wasmtime_stack_creator_t creator = stacks.Creator();
   wasmtime_config_host_stack_creator_set(config, &creator);
   // Determinism: the same inputs give the same results (needed for replay).
   wasmtime_config_cranelift_nan_canonicalization_set(config, true);
   wasmtime_config_wasm_relaxed_simd_deterministic_set(config, true);
   // Threads: the `threads` feature is not compiled into our wasmtime build at all.
   wasmtime_config_wasm_component_model_set(config, true);
-  // Memory images are copied instead of mapped copy-on-write: one mapping less per actor
-  // (mappings, not memory, are what runs out first with tens of thousands of actors).
-  wasmtime_config_memory_init_cow_set(config, false);
-  impl->engine.reset(wasm_engine_new_with_config(config));  // takes `config`
+  // Small components' memory images are copied instead of mapped copy-on-write: one
+  // mapping less per actor (mappings, not memory, run out first with tens of thousands of
+  // actors), and 10-20 us less per spawn. Large ones are mapped (Engine::Impl).
+  wasmtime_config_memory_init_cow_set(config, copy_on_write);
+  return config;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<Engine>> Engine::Create(const EngineOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->stacks = std::make_unique<wt::StackPool>();
+  impl->engine.reset(wasm_engine_new_with_config(NewConfig(options, *impl->stacks, false)));  // takes the config
   if (!impl->engine) return Status::Error("wasmtime engine could not be created");
 
   std::string settings = std::string("wasmtime ") + kWasmtimeVersion +
                          "; fuel; epoch; nan-canonical; relaxed-simd-deterministic; stack " +
                          std::to_string(options.max_wasm_stack);
   impl->fingerprint = ToHex(Sha256(settings)).substr(0, 16);
+  impl->image_fingerprint = ToHex(Sha256(settings + "; copy-on-write images")).substr(0, 16);
 
   wasm_engine_t* raw = impl->engine.get();
+  std::atomic<wasm_engine_t*>* image = &impl->image_engine_raw;
   auto tick = options.epoch_tick;
-  impl->epoch_ticker = std::jthread([raw, tick](std::stop_token stop) {
+  impl->epoch_ticker = std::jthread([raw, image, tick](std::stop_token stop) {
     while (!stop.stop_requested()) {
       std::this_thread::sleep_for(tick);
       wasmtime_engine_increment_epoch(raw);
+      if (wasm_engine_t* second = image->load(std::memory_order_acquire)) wasmtime_engine_increment_epoch(second);
     }
   });
   return std::shared_ptr<Engine>(new Engine(std::move(impl)));
@@ -127,15 +144,19 @@ Result<std::shared_ptr<const Component>> Engine::LoadComponent(std::span<const u
   auto start = std::chrono::steady_clock::now();
   auto ci = std::make_unique<Component::Impl>();
   ci->sha256 = hash;
+  ci->copy_on_write = bytes.size() >= kLargeComponentBytes;
+  wasm_engine_t* engine = impl_->EngineFor(ci->copy_on_write);
+  if (!engine) return Status::Error("wasmtime engine could not be created");
   wasmtime_component_t* raw = nullptr;
   std::filesystem::path cached;
   if (!impl_->options.cache_dir.empty())
-    cached = impl_->options.cache_dir / (ToHex(hash) + "-" + impl_->fingerprint + ".cwasm");
+    cached = impl_->options.cache_dir /
+             (ToHex(hash) + "-" + (ci->copy_on_write ? impl_->image_fingerprint : impl_->fingerprint) + ".cwasm");
 
   std::error_code ec;
   if (!cached.empty() && std::filesystem::exists(cached, ec)) {
     // A cache file that does not deserialize (truncated, other engine) is recompiled below.
-    wasmtime_error_t* err = wasmtime_component_deserialize_file(impl_->engine.get(), cached.c_str(), &raw);
+    wasmtime_error_t* err = wasmtime_component_deserialize_file(engine, cached.c_str(), &raw);
     if (err) {
       wt::TakeErrorMessage(err);
       raw = nullptr;
@@ -155,7 +176,7 @@ Result<std::shared_ptr<const Component>> Engine::LoadComponent(std::span<const u
     } else {
       wasm_byte_vec_new(&binary, bytes.size(), reinterpret_cast<const wasm_byte_t*>(bytes.data()));
     }
-    wasmtime_error_t* err = wasmtime_component_new(impl_->engine.get(),
+    wasmtime_error_t* err = wasmtime_component_new(engine,
                                                    reinterpret_cast<const uint8_t*>(binary.data),
                                                    binary.size, &raw);
     wasm_byte_vec_delete(&binary);
@@ -176,9 +197,9 @@ Result<std::shared_ptr<const Component>> Engine::LoadComponent(std::span<const u
   }
   ci->component.reset(raw);
   wt::ComponentTypePtr type(wasmtime_component_type(raw));
-  ci->imports = ItemNames(type.get(), impl_->engine.get(), true);
-  ci->exports = ItemNames(type.get(), impl_->engine.get(), false);
-  ci->imported_functions = ImportedFunctions(type.get(), impl_->engine.get(), ci->imports);
+  ci->imports = ItemNames(type.get(), engine, true);
+  ci->exports = ItemNames(type.get(), engine, false);
+  ci->imported_functions = ImportedFunctions(type.get(), engine, ci->imports);
   ci->load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 
   auto component = std::make_shared<const Component>(std::move(ci));
@@ -213,7 +234,7 @@ Result<std::shared_ptr<const Component>> Engine::LoadComponentFile(const std::fi
 Status Engine::DefineFunction(const std::string& interface, const std::string& name, const std::string& signature,
                               HostFunction fn) {
   std::lock_guard lock(impl_->mu);
-  if (impl_->linker) return Status::Error("host functions must be defined before the first instance");
+  if (impl_->linker || impl_->image_linker) return Status::Error("host functions must be defined before the first instance");
   impl_->host_functions.push_back(HostEntry{interface, name, interface + "#" + name, signature, std::move(fn), nullptr});
   impl_->interfaces.insert(interface);
   return Status::Ok();
@@ -222,7 +243,7 @@ Status Engine::DefineFunction(const std::string& interface, const std::string& n
 Status Engine::DefineAsyncFunction(const std::string& interface, const std::string& name,
                                    const std::string& signature, AsyncHostFunction fn) {
   std::lock_guard lock(impl_->mu);
-  if (impl_->linker) return Status::Error("host functions must be defined before the first instance");
+  if (impl_->linker || impl_->image_linker) return Status::Error("host functions must be defined before the first instance");
   impl_->host_functions.push_back(HostEntry{interface, name, interface + "#" + name, signature, nullptr, std::move(fn)});
   impl_->interfaces.insert(interface);
   return Status::Ok();
@@ -230,7 +251,7 @@ Status Engine::DefineAsyncFunction(const std::string& interface, const std::stri
 
 Status Engine::DefineTypesOnlyInterface(const std::string& interface) {
   std::lock_guard lock(impl_->mu);
-  if (impl_->linker) return Status::Error("interfaces must be defined before the first instance");
+  if (impl_->linker || impl_->image_linker) return Status::Error("interfaces must be defined before the first instance");
   impl_->interfaces.insert(interface);
   return Status::Ok();
 }
@@ -245,10 +266,21 @@ Engine::Stats Engine::stats() const {
   return impl_->stats;
 }
 
-Result<const wasmtime_component_linker_t*> Engine::Impl::Linker() {
+wasm_engine_t* Engine::Impl::EngineFor(bool copy_on_write) {
+  if (!copy_on_write) return engine.get();
+  std::call_once(image_engine_once, [&] {
+    image_engine.reset(wasm_engine_new_with_config(NewConfig(options, *stacks, true)));
+    image_engine_raw.store(image_engine.get(), std::memory_order_release);
+  });
+  return image_engine.get();
+}
+
+Result<const wasmtime_component_linker_t*> Engine::Impl::Linker(bool copy_on_write) {
+  wasm_engine_t* for_engine = EngineFor(copy_on_write);
   std::lock_guard lock(mu);
+  wt::LinkerPtr& linker = copy_on_write ? image_linker : this->linker;
   if (linker) return static_cast<const wasmtime_component_linker_t*>(linker.get());
-  wt::LinkerPtr built(wasmtime_component_linker_new(engine.get()));
+  wt::LinkerPtr built(wasmtime_component_linker_new(for_engine));
   // WASI 0.2 for every component that imports it; an instance gets its context (and the
   // runtime's hooks) only when its actor is granted WASI (instance.cc).
   if (wasmtime_error_t* err = wasmtime_component_linker_add_wasip2(built.get()))
@@ -282,30 +314,35 @@ Result<const wasmtime_component_linker_t*> Engine::Impl::Linker() {
   return static_cast<const wasmtime_component_linker_t*>(linker.get());
 }
 
-void Engine::Preempt() { wasmtime_engine_increment_epoch(impl_->engine.get()); }
+void Engine::Preempt() {
+  wasmtime_engine_increment_epoch(impl_->engine.get());
+  if (wasm_engine_t* image = impl_->image_engine_raw.load(std::memory_order_acquire))
+    wasmtime_engine_increment_epoch(image);
+}
 
 Status Engine::CheckImportSignatures(const Component& component) { return impl_->CheckImports(component); }
 
 Status Engine::Impl::CheckImports(const Component& component) {
   Component::Impl& ci = component.impl();
   std::call_once(ci.import_check_once, [&] {
+    wasm_engine_t* engine = EngineFor(ci.copy_on_write);
     wt::ComponentTypePtr type(wasmtime_component_type(ci.component.get()));
     for (const std::string& interface : ci.imports) {
       if (!interfaces.count(interface)) continue;  // the linker reports what is missing
       wt::OwnedItem item;
-      item.valid = wasmtime_component_type_import_get(type.get(), engine.get(), interface.data(), interface.size(),
-                                                      &item.item);
+      item.valid = wasmtime_component_type_import_get(type.get(), engine, interface.data(),
+                                                      interface.size(), &item.item);
       if (!item.valid || item.item.kind != WASMTIME_COMPONENT_ITEM_COMPONENT_INSTANCE) {
         ci.import_check = Status::Error("the component imports `" + interface + "` as something other than an instance");
         return;
       }
       const wasmtime_component_instance_type_t* instance = item.item.of.component_instance;
-      size_t n = wasmtime_component_instance_type_export_count(instance, engine.get());
+      size_t n = wasmtime_component_instance_type_export_count(instance, engine);
       for (size_t i = 0; i < n; ++i) {
         const char* name;
         size_t len;
         wt::OwnedItem func;
-        func.valid = wasmtime_component_instance_type_export_nth(instance, engine.get(), i, &name, &len, &func.item);
+        func.valid = wasmtime_component_instance_type_export_nth(instance, engine, i, &name, &len, &func.item);
         if (!func.valid || func.item.kind != WASMTIME_COMPONENT_ITEM_COMPONENT_FUNC) continue;  // types
         std::string fname(name, len);
         std::string actual = wt::RenderFuncType(func.item.of.component_func);
@@ -333,6 +370,7 @@ Component::~Component() = default;
 const Hash& Component::sha256() const { return impl_->sha256; }
 const std::string& Component::origin() const { return impl_->origin; }
 double Component::load_ms() const { return impl_->load_ms; }
+bool Component::copy_on_write() const { return impl_->copy_on_write; }
 const std::vector<std::string>& Component::imports() const { return impl_->imports; }
 const std::vector<std::string>& Component::exports() const { return impl_->exports; }
 const std::vector<ImportedFunction>& Component::imported_functions() const { return impl_->imported_functions; }

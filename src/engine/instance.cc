@@ -264,7 +264,8 @@ std::variant<std::unique_ptr<Instance>, Failure> Instance::Create(std::shared_pt
                    "the component imports `" + *wasi_import +
                        "` (WASI), which this actor is not granted (a manifest grants it with [[handler]] type = \"wasi\")",
                    {}};
-  auto linker = engine->impl().Linker();
+  bool copy_on_write = component->impl().copy_on_write;
+  auto linker = engine->impl().Linker(copy_on_write);
   if (!linker.ok()) return Failure{FailureKind::kInstantiation, "instantiate", linker.error(), {}};
   if (Status s = engine->impl().CheckImports(*component); !s.ok())
     return Failure{FailureKind::kTypeMismatch, "instantiate", s.message(), {}};
@@ -274,7 +275,7 @@ std::variant<std::unique_ptr<Instance>, Failure> Instance::Create(std::shared_pt
   impl->component = std::move(component);
   impl->limits = limits;
   impl->data.host_data = host_data;
-  impl->store.reset(wasmtime_store_new(impl->engine->impl().engine.get(), &impl->data, nullptr));
+  impl->store.reset(wasmtime_store_new(impl->engine->impl().EngineFor(copy_on_write), &impl->data, nullptr));
   auto limit = [](uint64_t v) { return v ? static_cast<int64_t>(v) : int64_t{-1}; };
   wasmtime_store_limiter(impl->store.get(), limit(limits.max_memory_bytes), limit(limits.max_table_elements),
                          limit(limits.max_instances), -1, -1);
