@@ -132,6 +132,14 @@ TEST(Project, ABuildThatFailsShowsTheCompilersMessageAndAMissingToolIsNamed) {
   EXPECT_NE(broken.out.find("clang-22 failed"), std::string::npos) << broken.out;
   EXPECT_NE(broken.out.find("src/actor.c:1"), std::string::npos) << broken.out;
 
+  // A world that worlds.wit does not have is named before any tool runs.
+  std::string toml = FileText(dir.path() / "p/build.toml");
+  WriteText(dir.path() / "p/build.toml", toml.replace(toml.find("message-actor"), 13, "nowhere-actor"));
+  auto unknown = RunShell("'" + std::string(THEATER_BINARY) + "' build " + Q(dir.path() / "p") + " 2>&1");
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.out;
+  EXPECT_NE(unknown.out.find("no world `nowhere-actor`"), std::string::npos) << unknown.out;
+  WriteText(dir.path() / "p/build.toml", toml.replace(toml.find("nowhere-actor"), 13, "message-actor"));
+
   // With no tools on PATH and no ~/.cargo/bin, the first missing one is named, with how to get it.
   auto missing = RunShell("PATH=/nonexistent HOME=" + Q(dir.path()) + " '" + std::string(THEATER_BINARY) +
                           "' build " + Q(dir.path() / "p") + " 2>&1");

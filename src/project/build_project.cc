@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <set>
 
 #include <toml++/toml.h>
 
@@ -88,14 +87,20 @@ Status RunTool(const std::vector<std::string>& argv, const fs::path& cwd, std::s
   return Status::Error(name + " failed" + (code ? " (exit status " + std::to_string(*code) + ")" : "") + ":\n" + output);
 }
 
-// Which of the SDK's export switches a world needs (cmake/GuestActors.cmake has the same rule).
-std::vector<std::string> WorldFlags(const std::string& world) {
-  static const std::set<std::string> kMessageClient = {"message-actor", "service-actor", "supervisor-actor",
-                                                      "full-actor",    "http-actor",    "process-actor"};
-  static const std::set<std::string> kSupervisor = {"supervisor-actor", "full-actor"};
+// The SDK's export switches for what the world exports, as the project's worlds.wit says
+// (cmake/GuestActors.cmake reads it the same way).
+Result<std::vector<std::string>> WorldFlags(const fs::path& dir, const std::string& world) {
+  fs::path file = dir / "theater" / "wit" / "worlds.wit";
+  auto bytes = ReadFile(file, kMaxBuildFileBytes);
+  if (!bytes.ok()) return bytes.status();
+  std::string text(bytes->begin(), bytes->end());
+  size_t begin = text.find("world " + world + " {");
+  size_t end = begin == std::string::npos ? begin : text.find('}', begin);
+  if (end == std::string::npos) return Status::Error("no world `" + world + "` in " + file.string());
+  std::string body = text.substr(begin, end - begin);
   std::vector<std::string> flags = {"-DTHEATER_WORLD=" + WorldStem(world)};
-  if (kMessageClient.count(world)) flags.push_back("-DTHEATER_EXPORTS_MESSAGE_CLIENT");
-  if (kSupervisor.count(world)) flags.push_back("-DTHEATER_EXPORTS_SUPERVISOR_HANDLERS");
+  if (body.find("export message-server-client;") != std::string::npos) flags.push_back("-DTHEATER_EXPORTS_MESSAGE_CLIENT");
+  if (body.find("export supervisor-handlers;") != std::string::npos) flags.push_back("-DTHEATER_EXPORTS_SUPERVISOR_HANDLERS");
   return flags;
 }
 
@@ -181,6 +186,8 @@ Result<BuildOutcome> BuildC(const fs::path& dir, const BuildFile& build, const B
   fs::create_directories(work / "bindings", ec);
   if (ec) return Status::Error((work / "bindings").string() + ": cannot create: " + ec.message());
   std::string stem = WorldStem(build.world);
+  auto world_flags = WorldFlags(dir, build.world);
+  if (!world_flags.ok()) return world_flags.status();
 
   progress("wit-bindgen c: bindings for the world " + build.world);
   THEATER_RETURN_IF_ERROR(RunTool({*bindgen, "c", "theater/wit", "--world", build.world, "--out-dir", "build/bindings"}, dir));
@@ -199,7 +206,7 @@ Result<BuildOutcome> BuildC(const fs::path& dir, const BuildFile& build, const B
     argv.insert(argv.end(), common.begin(), common.end());
     if (IsCpp(src)) argv.insert(argv.end(), {"-fno-exceptions", "-std=c++20"});
     else if (cpp) argv.insert(argv.end(), {"-x", "c"});  // C sources compiled by clang++
-    for (const std::string& f : WorldFlags(build.world)) argv.push_back(f);
+    for (const std::string& f : *world_flags) argv.push_back(f);
     argv.insert(argv.end(), {"-Ibuild/bindings", "-Itheater/sdk", "-c", src, "-o", object});
     progress("compile " + src);
     THEATER_RETURN_IF_ERROR(RunTool(argv, dir));
