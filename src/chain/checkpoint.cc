@@ -64,7 +64,9 @@ Result<CheckpointFile> ParseCheckpointFile(std::span<const uint8_t> file) {
     out.torn = "the header is cut short (" + std::to_string(file.size()) + " bytes)";
     return out;
   };
-  if (file.size() < 8 && std::memcmp(file.data(), kCheckpointFileMagic, file.size()) == 0) return torn_header();
+  // (An empty file has no data pointer to compare: memcmp must not see it.)
+  if (file.size() < 8 && (file.empty() || std::memcmp(file.data(), kCheckpointFileMagic, file.size()) == 0))
+    return torn_header();
   if (file.size() < 8 || std::memcmp(file.data(), kCheckpointFileMagic, 8) != 0)
     return Status::Error("not a checkpoint file (missing THCKPT01 header)");
   ByteReader r(file.subspan(8));
