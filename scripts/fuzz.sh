@@ -33,6 +33,9 @@ cmake --build "$dir" --target "${target}_fuzz" >/dev/null
 args=(-max_len="$max_len" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048
   -artifact_prefix="$dir/" -print_final_stats=1)
 [[ -f "$here/fuzz/$target.dict" ]] && args+=(-dict="$here/fuzz/$target.dict")
+# THEATER_FUZZ_SEED fixes libFuzzer's seed (the test suite sets it: a run there is repeatable;
+# by hand, unset, each run explores anew).
+[[ -n "${THEATER_FUZZ_SEED:-}" ]] && args+=(-seed="$THEATER_FUZZ_SEED")
 if [[ "$target" == protocol ]]; then
   # The protocol's seeds are the files directly in fuzz/corpus/ (the other targets' seeds
   # are in folders below it, which libFuzzer would read too).
