@@ -27,9 +27,9 @@ using bench::MakeEngine;
 
 namespace {
 
-bool quick = false;
+using bench::Micros;
 
-double Micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
+bool quick = false;
 
 struct Summary {
   double median = 0, p99 = 0, mean = 0;

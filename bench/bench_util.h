@@ -1,11 +1,14 @@
-// Helpers the benchmarks share: an engine with every host interface, and manifests that
-// must parse (a benchmark has no way on without them).
+// Helpers the benchmarks share: an engine with every host interface, manifests that must
+// parse (a benchmark has no way on without them), and timing arithmetic.
 #pragma once
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "host/host_interfaces.h"
 #include "manifest/manifest.h"
@@ -28,6 +31,16 @@ inline Manifest ManifestOrExit(const std::string& text, const std::string& name)
     std::exit(1);
   }
   return *m;
+}
+
+inline double Micros(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double, std::micro>(d).count();
+}
+
+// The median (the upper one of an even count); 0 for none.
+inline double Median(std::vector<double> xs) {
+  std::sort(xs.begin(), xs.end());
+  return xs.empty() ? 0 : xs[xs.size() / 2];
 }
 
 }  // namespace theater::bench

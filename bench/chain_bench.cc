@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "chain/chain_file.h"
 #include "common/files.h"
 #include "common/uuid.h"
@@ -40,17 +41,14 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+using bench::Median;
+
 bool quick = false;
 std::filesystem::path root;  // the temp dir of this run, removed at the end
 int rounds = 5;  // every measurement is a median of this many rounds (3 with --quick)
 constexpr double kNoBar = NAN;
 
 double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 // Wall-clock time, and the CPU time of the calling thread: on a shared machine the second
 // shows what the work itself costs while other processes take turns on the cores.

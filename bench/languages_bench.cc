@@ -28,14 +28,10 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+using bench::Micros;
+using bench::Median;
+
 bool quick = false;
-
-double Micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
-
-double Median(std::vector<double> xs) {
-  std::sort(xs.begin(), xs.end());
-  return xs.empty() ? 0 : xs[xs.size() / 2];
-}
 
 size_t ResidentBytes() {
   std::ifstream statm("/proc/self/statm");

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "runtime/actor_system.h"
 #include "server/frame.h"
 #include "server_util.h"
@@ -37,14 +38,10 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+using bench::Micros;
+using bench::Median;
+
 bool quick = false;
-
-double Micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
-
-double Median(std::vector<double> xs) {
-  std::sort(xs.begin(), xs.end());
-  return xs.empty() ? 0 : xs[xs.size() / 2];
-}
 
 // Median of `n` timings of `once` (µs).
 double Time(size_t n, const std::function<void()>& once) {

@@ -41,15 +41,11 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
+using bench::Median;
+
 bool quick = false;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 std::string SizeName(size_t n) {
   if (n == 0) return "0";

@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "runtime/actor_system.h"
 #include "server/client.h"
 #include "server/server.h"
@@ -32,12 +33,12 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+using bench::Micros;
+
 constexpr size_t kActors = 4;
 size_t workers = 0;  // --workers: the actor system's worker threads (0: one per core)
 // Begins the reason of a failure that leaves a client without its connection.
 constexpr const char* kTransport = "connection: ";
-
-double Micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
 
 // CPU time of the process. On a shared machine the wall-clock rates move with the other
 // load; the CPU spent per request moves much less.
