@@ -64,6 +64,18 @@ class WasiTest : public ::testing::TestWithParam<Probe> {
     return lines;
   }
 
+  // A supervision tree's run: one restart among its actors, and every chain, the restarted
+  // one's too, replays identically.
+  void ExpectOneRestartAndIdenticalReplays(const std::string& out) {
+    uint64_t restarts = 0;
+    for (const json& s : Lines(out, "summary")) restarts += s.value("restarts", 0);
+    EXPECT_EQ(restarts, 1u) << out;
+    for (const json& s : Lines(out, "summary")) {
+      auto replayed = RunTheater("replay " + s.value("actor_id", ""), dir_.path() / "data");
+      EXPECT_NE(replayed.out.find("replay identical"), std::string::npos) << s.value("actor", "") << ": " << replayed.out;
+    }
+  }
+
   std::string component() const { return GetParam().component; }
   std::string language() const { return GetParam().language; }
 
@@ -161,14 +173,7 @@ TEST_P(WasiTest, AWorkerThatRaisesIsRestartedByItsCSupervisor) {
     ASSERT_NE(text.find(": "), std::string::npos) << run.out;
     EXPECT_GT(std::stod(text.substr(text.find(": ") + 2)), 1e9) << run.out;
   }
-  uint64_t restarts = 0;
-  for (const json& s : Lines(run.out, "summary")) restarts += s.value("restarts", 0);
-  EXPECT_EQ(restarts, 1u) << run.out;
-  // Every chain, the restarted worker's too, replays identically.
-  for (const json& s : Lines(run.out, "summary")) {
-    auto replayed = RunTheater("replay " + s.value("actor_id", ""), dir_.path() / "data");
-    EXPECT_NE(replayed.out.find("replay identical"), std::string::npos) << s.value("actor", "") << ": " << replayed.out;
-  }
+  ExpectOneRestartAndIdenticalReplays(run.out);
 }
 
 // The other way round: a Python or JavaScript supervisor (the SDK's spawn and
@@ -194,13 +199,7 @@ TEST_P(WasiTest, ASupervisorInTheLanguageRestartsItsCWorker) {
   for (const json& l : Lines(run.out, "log")) logs += l.value("text", "") + "\n";
   EXPECT_NE(logs.find("boss started worker "), std::string::npos) << logs;
   EXPECT_NE(logs.find("failures: 1"), std::string::npos) << logs;
-  uint64_t restarts = 0;
-  for (const json& s : Lines(run.out, "summary")) restarts += s.value("restarts", 0);
-  EXPECT_EQ(restarts, 1u) << run.out;
-  for (const json& s : Lines(run.out, "summary")) {
-    auto replayed = RunTheater("replay " + s.value("actor_id", ""), dir_.path() / "data");
-    EXPECT_NE(replayed.out.find("replay identical"), std::string::npos) << s.value("actor", "") << ": " << replayed.out;
-  }
+  ExpectOneRestartAndIdenticalReplays(run.out);
 }
 
 TEST_P(WasiTest, WithoutTheGrantTheActorDoesNotStart) {
