@@ -2,22 +2,24 @@
 # The main job: sets everything up, builds Theater and its example actors, starts the
 # Theater server with a small actor system on it — a supervision tree whose workers crash
 # on some jobs and are restarted, and a chat room with two members talking over channels —
-# and shows how to watch and drive it with the CLI. The server then keeps running in the
-# foreground (Ctrl-C stops it; its actors come back on the next `theater server`).
+# and shows how to watch and drive it with the CLI and the dashboard in a browser. The
+# server then keeps running in the foreground (Ctrl-C stops it; its actors come back on
+# the next `theater server`).
 #   DEMO_EXIT=1 bash scripts/demo.sh   # stop the server at the end instead
-# The server listens on $THEATER_SERVER (default 127.0.0.1:9000); data in $THEATER_HOME
-# (default ~/.theater).
+# The server listens on $THEATER_SERVER (default 127.0.0.1:9000), the dashboard on
+# $THEATER_HTTP (default 127.0.0.1:9080); data in $THEATER_HOME (default ~/.theater).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$here/scripts/setup.sh"
 bash "$here/scripts/build.sh"
 cd "$here"
 export THEATER_SERVER="${THEATER_SERVER:-127.0.0.1:9000}"
+THEATER_HTTP="${THEATER_HTTP:-127.0.0.1:9080}"
 theater="$here/build/theater"
 show() { echo; echo "\$ theater $*"; "$theater" "$@"; }
 
 log="$(mktemp)"
-"$theater" server --listen "$THEATER_SERVER" --fresh >"$log" 2>&1 &
+"$theater" server --listen "$THEATER_SERVER" --http "$THEATER_HTTP" --fresh >"$log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 100); do
@@ -26,6 +28,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 echo "theater server running at $THEATER_SERVER (pid $server, log $log)"
+echo "dashboard: http://$THEATER_HTTP/  (open it in a browser: the tree, chains, verify, replay)"
 
 # A supervision tree: the supervisor starts two workers; a worker crashes on multiples of 3.
 sup="$("$theater" start examples/supervision/supervisor.toml --json | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')"
@@ -56,7 +59,8 @@ show info
 
 cat <<HOW
 
-The server keeps running. From another terminal (THEATER_SERVER=$THEATER_SERVER):
+The server keeps running. Its dashboard: http://$THEATER_HTTP/ (docs/dashboard.md).
+From another terminal (THEATER_SERVER=$THEATER_SERVER):
   build/theater list                                # the actors, their status and restarts
   build/theater events $room --follow    # the room's chain as it grows
   build/theater request $sup 'job 6'     # another crash, another restart

@@ -4,11 +4,13 @@
 #   1. Debian packages: the C++ toolchain and libraries, and the guest toolchain
 #      (clang-22, lld-22, wasi-libc, libclang-rt-22-dev-wasm32), and clang's sanitizer and
 #      libFuzzer runtimes (libclang-rt-22-dev) for the protocol fuzz target (scripts/fuzz.sh),
-#      libcurl (http-client), Boost headers (Beast, for http-framework) and curl (its tests).
+#      libcurl (http-client), Boost headers (Beast, for http-framework and the dashboard),
+#      curl (their tests) and chromium (the dashboard's browser test).
 #   2. wasm-tools and wit-bindgen (pinned, from crates.io) for building C/C++ actors,
 #      componentize-py (pinned, from PyPI, in its own venv) for Python actors,
 #      componentize-js (pinned by scripts/js-toolchain's lock file, from npm) for
-#      JavaScript actors, and
+#      JavaScript actors, playwright-core (pinned by tests/dashboard's lock file, from npm)
+#      to drive chromium in the dashboard's test, and
 #   3. the wasmtime C API, built once into ~/.cache/theater (scripts/build-wasmtime.sh),
 #      these at the same time.
 set -euo pipefail
@@ -22,6 +24,7 @@ APT_PACKAGES=(
   libclang-rt-22-dev
   libcurl4-openssl-dev libboost-dev curl openssl
   python3 python3-venv
+  chromium
 )
 # Node.js runs componentize-js. The machines have Node 20 with npm; where there is no npm,
 # Debian's nodejs and npm are installed.
@@ -88,6 +91,20 @@ install_componentize_js() {
   ln -sfn "$dir" "$cache/componentize-js"
 }
 install_componentize_js >"$logs/componentize-js" 2>&1 & jobs[componentize-js]=$!
+# playwright-core (the dashboard's browser test drives Debian's chromium with it), the same way.
+install_playwright() {
+  local lock="$here/tests/dashboard/package-lock.json"
+  local cache="${THEATER_CACHE:-$HOME/.cache/theater}"
+  local dir="$cache/playwright-core-$(sha256sum "$lock" | cut -c1-12)"
+  if [[ ! -d "$dir/node_modules/playwright-core" ]]; then
+    echo "setup: npm ci playwright-core into $dir (in the background)" >&3
+    rm -rf "$dir" && mkdir -p "$dir"
+    cp "$here/tests/dashboard/package.json" "$lock" "$dir/"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  ln -sfn "$dir" "$cache/playwright-core"
+}
+install_playwright >"$logs/playwright" 2>&1 & jobs[playwright]=$!
 failed=0
 for name in "${!jobs[@]}"; do
   if ! wait "${jobs[$name]}"; then

@@ -10,6 +10,7 @@
 #include "cli/output.h"
 #include "common/files.h"
 #include "runtime/value_json.h"
+#include "server/views.h"
 
 namespace theater::cli {
 
@@ -72,29 +73,12 @@ int Verify(const VerifyArgs& args, const GlobalOptions& global) {
   std::string head = report.head ? ToHex(*report.head) : "";
   const CheckpointReport* cps = v.checkpoints ? &*v.checkpoints : nullptr;
   if (args.json) {
-    nlohmann::ordered_json j = {{"ok", v.ok()}, {"chain", path->string()}, {"export", image->exported},
-                                {"events", report.events}, {"head", head}, {"unsigned_events", v.unsigned_events}};
-    if (!report.ok) {
-      j["bad_seq"] = report.bad_seq ? nlohmann::ordered_json(*report.bad_seq) : nlohmann::ordered_json(nullptr);
-      j["bad_offset"] = report.bad_offset;
-      j["reason"] = report.reason;
-    }
-    if (cps)
-      j["checkpoints"] = {{"ok", cps->ok},
-                          {"matched", cps->checked},
-                          {"covered", cps->covered},
-                          {"signed", cps->signed_count},
-                          {"signed_covered", cps->signed_covered},
-                          {"signer", cps->signer ? nlohmann::ordered_json(ToHex(*cps->signer)) : nlohmann::ordered_json(nullptr)},
-                          {"reason", cps->reason}};
-    if (v.snapshots)
-      j["snapshots"] = {{"ok", v.snapshots->ok},
-                        {"states", v.snapshots->states},  // snapshots: states and byte strings by reference
-                        {"bytes", v.snapshots->bytes},
-                        {"bad_seq", v.snapshots->bad_seq ? nlohmann::ordered_json(*v.snapshots->bad_seq) : nlohmann::ordered_json(nullptr)},
-                        {"reason", v.snapshots->reason}};
+    // The fields VerifyActor has too (server/views.h), plus where the chain came from.
+    nlohmann::ordered_json j = server::VerificationJson(v);
+    j["chain"] = path->string();
+    j["export"] = image->exported;
+    j["head"] = head;
     if (expected_head) j["expected_head"] = {{"ok", v.head_matched}, {"tree_size", expected_head->checkpoint.tree_size}};
-    if (!v.problems.empty()) j["problems"] = v.problems;
     out.Json(j);
     return v.ok() ? kExitOk : kExitActorFailed;
   }

@@ -1,4 +1,4 @@
-// theater server [--listen ADDR] [--token TOKEN] [--fresh] ...: the long-lived server.
+// theater server [--listen ADDR] [--http ADDR] [--token TOKEN] [--fresh] ...: the long-lived server.
 #include <csignal>
 #include <thread>
 
@@ -10,6 +10,7 @@ namespace {
 
 struct ServeOptions {
   std::string listen = "127.0.0.1:9000";
+  std::string http;
   std::string token;
   bool fresh = false;
   bool sync = false;
@@ -26,6 +27,7 @@ struct ServeOptions {
 int Serve(const ServeOptions& o, const GlobalOptions& global) {
   server::ServerOptions options;
   options.listen = o.listen;
+  options.http_listen = o.http;
   options.data_dir = global.DataDir();
   options.auth_token = o.token;
   if (options.auth_token.empty())
@@ -57,6 +59,8 @@ int Serve(const ServeOptions& o, const GlobalOptions& global) {
   }
   std::printf("theater server listening on %s (data in %s)\n", (*server)->listen_address().c_str(),
               options.data_dir.string().c_str());
+  if (!(*server)->http_address().empty())
+    std::printf("theater dashboard on http://%s/\n", (*server)->http_address().c_str());
   std::fflush(stdout);
   std::thread waiter([&] {
     int sig = 0;
@@ -83,6 +87,10 @@ CLI::App* AddServerCommand(CLI::App& app, const GlobalOptions& global, int& exit
       "Actors that were running when it last stopped (or crashed) are brought back, from\n"
       "their last recorded state, with their chains going on.");
   cmd->add_option("--listen", o->listen, "Address to listen on, HOST:PORT (port 0: any free port)")->capture_default_str();
+  cmd->add_option("--http", o->http,
+                  "Also serve the dashboard (docs/dashboard.md) on this address, HOST:PORT, e.g.\n"
+                  "127.0.0.1:9080 (port 0: any free port). Off by default. Beyond loopback it needs --token,\n"
+                  "which the page then asks for");
   cmd->add_option("--token", o->token,
                   "Clients must authenticate with this token (default: $THEATER_TOKEN). Required when\n"
                   "listening on an address that is not loopback");
@@ -111,6 +119,7 @@ CLI::App* AddServerCommand(CLI::App& app, const GlobalOptions& global, int& exit
       "  theater server                              # 127.0.0.1:9000, data in ~/.theater\n"
       "  theater --data-dir /tmp/t server --fresh\n"
       "  THEATER_TOKEN=s3cret theater server --listen 0.0.0.0:9000\n"
+      "  theater server --http 127.0.0.1:9080          # and the dashboard at http://127.0.0.1:9080/\n"
       "Stop it with Ctrl-C or SIGTERM. Exit status: 0 stopped, 2 could not start.");
   cmd->callback([o, &global, &exit_code] { exit_code = Serve(*o, global); });
   return cmd;

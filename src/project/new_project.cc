@@ -2,7 +2,7 @@
 
 #include <fstream>
 
-#include "project/embedded_files.h"
+#include "common/embedded_files.h"
 
 namespace theater::project {
 namespace {

@@ -9,12 +9,13 @@
 
 #include "chain/event_data.h"
 #include "server/channel_registry.h"
-#include "server/event_json.h"
+#include "server/views.h"
 #include "server/frame.h"
 #include "server/handlers.h"
 #include "server/hangup_watcher.h"
 #include "runtime/value_json.h"
 #include "server/server.h"
+#include "server/websocket.h"
 
 namespace theater::server {
 namespace {
@@ -32,14 +33,20 @@ std::string Ms(std::chrono::milliseconds ms) { return std::to_string(ms.count())
 }  // namespace
 
 Connection::Connection(Server& server, asio::ip::tcp::socket socket, asio::thread_pool& handlers, uint64_t number,
-                       bool probation)
+                       bool probation, Transport transport)
     : server_(server),
       socket_(std::move(socket)),
       handlers_(handlers),
       number_(number),
       probation_(probation),
+      websocket_(transport == Transport::kWebSocket),
       watchdog_(socket_.get_executor()) {
   authenticated_ = server_.options().auth_token.empty();
+  header_need_ = websocket_ ? websocket::kMinHeaderBytes : kFrameHeaderBytes;
+}
+
+std::string Connection::Frame(std::string_view body) const {
+  return websocket_ ? websocket::EncodeFrame(websocket::kText, body) : EncodeFrame(body);
 }
 
 Connection::~Connection() = default;
@@ -65,6 +72,14 @@ void Connection::Start() {
   ReadMore();
 }
 
+void Connection::StartAfter(std::string prelude) {
+  {
+    std::lock_guard lock(out_mu_);
+    PushLocked(std::move(prelude));
+  }
+  Start();
+}
+
 bool Connection::closed() {
   std::lock_guard lock(out_mu_);
   return closed_;
@@ -87,6 +102,7 @@ void Connection::Close(const std::string& why) {
   // A closed connection no longer counts against max_connections, whatever still holds
   // this object (a command's completion, a timer).
   server_.Forget(number_);
+  server_.StopWatching(number_);
   for (auto& [id, s] : subscriptions) server_.system().StopObserving(s.token);
   for (auto& [channel, endpoint] : channels) server_.channels().Drop(endpoint);
   // The request the client waits for (one with no timeout could wait forever) ends now.
@@ -103,6 +119,7 @@ void Connection::Release() {
   commands_.clear();
   pending_bytes_ = 0;
   body_ = std::string();
+  ws_message_ = std::string();
   asio::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
@@ -137,7 +154,7 @@ size_t Connection::PendingLimit() const {
 bool Connection::MustPause() const {
   if (commands_.empty()) return false;  // one frame may always arrive whole
   return commands_.size() >= server_.options().max_pending_commands ||
-         pending_bytes_ + body_.capacity() >= PendingLimit();
+         pending_bytes_ + body_.capacity() + ws_message_.capacity() >= PendingLimit();
 }
 
 void Connection::ReadMore() {
@@ -166,14 +183,14 @@ void Connection::ReadMore() {
     }
     asio::error_code ec;
     size_t n = 0;
-    if (header_have_ < kFrameHeaderBytes) {
-      n = socket_.read_some(asio::buffer(header_.data() + header_have_, kFrameHeaderBytes - header_have_), ec);
+    if (header_have_ < header_need_) {
+      n = socket_.read_some(asio::buffer(header_.data() + header_have_, header_need_ - header_have_), ec);
     } else {
       // The body grows by the bytes that have arrived, never by what its header announced:
       // make room for just those and take them.
       size_t ready = socket_.available(ec);
       if (!ec) {
-        size_t take = std::min<size_t>(length_ - body_have_, std::max<size_t>(ready, 1));
+        size_t take = static_cast<size_t>(std::min<uint64_t>(length_ - body_have_, std::max<size_t>(ready, 1)));
         body_.resize(body_have_ + take);
         n = socket_.read_some(asio::buffer(body_.data() + body_have_, take), ec);
         body_.resize(body_have_ + (ec ? 0 : n));
@@ -208,16 +225,39 @@ bool Connection::OnRead(asio::error_code ec, size_t n) {
     in_frame_ = true;
     frame_started_ = last_heard_;
   }
-  if (header_have_ < kFrameHeaderBytes) {
+  if (header_have_ < header_need_) {
     header_have_ += n;
-    if (header_have_ < kFrameHeaderBytes) return true;
-    length_ = DecodeFrameLength(header_.data());
+    if (header_have_ < header_need_) return true;
     body_have_ = 0;
+    // What the frame may hold: a command, or for a WebSocket the message it continues.
+    uint64_t so_far = 0;
+    if (!websocket_) {
+      length_ = DecodeFrameLength(header_.data());
+    } else {
+      size_t need = 0;
+      auto header = websocket::ReadClientHeader(header_.data(), header_have_, &need);
+      if (!header.ok()) {
+        Send(ErrorResponse({error_kind::kInvalidCommand, header.error()}));
+        PushWebSocketClose(websocket::kCloseProtocolError, header.error());
+        CloseAfterWrite(header.error());
+        return false;
+      }
+      if (!*header) {
+        header_need_ = need;  // more of the header is on its way
+        return true;
+      }
+      length_ = (*header)->length;
+      ws_opcode_ = (*header)->opcode;
+      ws_fin_ = (*header)->fin;
+      std::copy(std::begin((*header)->mask), std::end((*header)->mask), ws_mask_);
+      if (ws_opcode_ == websocket::kContinuation) so_far = ws_message_.size();
+    }
     size_t limit = FrameLimit();
-    if (length_ > limit) {
-      std::string why = "frame of " + std::to_string(length_) + " bytes is larger than the limit of " +
+    if (length_ > limit || so_far + length_ > limit) {
+      std::string why = "frame of " + std::to_string(so_far + length_) + " bytes is larger than the limit of " +
                         std::to_string(limit) + " bytes" + (authenticated_ ? "" : " before authenticating");
       Send(ErrorResponse({error_kind::kFrameTooLarge, why}));
+      if (websocket_) PushWebSocketClose(websocket::kCloseTooBig, why);
       CloseAfterWrite(why);  // the stream cannot be resynchronized: read no more
       return false;
     }
@@ -225,15 +265,71 @@ bool Connection::OnRead(asio::error_code ec, size_t n) {
     body_have_ += n;
   }
   if (body_have_ == length_) {
-    body_.resize(length_);
-    pending_bytes_ += body_.capacity();
-    commands_.push_back(std::move(body_));
+    body_.resize(static_cast<size_t>(length_));
+    std::string body = std::move(body_);
     body_ = std::string();
-    header_have_ = body_have_ = length_ = 0;
+    header_have_ = body_have_ = 0;
+    length_ = 0;
+    header_need_ = websocket_ ? websocket::kMinHeaderBytes : kFrameHeaderBytes;
     in_frame_ = false;
-    RunNext();
+    return OnFrame(std::move(body));
   }
   return true;
+}
+
+bool Connection::OnFrame(std::string body) {
+  if (websocket_) return OnWebSocketFrame(std::move(body));
+  pending_bytes_ += body.capacity();
+  commands_.push_back(std::move(body));
+  RunNext();
+  return true;
+}
+
+// A WebSocket frame: a text (or binary) message, whole or in fragments, is one command;
+// a ping is answered, a close is answered and ends the connection.
+bool Connection::OnWebSocketFrame(std::string body) {
+  websocket::Unmask(body.data(), body.size(), ws_mask_);
+  auto fail = [&](const std::string& why) {
+    PushWebSocketClose(websocket::kCloseProtocolError, why);
+    CloseAfterWrite(why);
+    return false;
+  };
+  switch (ws_opcode_) {
+    case websocket::kPing: {
+      std::lock_guard lock(out_mu_);
+      if (!closed_) PushLocked(websocket::EncodeFrame(websocket::kPong, body));
+      return true;
+    }
+    case websocket::kPong: return true;
+    case websocket::kClose:
+      PushWebSocketClose(websocket::kCloseNormal, "");
+      CloseAfterWrite(kHungUp);
+      return false;
+    case websocket::kText:
+    case websocket::kBinary:
+      if (ws_in_message_) return fail("a new WebSocket message began before the last one ended");
+      if (ws_fin_) break;
+      ws_in_message_ = true;
+      ws_message_ = std::move(body);
+      return true;
+    case websocket::kContinuation:
+      if (!ws_in_message_) return fail("a WebSocket continuation frame without a message to continue");
+      ws_message_.append(body);
+      if (!ws_fin_) return true;
+      body = std::move(ws_message_);
+      ws_message_ = std::string();
+      ws_in_message_ = false;
+      break;
+  }
+  pending_bytes_ += body.capacity();
+  commands_.push_back(std::move(body));
+  RunNext();
+  return true;
+}
+
+void Connection::PushWebSocketClose(uint16_t code, const std::string& why) {
+  std::lock_guard lock(out_mu_);
+  if (!closed_) PushLocked(websocket::EncodeClose(code, why));
 }
 
 // --- Timeouts ----------------------------------------------------------------------------------
@@ -241,7 +337,7 @@ bool Connection::OnRead(asio::error_code ec, size_t n) {
 bool Connection::Idle() {
   if (in_frame_ || running_command_ || !commands_.empty()) return false;
   std::lock_guard lock(out_mu_);
-  return subscriptions_.empty() && channels_.empty() && out_bytes_ == 0;
+  return subscriptions_.empty() && channels_.empty() && !watching_ && out_bytes_ == 0;
 }
 
 // Runs at the earliest deadline that applies, or, when none does, after the shortest
@@ -320,7 +416,8 @@ void Connection::RunOne() {
   using K = CommandKind;
   static const std::set<K> kQuick = {K::kSendActorMessage, K::kRequestActorMessage, K::kGetActorStatus,
                                      K::kGetActorState,    K::kSendOnChannel,       K::kOpenChannel,
-                                     K::kCloseChannel,     K::kUnsubscribeFromActor, K::kGetServerInfo, K::kSetBytesEncoding};
+                                     K::kCloseChannel,     K::kUnsubscribeFromActor, K::kGetServerInfo, K::kSetBytesEncoding,
+                                     K::kWatchActors};
   if (kQuick.count(command.kind)) return RunCommand(server_, shared_from_this(), std::move(command));
   asio::post(handlers_, [self = shared_from_this(), command = std::move(command)]() mutable {
     RunCommand(self->server_, self, std::move(command));
@@ -348,7 +445,7 @@ void Connection::Finish(std::optional<json> response) {
 // --- Writing ---------------------------------------------------------------------------------
 
 bool Connection::Send(const json& message, bool droppable) {
-  std::string frame = EncodeFrame(Dump(message));
+  std::string frame = Frame(Dump(message));
   std::string overflow;
   {
     std::lock_guard lock(out_mu_);
@@ -423,12 +520,19 @@ void Connection::StartWrite() {
 void Connection::SendLagNotices() {
   for (auto& [id, s] : subscriptions_) {
     if (s.dropped == 0) continue;
-    PushLocked(EncodeFrame(Dump(Response(
+    PushLocked(Frame(Dump(Response(
         "SubscriptionLagged",
         {{"id", s.actor_id}, {"subscription_id", s.id}, {"dropped", s.dropped},
          {"message", "this client fell behind; " + std::to_string(s.dropped) +
                          " events were not sent (GetActorEvents has them all)"}}))));
     s.dropped = 0;
+  }
+  if (watch_dropped_) {
+    PushLocked(Frame(Dump(Response(
+        "WatchLagged", {{"dropped", watch_dropped_},
+                        {"message", "this client fell behind; " + std::to_string(watch_dropped_) +
+                                        " actor changes were not sent (ListActors has them all)"}}))));
+    watch_dropped_ = 0;
   }
 }
 
@@ -449,8 +553,8 @@ std::optional<json> EndNotice(const std::string& actor_id, const ChainEvent& e) 
   return Response("ActorFinished", {{"id", actor_id}, {"reason", data.value("reason", "")}});
 }
 
-std::string EventFrame(const std::string& actor_id, const std::string& sid, const ChainEvent& e) {
-  return EncodeFrame(Dump(Response("ActorEvent", {{"id", actor_id}, {"subscription_id", sid}, {"event", EventToJson(e)}})));
+std::string EventBody(const std::string& actor_id, const std::string& sid, const ChainEvent& e) {
+  return Dump(Response("ActorEvent", {{"id", actor_id}, {"subscription_id", sid}, {"event", EventToJson(e)}}));
 }
 
 }  // namespace
@@ -497,7 +601,7 @@ Status Connection::Subscribe(const std::string& actor_id, bool events, bool life
       ++dropped;
       continue;
     }
-    frames.push_back(EventFrame(actor_id, sid, e));
+    frames.push_back(Frame(EventBody(actor_id, sid, e)));
     bytes += frames.back().size();
   }
   bool gone = false;
@@ -510,11 +614,11 @@ Status Connection::Subscribe(const std::string& actor_id, bool events, bool life
       Subscription& s = it->second;
       s.token = *token;
       response[tag]["subscription_id"] = sid;
-      PushLocked(EncodeFrame(Dump(response)));
+      PushLocked(Frame(Dump(response)));
       for (std::string& f : frames) PushLocked(std::move(f));
       s.dropped += dropped;
       if (s.dropped) SendLagNotices();
-      if (notice) PushLocked(EncodeFrame(Dump(*notice)));
+      if (notice) PushLocked(Frame(Dump(*notice)));
       // Events recorded while the history was read: those not in it go out now.
       std::vector<ChainEvent> waiting = std::move(s.waiting);
       s.catching_up = false;
@@ -543,12 +647,12 @@ void Connection::RouteLocked(Subscription& s, const ChainEvent& e) {
       ++s.dropped;
     } else {
       if (s.dropped) SendLagNotices();
-      PushLocked(EventFrame(s.actor_id, s.id, e));
+      PushLocked(Frame(EventBody(s.actor_id, s.id, e)));
     }
   }
   // How the actor ended always goes out (within the hard budget): a parent must hear it.
   if (s.lifecycle)
-    if (auto notice = EndNotice(s.actor_id, e)) PushLocked(EncodeFrame(Dump(*notice)));
+    if (auto notice = EndNotice(s.actor_id, e)) PushLocked(Frame(Dump(*notice)));
 }
 
 Status Connection::Unsubscribe(const std::string& actor_id, const std::string& subscription_id) {
@@ -575,6 +679,22 @@ void Connection::AdoptChannel(const std::string& channel_id, const std::string& 
     }
   }
   if (!adopted) server_.channels().Drop(endpoint_id);
+}
+
+void Connection::Watch() {
+  std::lock_guard lock(out_mu_);
+  watching_ = true;
+}
+
+void Connection::OnActorChanged(const json& summary) {
+  std::lock_guard lock(out_mu_);
+  if (closed_ || !watching_) return;
+  if (out_bytes_ >= server_.options().stream_buffer_bytes) {
+    ++watch_dropped_;
+    return;
+  }
+  if (watch_dropped_) SendLagNotices();
+  PushLocked(Frame(Dump(Response("ActorChanged", summary))));
 }
 
 }  // namespace theater::server

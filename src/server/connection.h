@@ -31,15 +31,21 @@ namespace theater::server {
 
 class Server;
 
+// How documents are framed on the wire: the management port's 4-byte length prefix, or
+// WebSocket messages (the dashboard, after its HTTP upgrade; server/websocket.h).
+enum class Transport { kFramed, kWebSocket };
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   // `probation`: admitted to a slot kept for clients that authenticate (server.h,
   // reserved_connections); until it has, a newer connection may take its place.
   Connection(Server& server, asio::ip::tcp::socket socket, asio::thread_pool& handlers, uint64_t number,
-             bool probation = false);
+             bool probation = false, Transport transport = Transport::kFramed);
   ~Connection();
 
   void Start();
+  // Start(), with `prelude` written before anything else (a WebSocket's 101 response).
+  void StartAfter(std::string prelude);
   // Stops counting against the server's connections at once, ends the command it waits
   // on, drops what it holds, and closes the socket. Any thread.
   void Close(const std::string& why);
@@ -71,6 +77,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
                    json response, const char* tag);
   Status Unsubscribe(const std::string& actor_id, const std::string& subscription_id);
 
+  // Every actor's lifecycle changes (WatchActors): `summary` goes out as ActorChanged.
+  void Watch();
+  void OnActorChanged(const json& summary);  // any thread; dropped beyond the stream budget
+
   // A channel this connection opened (it is its participant).
   void AdoptChannel(const std::string& channel_id, const std::string& endpoint_id);
 
@@ -85,6 +95,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ReadMore();  // reads while there are bytes, unless reading must pause; then waits for more
   // Takes `n` bytes just read (or the read's error); false when reading must stop.
   bool OnRead(asio::error_code ec, size_t n);
+  // A whole frame's body has arrived (for a WebSocket, unmasked): a command, or a
+  // WebSocket control frame or part of a message. False when reading must stop.
+  bool OnFrame(std::string body);
+  bool OnWebSocketFrame(std::string body);
+  void PushWebSocketClose(uint16_t code, const std::string& why);
+  // The wire form of one document (length-prefixed, or a WebSocket text message).
+  std::string Frame(std::string_view body) const;
   bool MustPause() const;
   size_t FrameLimit() const;
   size_t PendingLimit() const;
@@ -112,13 +129,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::thread_pool& handlers_;
   uint64_t number_;
   const bool probation_;
+  const bool websocket_;
   std::atomic<bool> authenticated_{false};
   std::atomic<bool> bytes_base64_{false};
 
   // Network thread only.
-  std::array<uint8_t, 4> header_{};
+  std::array<uint8_t, 14> header_{};  // of the frame arriving: 4 bytes, or a WebSocket frame's 2 to 14
   size_t header_have_ = 0;
-  uint32_t length_ = 0;              // of the frame arriving
+  size_t header_need_ = 0;           // header bytes to read (a WebSocket header's size is known as it arrives)
+  uint64_t length_ = 0;              // of the frame arriving (its payload, for a WebSocket)
+  uint8_t ws_opcode_ = 0;            // WebSocket: the arriving frame's opcode, mask and FIN bit
+  uint8_t ws_mask_[4] = {};
+  bool ws_fin_ = false;
+  std::string ws_message_;           // WebSocket: the fragments of a message so far
+  bool ws_in_message_ = false;
   std::string body_;                 // its bytes so far (body_have_ of them; more is room for the next read)
   size_t body_have_ = 0;
   std::deque<std::string> commands_;  // frames received, not yet run
@@ -143,6 +167,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string close_after_write_;  // a reason: close once what is queued is written
   std::map<std::string, Subscription> subscriptions_;
   std::map<std::string, std::string> channels_;  // channel id -> its endpoint id
+  bool watching_ = false;            // WatchActors
+  uint64_t watch_dropped_ = 0;       // ActorChanged not sent since the last WatchLagged
   uint64_t next_subscription_ = 1;
   std::string pending_request_;
 };

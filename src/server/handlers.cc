@@ -5,12 +5,15 @@
 #include <asio.hpp>
 #include <toml++/toml.h>
 
+#include "chain/chain_image.h"
+#include "chain/snapshot_file.h"
 #include "common/files.h"
 #include "common/sha256.h"
+#include "runtime/replay.h"
 #include "manifest/manifest.h"
 #include "server/channel_registry.h"
 #include "server/connection.h"
-#include "server/event_json.h"
+#include "server/views.h"
 #include "runtime/actor_context.h"
 #include "server/server.h"
 
@@ -29,19 +32,6 @@ json ActorError(const Status& s) {
 
 json OptionalBytes(const Connection& c, const std::optional<Bytes>& b) { return b ? c.BytesJson(*b) : json(nullptr); }
 
-json FailureJson(const Failure& f) {
-  return {{"kind", FailureKindName(f.kind)}, {"function", f.function}, {"message", f.message}, {"backtrace", f.backtrace}};
-}
-
-json InfoSummary(const ActorInfo& info) {
-  json j = {{"id", info.id},
-            {"name", info.name},
-            {"status", std::string(ActorStatusName(info.status))},
-            {"parent", info.parent.empty() ? json(nullptr) : json(info.parent)},
-            {"restarts", info.restarts},
-            {"events", info.events}};
-  return j;
-}
 
 // A manifest given to StartActor: inline TOML when it has a line break or an `=`, else an
 // absolute path. An inline manifest is kept under <data-dir>/manifests (named by its
@@ -133,6 +123,50 @@ void WaitUntil(Server& server, std::shared_ptr<Connection> connection, std::shar
                                       std::move(reply)}));
 }
 
+// Replays an actor's chain against its recorded component (runtime/replay.h): the chain as
+// written so far, verified first, its states from its snapshot file. One replay at a time
+// in the server: each runs a fresh instance of the component through the whole chain.
+json ReplayActor(Server& server, const std::string& id) {
+  static std::atomic<bool> running{false};
+  if (running.exchange(true)) return Error(error_kind::kBusy, "another replay is running; try again when it ends");
+  struct Done {
+    ~Done() { running = false; }
+  } done;
+  auto info = server.system().Info(id);
+  if (!info.ok()) return ActorError(info.status());
+  if (info->chain_path.empty()) return Error(error_kind::kActorError, "actor " + id + " keeps no chain file");
+  auto image = ReadChainImage(info->chain_path);
+  if (!image.ok()) return Error(error_kind::kActorError, image.error());
+  VerifyOptions verify;
+  verify.expected_actor_id = id;
+  std::vector<ChainEvent> events;
+  ChainVerification v = VerifyChainImage(*image, verify, &events);
+  if (!v.ok()) return Error(error_kind::kActorError, "the chain of actor " + id + " does not verify: " +
+                                                         (v.chain.ok ? v.problems.empty() ? "see VerifyActor" : v.problems.front()
+                                                                     : v.chain.reason));
+  auto snapshots = OpenSnapshots(*image);
+  if (!snapshots.ok()) return Error(error_kind::kActorError, snapshots.error());
+  ReplayOptions options;
+  options.cache_dir = server.options().data_dir / "cache" / "components";
+  options.snapshots = snapshots->get();
+  ReplayReport r = Replay(events, options);
+  if (!r.error.empty()) return Error(error_kind::kActorError, r.error);
+  auto event = [](const std::optional<ChainEvent>& e) -> json { return e ? EventToJson(*e) : json(nullptr); };
+  json divergence = nullptr;
+  if (r.divergence)
+    divergence = {{"seq", r.divergence->seq}, {"why", r.divergence->why},
+                  {"recorded", event(r.divergence->recorded)}, {"replayed", event(r.divergence->replayed)}};
+  return Response("ActorReplayed", {{"id", id},
+                                    {"identical", r.identical},
+                                    {"events", r.events},
+                                    {"head", r.head ? json(ToHex(*r.head)) : json(nullptr)},
+                                    {"component_sha256", r.component_sha256},
+                                    {"same_component", r.same_component},
+                                    {"seconds", r.seconds},
+                                    {"recorded_seconds", r.recorded_seconds},
+                                    {"divergence", std::move(divergence)}});
+}
+
 bool Finished(ActorSystem& system, const std::string& id) {
   auto actor = system.FindActor(id);
   return !actor || actor->finished();
@@ -153,11 +187,15 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
 
     case K::kGetServerInfo: {
       ServerStats stats = server.Stats();
-      size_t live = 0;
-      for (const ActorInfo& info : system.List())
+      size_t live = 0, events = 0;
+      for (const ActorInfo& info : system.List()) {
         live += info.status == ActorStatus::kRunning || info.status == ActorStatus::kStarting;
+        events += info.events;
+      }
       return finish(Response("ServerInfo", {{"version", stats.version},
                                             {"listen", stats.listen},
+                                            {"http", stats.http.empty() ? json(nullptr) : json(stats.http)},
+                                            {"events", events},
                                             {"data_dir", stats.data_dir.string()},
                                             {"started_ms", stats.started_ms},
                                             {"uptime_ms", NowMs() - stats.started_ms},
@@ -216,7 +254,7 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
 
     case K::kListActors: {
       json actors = json::array();
-      for (const ActorInfo& info : system.List()) actors.push_back(InfoSummary(info));
+      for (const ActorInfo& info : system.List()) actors.push_back(ActorSummaryJson(info));
       return finish(Response("ActorList", {{"actors", std::move(actors)}}));
     }
 
@@ -242,11 +280,14 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
       if (!actor) return finish(Error(error_kind::kActorNotFound, "no actor with id " + c.id));
       const Manifest& m = actor->manifest();
       auto text = ReadFile(m.file, kMaxManifestBytes);
+      json handlers = json::array();
+      for (const HandlerConfig& h : m.handlers) handlers.push_back(h.type);
       return finish(Response("ActorManifest", {{"id", c.id},
                                                {"path", m.file.string()},
                                                {"name", m.name},
                                                {"version", m.version},
                                                {"component", m.component_path.string()},
+                                               {"handlers", std::move(handlers)},
                                                {"manifest", text.ok() ? json(ToString(*text)) : json(nullptr)}}));
     }
 
@@ -272,7 +313,7 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
       if (events.ok())
         for (size_t i = events->size() > 10 ? events->size() - 10 : 0; i < events->size(); ++i)
           last.push_back(EventToJson((*events)[i]));
-      json body = InfoSummary(*info);
+      json body = ActorSummaryJson(*info);
       body["children"] = system.ChildrenOf(c.id);
       body["state"] = OptionalBytes(*connection, info->state);
       body["failure"] = info->failure ? FailureJson(*info->failure) : json(nullptr);
@@ -290,6 +331,36 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
       Status s = connection->Subscribe(c.id, true, false, c.from, response, "Subscribed");
       if (!s.ok()) return finish(ActorError(s));
       return connection->Finish(std::nullopt);
+    }
+
+    case K::kWatchActors:
+      server.StartWatching(connection);
+      return finish(Response("Watching", json::object()));
+
+    case K::kVerifyActor: {
+      auto info = system.Info(c.id);
+      if (!info.ok()) return finish(ActorError(info.status()));
+      if (info->chain_path.empty()) return finish(Error(error_kind::kActorError, "actor " + c.id + " keeps no chain file"));
+      auto image = ReadChainImage(info->chain_path);
+      if (!image.ok()) return finish(Error(error_kind::kActorError, image.error()));
+      VerifyOptions options;
+      options.expected_actor_id = c.id;
+      json body = VerificationJson(VerifyChainImage(*image, options));
+      body["id"] = c.id;
+      body["chain"] = info->chain_path.string();
+      return finish(Response("ActorVerified", std::move(body)));
+    }
+
+    case K::kReplayActor: return finish(ReplayActor(server, c.id));
+
+    case K::kFindEvent: {
+      auto events = system.Events(c.id);
+      if (!events.ok()) return finish(ActorError(events.status()));
+      auto hash = FromHex(c.hash);
+      for (const ChainEvent& e : *events)
+        if (hash && std::equal(e.hash.begin(), e.hash.end(), hash->begin(), hash->end()))
+          return finish(Response("EventFound", {{"id", c.id}, {"seq", e.seq}, {"event", EventToJson(e)}}));
+      return finish(Error(error_kind::kActorError, "no event with hash " + c.hash + " in the chain of actor " + c.id));
     }
 
     case K::kUnsubscribeFromActor: {

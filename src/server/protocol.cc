@@ -38,6 +38,10 @@ const std::map<std::string, CommandSpec, std::less<>>& Specs() {
       {"SendOnChannel", {K::kSendOnChannel, {"channel_id", "message"}, {}}},
       {"CloseChannel", {K::kCloseChannel, {"channel_id"}, {}}},
       {"SetBytesEncoding", {K::kSetBytesEncoding, {"encoding"}, {}}},
+      {"WatchActors", {K::kWatchActors, {}, {}}},
+      {"VerifyActor", {K::kVerifyActor, {"id"}, {}}},
+      {"ReplayActor", {K::kReplayActor, {"id"}, {}}},
+      {"FindEvent", {K::kFindEvent, {"id", "hash"}, {}}},
   };
   return specs;
 }
@@ -206,7 +210,15 @@ ParsedCommand ParseCommand(std::string_view text, size_t max_depth) {
       c.bytes_base64 = encoding == "base64";
       break;
     }
+    case K::kFindEvent: {
+      c.id = r.String("id").value_or("");
+      c.hash = r.String("hash").value_or("");
+      bool hex = c.hash.size() == 64 && c.hash.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+      if (!r.error() && !hex) return Fail(error_kind::kInvalidCommand, name + ": field `hash` must be 64 hex digits");
+      break;
+    }
     case K::kGetServerInfo:
+    case K::kWatchActors:
     case K::kListActors: break;
     default: c.id = r.String("id").value_or(""); break;
   }
@@ -259,7 +271,12 @@ json CommandToJson(const Command& c) {
   switch (c.kind) {
     case K::kAuthenticate: body["token"] = c.token; break;
     case K::kGetServerInfo:
+    case K::kWatchActors:
     case K::kListActors: break;
+    case K::kFindEvent:
+      body["id"] = c.id;
+      body["hash"] = c.hash;
+      break;
     case K::kStartActor:
       body["manifest"] = c.manifest;
       bytes("initial_state");

@@ -42,6 +42,10 @@ enum class CommandKind {
   kSendOnChannel,
   kCloseChannel,
   kSetBytesEncoding,
+  kWatchActors,
+  kVerifyActor,
+  kReplayActor,
+  kFindEvent,
 };
 
 // One command; which fields are set depends on its kind.
@@ -60,6 +64,7 @@ struct Command {
   std::optional<uint64_t> timeout_ms;  // RequestActorMessage
   bool durable = false;                // SendActorMessage: answer once the message is in the actor's chain
   bool bytes_base64 = false;           // SetBytesEncoding: this connection's bytes as {"base64":...}
+  std::string hash;                    // FindEvent: an event's hash (64 hex digits)
 };
 
 // Error kinds (the "kind" of an Error response).

@@ -11,6 +11,8 @@
 #include "runtime/chain_state.h"
 #include "server/channel_registry.h"
 #include "server/connection.h"
+#include "server/dashboard.h"
+#include "server/views.h"
 #include "server/hangup_watcher.h"
 #include "server/log_throttle.h"
 
@@ -19,9 +21,9 @@ namespace {
 
 constexpr const char* kVersion = "theater 0.1.0 (wasmtime 48.0.8)";
 
-Result<asio::ip::tcp::endpoint> ParseListen(const std::string& listen) {
+Result<asio::ip::tcp::endpoint> ParseListen(const std::string& listen, const std::string& flag = "--listen") {
   size_t colon = listen.rfind(':');
-  if (colon == std::string::npos) return Status::Error("--listen " + listen + ": expected HOST:PORT");
+  if (colon == std::string::npos) return Status::Error(flag + " " + listen + ": expected HOST:PORT");
   std::string host = listen.substr(0, colon), port_text = listen.substr(colon + 1);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   unsigned long port = 0;
@@ -30,12 +32,12 @@ Result<asio::ip::tcp::endpoint> ParseListen(const std::string& listen) {
     port = std::stoul(port_text, &used);
     if (used != port_text.size() || port > 65535) throw std::out_of_range("port");
   } catch (const std::exception&) {
-    return Status::Error("--listen " + listen + ": the port must be a number from 0 to 65535");
+    return Status::Error(flag + " " + listen + ": the port must be a number from 0 to 65535");
   }
   if (host == "localhost") host = "127.0.0.1";
   asio::error_code ec;
   auto address = asio::ip::make_address(host, ec);
-  if (ec) return Status::Error("--listen " + listen + ": `" + host + "` is not an IP address");
+  if (ec) return Status::Error(flag + " " + listen + ": `" + host + "` is not an IP address");
   return asio::ip::tcp::endpoint(address, static_cast<uint16_t>(port));
 }
 
@@ -47,6 +49,8 @@ struct Server::Impl {
   asio::thread_pool handlers;
   std::mutex mu;
   std::map<uint64_t, std::weak_ptr<Connection>> connections;  // the open ones, oldest first
+  std::map<uint64_t, std::weak_ptr<Connection>> watchers;     // those that watch every actor
+  std::unique_ptr<Dashboard> dashboard;
   std::unique_ptr<HangupWatcher> hangups;
   uint64_t next_connection = 1;
   std::atomic<bool> stopping{false};
@@ -87,6 +91,16 @@ Status Server::Start() {
     return Status::Error("--listen " + options_.listen +
                          " is not a loopback address: give the server a token (--token or THEATER_TOKEN) that clients "
                          "must send");
+  std::optional<asio::ip::tcp::endpoint> http_endpoint;
+  if (!options_.http_listen.empty()) {
+    auto parsed = ParseListen(options_.http_listen, "--http");
+    if (!parsed.ok()) return parsed.status();
+    if (!parsed->address().is_loopback() && options_.auth_token.empty())
+      return Status::Error("--http " + options_.http_listen +
+                           " is not a loopback address: give the server a token (--token or THEATER_TOKEN) that the "
+                           "dashboard must be given");
+    http_endpoint = *parsed;
+  }
 
   std::error_code fs_ec;
   std::filesystem::create_directories(options_.data_dir, fs_ec);
@@ -146,6 +160,12 @@ Status Server::Start() {
   impl_->listen = (bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string()) +
                   ":" + std::to_string(bound.port());
   impl_->port = bound.port();
+  if (http_endpoint) {
+    auto dashboard = Dashboard::Create(*this, impl_->io, *http_endpoint);
+    if (!dashboard.ok()) return dashboard.status();
+    impl_->dashboard = std::move(*dashboard);
+    stats_.http = impl_->dashboard->address();
+  }
   stats_.version = kVersion;
   stats_.listen = impl_->listen;
   stats_.data_dir = options_.data_dir;
@@ -233,6 +253,7 @@ void Server::Revive() {
 
 void Server::OnLifecycle(const LifecycleEvent& e) {
   using Kind = LifecycleEvent::Kind;
+  NotifyWatchers(e.id);
   Status s;
   switch (e.kind) {
     case Kind::kStarted:
@@ -256,6 +277,28 @@ void Server::OnLifecycle(const LifecycleEvent& e) {
   if (!s.ok()) Log("actor records: " + s.message());
 }
 
+// Tells the connections that watch every actor (WatchActors) how this one is now. The
+// summary is read on the network thread, after the change: the actor system calls
+// OnLifecycle with its own locks held.
+void Server::NotifyWatchers(const std::string& id) {
+  {
+    std::lock_guard lock(impl_->mu);
+    if (impl_->watchers.empty()) return;
+  }
+  asio::post(impl_->io, [this, id] {
+    auto info = system_ ? system_->Info(id) : Result<ActorInfo>(Status::Error("no actor system"));
+    if (!info.ok()) return;
+    json summary = ActorSummaryJson(*info);
+    std::vector<std::shared_ptr<Connection>> watchers;
+    {
+      std::lock_guard lock(impl_->mu);
+      for (auto& [n, weak] : impl_->watchers)
+        if (auto c = weak.lock()) watchers.push_back(std::move(c));
+    }
+    for (auto& c : watchers) c->OnActorChanged(summary);
+  });
+}
+
 void Server::Accept() {
   impl_->acceptor.async_accept([this](asio::error_code ec, asio::ip::tcp::socket socket) {
     if (impl_->stopping) return;
@@ -268,7 +311,7 @@ void Server::Accept() {
         if (!impl_->stopping) Accept();
       });
     } else {
-      std::shared_ptr<Connection> connection = Admit(socket);
+      std::shared_ptr<Connection> connection = Admit(socket, Transport::kFramed);
       if (connection) {
         connection->Start();
       } else {
@@ -293,7 +336,7 @@ void Server::Accept() {
 // has, and a newer connection takes the place of the oldest one still on probation when
 // every slot is taken. So clients that connect and never authenticate (slowloris) cannot
 // lock an operator out; without a token, any client is as good as the operator.
-std::shared_ptr<Connection> Server::Admit(asio::ip::tcp::socket& socket) {
+std::shared_ptr<Connection> Server::Admit(asio::ip::tcp::socket& socket, Transport transport) {
   size_t max = options_.max_connections;
   size_t reserved = options_.auth_token.empty() ? 0 : std::min(options_.reserved_connections, max);
   std::shared_ptr<Connection> replaced;
@@ -318,7 +361,7 @@ std::shared_ptr<Connection> Server::Admit(asio::ip::tcp::socket& socket) {
   std::lock_guard lock(impl_->mu);
   bool probation = impl_->connections.size() + reserved >= max;
   uint64_t number = impl_->next_connection++;
-  auto connection = std::make_shared<Connection>(*this, std::move(socket), impl_->handlers, number, probation);
+  auto connection = std::make_shared<Connection>(*this, std::move(socket), impl_->handlers, number, probation, transport);
   impl_->connections[number] = connection;
   return connection;
 }
@@ -326,12 +369,25 @@ std::shared_ptr<Connection> Server::Admit(asio::ip::tcp::socket& socket) {
 void Server::Forget(uint64_t connection) {
   std::lock_guard lock(impl_->mu);
   impl_->connections.erase(connection);
+  impl_->watchers.erase(connection);
+}
+
+void Server::StartWatching(const std::shared_ptr<Connection>& connection) {
+  connection->Watch();
+  std::lock_guard lock(impl_->mu);
+  if (impl_->connections.count(connection->number())) impl_->watchers[connection->number()] = connection;
+}
+
+void Server::StopWatching(uint64_t connection) {
+  std::lock_guard lock(impl_->mu);
+  impl_->watchers.erase(connection);
 }
 
 HangupWatcher& Server::hangups() { return *impl_->hangups; }
 
 void Server::Run() {
   Log("listening on " + impl_->listen + " (data in " + options_.data_dir.string() + ")");
+  if (impl_->dashboard) Log("dashboard on http://" + impl_->dashboard->address() + "/");
   auto guard = asio::make_work_guard(impl_->io);
   impl_->io.run();
 }
@@ -341,6 +397,7 @@ void Server::Stop() {
   asio::post(impl_->io, [this] {
     asio::error_code ignored;
     impl_->acceptor.close(ignored);
+    if (impl_->dashboard) impl_->dashboard->Close();
     std::vector<std::shared_ptr<Connection>> open;
     {
       std::lock_guard lock(impl_->mu);
@@ -357,6 +414,8 @@ void Server::Stop() {
 uint16_t Server::port() const { return impl_->port; }
 
 const std::string& Server::listen_address() const { return impl_->listen; }
+
+const std::string& Server::http_address() const { return stats_.http; }
 
 asio::any_io_executor Server::executor() { return impl_->io.get_executor(); }
 

@@ -19,6 +19,7 @@
 
 #include "common/status.h"
 #include "runtime/actor_system.h"
+#include "server/connection.h"
 #include "server/frame.h"
 #include "server/protocol.h"
 #include "storage/actor_records.h"
@@ -27,6 +28,9 @@ namespace theater::server {
 
 struct ServerOptions {
   std::string listen = "127.0.0.1:9000";  // HOST:PORT; port 0 picks a free one
+  // The dashboard's HTTP address (HOST:PORT; empty: no dashboard). Beyond loopback it needs
+  // the token, as the management port does (server/dashboard.h).
+  std::string http_listen;
   std::filesystem::path data_dir;         // chains, compiled components, actors.db
   // Clients must authenticate with this token first. Required when `listen` is not a
   // loopback address.
@@ -64,6 +68,7 @@ struct ServerOptions {
 struct ServerStats {
   std::string version;
   std::string listen;
+  std::string http;  // the dashboard's address, or empty
   std::filesystem::path data_dir;
   uint64_t started_ms = 0;
   size_t connections = 0;
@@ -71,8 +76,8 @@ struct ServerStats {
   std::vector<std::string> revive_errors;
 };
 
-class Connection;
 class ChannelRegistry;
+class Dashboard;
 class HangupWatcher;
 
 class Server {
@@ -87,6 +92,7 @@ class Server {
   void Stop();
   uint16_t port() const;
   const std::string& listen_address() const;
+  const std::string& http_address() const;  // empty without a dashboard
 
   // For the command handlers.
   ActorSystem& system() { return *system_; }
@@ -101,6 +107,11 @@ class Server {
 
   // For connections. A closed connection stops counting against max_connections.
   void Forget(uint64_t connection);
+  // A connection that asked for every actor's lifecycle changes (WatchActors).
+  void StartWatching(const std::shared_ptr<Connection>& connection);
+  void StopWatching(uint64_t connection);
+  // A slot for a new connection, or null when every slot is taken (see server.cc).
+  std::shared_ptr<Connection> Admit(asio::ip::tcp::socket& socket, Transport transport);
   // Sees clients hang up on connections that have stopped reading (network thread).
   HangupWatcher& hangups();
 
@@ -110,8 +121,8 @@ class Server {
   Status Start();
   void Revive();
   void Accept();
-  std::shared_ptr<Connection> Admit(asio::ip::tcp::socket& socket);
   void OnLifecycle(const LifecycleEvent& event);
+  void NotifyWatchers(const std::string& id);
 
   ServerOptions options_;
   std::unique_ptr<Impl> impl_;  // the network side (asio)
