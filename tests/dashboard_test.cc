@@ -9,6 +9,7 @@
 
 #include "common/embedded_files.h"
 #include "common/files.h"
+#include "server/dashboard.h"
 #include "server/websocket.h"
 #include "server_test_util.h"
 

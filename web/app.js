@@ -942,7 +942,8 @@ class ActorPage {
     fill(this.summaryEl,
       fields([
         ['status', h('span', { class: statusClass(a.status) }, a.status ?? '?'), 'summary-status'],
-        ['stop reason', a.stop_reason || null],
+        // Documented as empty while running; a restarted actor may still carry its last one.
+        ['stop reason', a.status === 'stopped' || a.status === 'failed' ? a.stop_reason || null : null],
         ['restarts', String(a.restarts ?? 0), 'summary-restarts'],
         ['mailbox', a.mailbox != null ? String(a.mailbox) : null],
         ['events', a.events != null ? String(a.events) : null],
@@ -952,7 +953,7 @@ class ActorPage {
         ['chain', a.chain ? h('span', { class: 'mono' }, a.chain) : null],
         ['manifest', a.manifest ? h('span', { class: 'mono' }, a.manifest) : null],
       ]),
-      isObj(a.failure) ? failureBox(a.failure, 'failure') : null,
+      isObj(a.failure) ? failureBox(a.failure, a.status === 'failed' ? 'failure' : 'last failure') : null,
       isObj(a.last_failure) ? failureBox(a.last_failure, 'last failure') : null);
     const state = bytesFromWire(a.state);
     this.stateEl.replaceChildren(bytesBlock(state, 'state-value'));
