@@ -431,5 +431,31 @@ TEST_F(DashboardTest, AChainTamperedWithOnDiskFailsVerification) {
   EXPECT_EQ(ErrorKind(*client, {{"ReplayActor", {{"id", id}}}}), "ActorError");
 }
 
+// The dashboard found it: a running actor restarted after a failure was inspected with
+// the old stop's reason, as if it had stopped. Its failure stays; its stop reason is empty.
+TEST_F(DashboardTest, ARestartedActorIsInspectedAsRunningWithItsLastFailure) {
+  StartServer();
+  auto client = Connect();
+  std::string manifest = std::string(THEATER_EXAMPLES) + "/supervision/supervisor.toml";
+  std::string sup = Expect(*client, {{"StartActor", {{"manifest", manifest}}}}, "ActorStarted").value("id", "");
+  EXPECT_NE(Ask(*client, sup, "job 2").find("2 squared is 4"), std::string::npos);
+  EXPECT_NE(Ask(*client, sup, "job 3").find("could not do it"), std::string::npos);  // the worker crashed
+  std::string worker;
+  for (int i = 0; i < 100 && worker.empty(); ++i) {
+    json list = Expect(*client, "ListActors", "ActorList");
+    for (const json& a : list["actors"])
+      if (a["restarts"] == 1 && a["status"] == "running") worker = a["id"];
+    if (worker.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_FALSE(worker.empty()) << "no worker was restarted: " << Expect(*client, "ListActors", "ActorList").dump();
+  json inspected = Expect(*client, {{"InspectActor", {{"id", worker}}}}, "ActorInspection");
+  EXPECT_EQ(inspected["status"], "running");
+  EXPECT_EQ(inspected["stop_reason"], "");
+  EXPECT_EQ(inspected["failure"]["kind"], "trap") << inspected["failure"].dump();
+  json summary = Expect(*client, "ListActors", "ActorList");
+  for (const json& a : summary["actors"])
+    if (a["id"] == worker) EXPECT_EQ(a["failure"]["kind"], "trap");
+}
+
 }  // namespace
 }  // namespace theater::testing

@@ -317,7 +317,9 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
       body["children"] = system.ChildrenOf(c.id);
       body["state"] = OptionalBytes(*connection, info->state);
       body["failure"] = info->failure ? FailureJson(*info->failure) : json(nullptr);
-      body["stop_reason"] = info->stop_reason;
+      // Empty while it runs: a restarted actor's last stop is history (its failure stays).
+      bool ended = info->status == ActorStatus::kStopped || info->status == ActorStatus::kFailed;
+      body["stop_reason"] = ended ? info->stop_reason : "";
       body["mailbox"] = info->mailbox;
       body["head"] = info->head ? json(ToHex(*info->head)) : json(nullptr);
       body["chain"] = info->chain_path.string();
