@@ -80,7 +80,7 @@ inline bool SameCommand(const server::Command& a, const server::Command& b) {
   return a.kind == b.kind && a.name == b.name && a.id == b.id && a.manifest == b.manifest && a.data == b.data &&
          a.parent == b.parent && a.subscribe == b.subscribe && a.token == b.token &&
          a.subscription_id == b.subscription_id && a.from == b.from && a.limit == b.limit &&
-         a.timeout_ms == b.timeout_ms && a.durable == b.durable && a.bytes_base64 == b.bytes_base64;
+         a.timeout_ms == b.timeout_ms && a.durable == b.durable && a.bytes_base64 == b.bytes_base64 && a.hash == b.hash;
 }
 
 // The start of `text` as a JSON string, for messages.

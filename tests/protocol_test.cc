@@ -344,7 +344,7 @@ TEST(BytesFromJson, TakesEveryFormAServerSends) {
 // A command of each kind with every field it has set to something other than its default.
 std::vector<Command> OneOfEach() {
   std::vector<Command> all;
-  for (int k = static_cast<int>(CommandKind::kAuthenticate); k <= static_cast<int>(CommandKind::kSetBytesEncoding); ++k) {
+  for (int k = static_cast<int>(CommandKind::kAuthenticate); k <= static_cast<int>(CommandKind::kFindEvent); ++k) {
     Command c;
     c.kind = static_cast<CommandKind>(k);
     c.name = CommandName(c.kind);
@@ -352,7 +352,12 @@ std::vector<Command> OneOfEach() {
     switch (c.kind) {
       case K::kAuthenticate: c.token = "t\"ok\u00e9n"; break;
       case K::kGetServerInfo:
+      case K::kWatchActors:
       case K::kListActors: break;
+      case K::kFindEvent:
+        c.id = "a1";
+        c.hash = std::string(63, 'a') + "F";
+        break;
       case K::kStartActor:
         c.manifest = "name = \"x\"\nversion = \"1\"\n";
         c.data = Bytes{0, 1, 255};
@@ -389,7 +394,7 @@ std::vector<Command> OneOfEach() {
 
 TEST(CommandToJson, EveryKindRoundTrips) {
   std::vector<Command> all = OneOfEach();
-  ASSERT_EQ(all.size(), 20u);
+  ASSERT_EQ(all.size(), 24u);
   for (const Command& c : all) {
     ASSERT_FALSE(c.name.empty()) << "kind " << static_cast<int>(c.kind) << " has no name";
     std::string text = CommandToJson(c).dump();
