@@ -8,46 +8,94 @@
 namespace theater::server {
 namespace {
 
-// How each command is spelled, and the fields it takes (required ones first in the docs).
-struct CommandSpec {
-  CommandKind kind;
-  std::set<std::string> required;
-  std::set<std::string> optional;
+// Longer would overflow the clock's arithmetic; nobody waits a day for an answer.
+constexpr uint64_t kMaxTimeoutMs = 24ull * 60 * 60 * 1000;
+
+// One field of a command: how it is spelled on the wire, its type, and where it goes in a
+// Command. Parsing and CommandToJson both read this table: a new command is a row of it
+// (and its handler, server/handlers.cc), not a case in parallel switches.
+enum class FieldType { kText, kBytes, kNumber, kFlag, kEncoding };
+struct FieldSpec {
+  const char* wire;
+  FieldType type;
+  bool required;
+  std::string Command::*text = nullptr;          // kText
+  std::optional<Bytes> Command::*bytes = nullptr;  // kBytes
+  std::optional<uint64_t> Command::*number = nullptr;  // kNumber
+  bool Command::*flag = nullptr;                 // kFlag, kEncoding ("base64" is true)
 };
 
+FieldSpec Text(const char* wire, std::string Command::*m) { return {wire, FieldType::kText, true, m}; }
+FieldSpec Data(const char* wire, bool required = true) {
+  return {wire, FieldType::kBytes, required, nullptr, &Command::data};
+}
+FieldSpec Number(const char* wire, std::optional<uint64_t> Command::*m) {
+  return {wire, FieldType::kNumber, false, nullptr, nullptr, m};
+}
+FieldSpec Flag(const char* wire, bool Command::*m) { return {wire, FieldType::kFlag, false, nullptr, nullptr, nullptr, m}; }
+
+struct CommandSpec {
+  CommandKind kind;
+  std::vector<FieldSpec> fields;
+  // What the fields' types cannot say (a range, a format): an error message, or "".
+  std::string (*check)(const Command&) = nullptr;
+};
+
+std::string CheckTimeout(const Command& c) {
+  if (c.timeout_ms && *c.timeout_ms > kMaxTimeoutMs)
+    return "field `timeout_ms` must be at most " + std::to_string(kMaxTimeoutMs) + " (one day)";
+  return "";
+}
+
+std::string CheckHash(const Command& c) {
+  bool hex = c.hash.size() == 64 && c.hash.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+  return hex ? "" : "field `hash` must be 64 hex digits";
+}
+
+// Every command: its name, its fields in the order the docs list them.
 const std::map<std::string, CommandSpec, std::less<>>& Specs() {
   using K = CommandKind;
+  const FieldSpec id = Text("id", &Command::id);
   static const std::map<std::string, CommandSpec, std::less<>> specs = {
-      {"Authenticate", {K::kAuthenticate, {"token"}, {}}},
-      {"GetServerInfo", {K::kGetServerInfo, {}, {}}},
-      {"StartActor", {K::kStartActor, {"manifest"}, {"initial_state", "parent", "subscribe"}}},
-      {"StopActor", {K::kStopActor, {"id"}, {}}},
-      {"TerminateActor", {K::kTerminateActor, {"id"}, {}}},
-      {"RestartActor", {K::kRestartActor, {"id"}, {}}},
-      {"ListActors", {K::kListActors, {}, {}}},
-      {"GetActorStatus", {K::kGetActorStatus, {"id"}, {}}},
-      {"GetActorState", {K::kGetActorState, {"id"}, {}}},
-      {"GetActorManifest", {K::kGetActorManifest, {"id"}, {}}},
-      {"GetActorEvents", {K::kGetActorEvents, {"id"}, {"from", "limit"}}},
-      {"InspectActor", {K::kInspectActor, {"id"}, {}}},
-      {"SubscribeToActor", {K::kSubscribeToActor, {"id"}, {"from"}}},
-      {"UnsubscribeFromActor", {K::kUnsubscribeFromActor, {"id", "subscription_id"}, {}}},
-      {"SendActorMessage", {K::kSendActorMessage, {"id", "data"}, {"durable"}}},
-      {"RequestActorMessage", {K::kRequestActorMessage, {"id", "data"}, {"timeout_ms"}}},
-      {"OpenChannel", {K::kOpenChannel, {"actor_id"}, {"initial_message"}}},
-      {"SendOnChannel", {K::kSendOnChannel, {"channel_id", "message"}, {}}},
-      {"CloseChannel", {K::kCloseChannel, {"channel_id"}, {}}},
-      {"SetBytesEncoding", {K::kSetBytesEncoding, {"encoding"}, {}}},
-      {"WatchActors", {K::kWatchActors, {}, {}}},
-      {"VerifyActor", {K::kVerifyActor, {"id"}, {}}},
-      {"ReplayActor", {K::kReplayActor, {"id"}, {}}},
-      {"FindEvent", {K::kFindEvent, {"id", "hash"}, {}}},
+      {"Authenticate", {K::kAuthenticate, {Text("token", &Command::token)}}},
+      {"GetServerInfo", {K::kGetServerInfo, {}}},
+      {"StartActor", {K::kStartActor, {Text("manifest", &Command::manifest), Data("initial_state", false),
+                                       Flag("parent", &Command::parent), Flag("subscribe", &Command::subscribe)}}},
+      {"StopActor", {K::kStopActor, {id}}},
+      {"TerminateActor", {K::kTerminateActor, {id}}},
+      {"RestartActor", {K::kRestartActor, {id}}},
+      {"ListActors", {K::kListActors, {}}},
+      {"GetActorStatus", {K::kGetActorStatus, {id}}},
+      {"GetActorState", {K::kGetActorState, {id}}},
+      {"GetActorManifest", {K::kGetActorManifest, {id}}},
+      {"GetActorEvents", {K::kGetActorEvents, {id, Number("from", &Command::from), Number("limit", &Command::limit)}}},
+      {"InspectActor", {K::kInspectActor, {id}}},
+      {"SubscribeToActor", {K::kSubscribeToActor, {id, Number("from", &Command::from)}}},
+      {"UnsubscribeFromActor", {K::kUnsubscribeFromActor, {id, Text("subscription_id", &Command::subscription_id)}}},
+      {"SendActorMessage", {K::kSendActorMessage, {id, Data("data"), Flag("durable", &Command::durable)}}},
+      {"RequestActorMessage",
+       {K::kRequestActorMessage, {id, Data("data"), Number("timeout_ms", &Command::timeout_ms)}, CheckTimeout}},
+      {"OpenChannel", {K::kOpenChannel, {Text("actor_id", &Command::id), Data("initial_message", false)}}},
+      {"SendOnChannel", {K::kSendOnChannel, {Text("channel_id", &Command::id), Data("message")}}},
+      {"CloseChannel", {K::kCloseChannel, {Text("channel_id", &Command::id)}}},
+      {"SetBytesEncoding",
+       {K::kSetBytesEncoding, {{"encoding", FieldType::kEncoding, true, nullptr, nullptr, nullptr, &Command::bytes_base64}}}},
+      {"WatchActors", {K::kWatchActors, {}}},
+      {"VerifyActor", {K::kVerifyActor, {id}}},
+      {"ReplayActor", {K::kReplayActor, {id}}},
+      {"FindEvent", {K::kFindEvent, {id, Text("hash", &Command::hash)}, CheckHash}},
   };
   return specs;
 }
 
+const FieldSpec* FindField(const CommandSpec& spec, std::string_view wire) {
+  for (const FieldSpec& f : spec.fields)
+    if (wire == f.wire) return &f;
+  return nullptr;
+}
+
 // Commands without fields may also be sent as a bare string: "ListActors".
-bool TakesNoFields(const CommandSpec& spec) { return spec.required.empty() && spec.optional.empty(); }
+bool TakesNoFields(const CommandSpec& spec) { return spec.fields.empty(); }
 
 class FieldReader {
  public:
@@ -112,9 +160,6 @@ class FieldReader {
 
 ParsedCommand Fail(const char* kind, std::string message) { return {std::nullopt, {kind, std::move(message)}}; }
 
-// Longer would overflow the clock's arithmetic; nobody waits a day for an answer.
-constexpr uint64_t kMaxTimeoutMs = 24ull * 60 * 60 * 1000;
-
 }  // namespace
 
 ParsedCommand ParseCommand(std::string_view text, size_t max_depth) {
@@ -155,73 +200,32 @@ ParsedCommand ParseCommand(std::string_view text, size_t max_depth) {
   if (body.is_null() && TakesNoFields(spec)) body = json::object();
   if (!body.is_object()) return Fail(error_kind::kInvalidCommand, name + ": its value must be an object of fields");
   for (const auto& [field, value] : body.items())
-    if (!spec.required.count(field) && !spec.optional.count(field))
-      return Fail(error_kind::kInvalidCommand, name + ": unknown field `" + field + "`");
-  for (const std::string& field : spec.required)
-    if (!body.contains(field) || body[field].is_null())
-      return Fail(error_kind::kInvalidCommand, name + ": missing field `" + field + "`");
+    if (!FindField(spec, field)) return Fail(error_kind::kInvalidCommand, name + ": unknown field `" + field + "`");
+  for (const FieldSpec& f : spec.fields)
+    if (f.required && (!body.contains(f.wire) || body[f.wire].is_null()))
+      return Fail(error_kind::kInvalidCommand, name + ": missing field `" + std::string(f.wire) + "`");
 
   Command c;
   c.kind = spec.kind;
   c.name = name;
   FieldReader r(name, body);
-  using K = CommandKind;
-  switch (spec.kind) {
-    case K::kAuthenticate: c.token = r.String("token").value_or(""); break;
-    case K::kStartActor:
-      c.manifest = r.String("manifest").value_or("");
-      c.data = r.BytesField("initial_state");
-      c.parent = r.Bool("parent").value_or(false);
-      c.subscribe = r.Bool("subscribe").value_or(false);
-      break;
-    case K::kGetActorEvents:
-    case K::kSubscribeToActor:
-      c.id = r.String("id").value_or("");
-      c.from = r.Uint("from");
-      c.limit = r.Uint("limit");
-      break;
-    case K::kUnsubscribeFromActor:
-      c.id = r.String("id").value_or("");
-      c.subscription_id = r.String("subscription_id").value_or("");
-      break;
-    case K::kSendActorMessage:
-    case K::kRequestActorMessage:
-      c.id = r.String("id").value_or("");
-      c.data = r.BytesField("data");
-      c.timeout_ms = r.Uint("timeout_ms");
-      c.durable = r.Bool("durable").value_or(false);
-      if (c.timeout_ms && *c.timeout_ms > kMaxTimeoutMs)
-        return Fail(error_kind::kInvalidCommand, name + ": field `timeout_ms` must be at most " +
-                                                     std::to_string(kMaxTimeoutMs) + " (one day)");
-      break;
-    case K::kOpenChannel:
-      c.id = r.String("actor_id").value_or("");
-      c.data = r.BytesField("initial_message");
-      break;
-    case K::kSendOnChannel:
-      c.id = r.String("channel_id").value_or("");
-      c.data = r.BytesField("message");
-      break;
-    case K::kCloseChannel: c.id = r.String("channel_id").value_or(""); break;
-    case K::kSetBytesEncoding: {
-      std::string encoding = r.String("encoding").value_or("");
-      if (!r.error() && encoding != "array" && encoding != "base64")
-        return Fail(error_kind::kInvalidCommand, name + ": field `encoding` must be \"array\" or \"base64\"");
-      c.bytes_base64 = encoding == "base64";
-      break;
+  for (const FieldSpec& f : spec.fields) {
+    switch (f.type) {
+      case FieldType::kText: c.*f.text = r.String(f.wire).value_or(""); break;
+      case FieldType::kBytes: c.*f.bytes = r.BytesField(f.wire); break;
+      case FieldType::kNumber: c.*f.number = r.Uint(f.wire); break;
+      case FieldType::kFlag: c.*f.flag = r.Bool(f.wire).value_or(false); break;
+      case FieldType::kEncoding: {
+        std::string encoding = r.String(f.wire).value_or("");
+        if (!r.error() && encoding != "array" && encoding != "base64")
+          return Fail(error_kind::kInvalidCommand, name + ": field `" + f.wire + "` must be \"array\" or \"base64\"");
+        c.*f.flag = encoding == "base64";
+        break;
+      }
     }
-    case K::kFindEvent: {
-      c.id = r.String("id").value_or("");
-      c.hash = r.String("hash").value_or("");
-      bool hex = c.hash.size() == 64 && c.hash.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
-      if (!r.error() && !hex) return Fail(error_kind::kInvalidCommand, name + ": field `hash` must be 64 hex digits");
-      break;
-    }
-    case K::kGetServerInfo:
-    case K::kWatchActors:
-    case K::kListActors: break;
-    default: c.id = r.String("id").value_or(""); break;
   }
+  if (!r.error() && spec.check)
+    if (std::string why = spec.check(c); !why.empty()) return Fail(error_kind::kInvalidCommand, name + ": " + why);
   if (r.error()) return Fail(error_kind::kInvalidCommand, *r.error());
   return {std::move(c), {}};
 }
@@ -264,55 +268,31 @@ Result<Bytes> BytesFromJson(const json& value) {
 }
 
 json CommandToJson(const Command& c) {
-  using K = CommandKind;
+  std::string name = c.name.empty() ? CommandName(c.kind) : c.name;
   json body = json::object();
-  // Bytes go as base64: a quarter of an array's size at most, and no JSON value per byte.
-  auto bytes = [&](const char* field) { body[field] = c.data ? BytesToJson(*c.data, true) : json(nullptr); };
-  switch (c.kind) {
-    case K::kAuthenticate: body["token"] = c.token; break;
-    case K::kGetServerInfo:
-    case K::kWatchActors:
-    case K::kListActors: break;
-    case K::kFindEvent:
-      body["id"] = c.id;
-      body["hash"] = c.hash;
-      break;
-    case K::kStartActor:
-      body["manifest"] = c.manifest;
-      bytes("initial_state");
-      body["parent"] = c.parent;
-      body["subscribe"] = c.subscribe;
-      break;
-    case K::kGetActorEvents:
-    case K::kSubscribeToActor:
-      body["id"] = c.id;
-      if (c.from) body["from"] = *c.from;
-      if (c.limit) body["limit"] = *c.limit;
-      break;
-    case K::kUnsubscribeFromActor:
-      body["id"] = c.id;
-      body["subscription_id"] = c.subscription_id;
-      break;
-    case K::kSendActorMessage:
-    case K::kRequestActorMessage:
-      body["id"] = c.id;
-      bytes("data");
-      if (c.timeout_ms) body["timeout_ms"] = *c.timeout_ms;
-      if (c.durable) body["durable"] = true;
-      break;
-    case K::kOpenChannel:
-      body["actor_id"] = c.id;
-      bytes("initial_message");
-      break;
-    case K::kSendOnChannel:
-      body["channel_id"] = c.id;
-      bytes("message");
-      break;
-    case K::kCloseChannel: body["channel_id"] = c.id; break;
-    case K::kSetBytesEncoding: body["encoding"] = c.bytes_base64 ? "base64" : "array"; break;
-    default: body["id"] = c.id; break;
+  auto spec = Specs().find(name);
+  if (spec == Specs().end()) return Response(name, std::move(body));
+  // Required fields always; optional ones only when set. Bytes go as base64: a quarter of
+  // an array's size at most, and no JSON value per byte.
+  for (const FieldSpec& f : spec->second.fields) {
+    switch (f.type) {
+      case FieldType::kText:
+        if (f.required || !(c.*f.text).empty()) body[f.wire] = c.*f.text;
+        break;
+      case FieldType::kBytes:
+        if (const auto& b = c.*f.bytes; b) body[f.wire] = BytesToJson(*b, true);
+        else if (f.required) body[f.wire] = nullptr;
+        break;
+      case FieldType::kNumber:
+        if (const auto& n = c.*f.number; n) body[f.wire] = *n;
+        break;
+      case FieldType::kFlag:
+        if (c.*f.flag) body[f.wire] = true;
+        break;
+      case FieldType::kEncoding: body[f.wire] = c.*f.flag ? "base64" : "array"; break;
+    }
   }
-  return Response(c.name.empty() ? CommandName(c.kind) : c.name, std::move(body));
+  return Response(name, std::move(body));
 }
 
 std::string CommandName(CommandKind kind) {
