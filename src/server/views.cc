@@ -5,6 +5,8 @@
 
 namespace theater::server {
 
+std::string DumpJson(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 json EventToJson(const ChainEvent& e) {
   // Bounded: a chain read back from disk may have been tampered with (chain/event_data.h).
   auto decoded = DecodeEventData(e.data);

@@ -10,6 +10,9 @@
 
 namespace theater::server {
 
+// A document as it goes out: compact, with any invalid UTF-8 replaced (actors' text).
+std::string DumpJson(const json& j);
+
 // {"seq","type","timestamp_ms","hash","parent","data" (decoded, readable),"data_cbor" (hex:
 // with it a client can recompute the hash, docs/chain-format.md)}
 json EventToJson(const ChainEvent& event);
