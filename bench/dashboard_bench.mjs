@@ -95,12 +95,10 @@ async function stopServer(srv) {
   servers.delete(srv);
   if (srv.notes.length) problems.push(`server ${srv.label} logged ${srv.notes.length} lines about errors, lag or closing, e.g.: ${srv.notes.slice(0, 3).join(' | ')}`);
   const { child } = srv;
-  if (child.exitCode === null && child.signalCode === null) {
+  if (child.exitCode === null && child.signalCode === null) {  // SIGTERM, and SIGKILL after 15 s
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 15000);
-    await withTimeout(exited, 20000, `server ${srv.label} to exit`).catch(() => child.kill('SIGKILL'));
-    clearTimeout(t);
+    await withTimeout(exited, 15000, 'exit').catch(() => { child.kill('SIGKILL'); return withTimeout(exited, 5000, 'exit'); }).catch(() => {});
   }
   fs.rmSync(srv.dataDir, { recursive: true, force: true });
 }
@@ -116,10 +114,9 @@ function procStats(pid) {  // VmRSS in bytes, CPU (user + system) in seconds
 const STREAMED = new Set(['ActorEvent', 'SubscriptionLagged', 'ActorChanged', 'WatchLagged', 'ChannelMessage']);
 class Client {
   static connect(hostPort) {
-    const [host, port] = [hostPort.slice(0, hostPort.lastIndexOf(':')), Number(hostPort.slice(hostPort.lastIndexOf(':') + 1))];
+    const i = hostPort.lastIndexOf(':');
     return withTimeout(new Promise((resolve, reject) => {
-      const sock = net.connect({ host, port }, () => resolve(new Client(sock)));
-      sock.once('error', reject);
+      const sock = net.connect(Number(hostPort.slice(i + 1)), hostPort.slice(0, i), () => resolve(new Client(sock))).once('error', reject);
     }), 10000, `connect to ${hostPort}`);
   }
   constructor(sock) {
@@ -130,10 +127,9 @@ class Client {
     sock.on('error', fail);
     sock.on('close', () => fail());
   }
-  take(n) {
+  take(n) {  // joins the chunks only once a whole frame is there: a large ListActors is not copied again and again
     const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-    this.chunks = [all.subarray(n)];
-    this.have -= n;
+    this.chunks = [all.subarray(n)]; this.have -= n;
     return all.subarray(0, n);
   }
   onData(chunk) {
@@ -142,8 +138,7 @@ class Client {
     for (;;) {
       if (this.need === null) { if (this.have < 4) return; this.need = this.take(4).readUInt32BE(0); }
       if (this.have < this.need) return;
-      const body = this.take(this.need);
-      const at = now();
+      const body = this.take(this.need), at = now();
       this.need = null;
       const msg = JSON.parse(body.toString('utf8'));
       const tag = typeof msg === 'string' ? msg : Object.keys(msg)[0];
@@ -152,8 +147,7 @@ class Client {
     }
   }
   send(command) {
-    const body = Buffer.from(JSON.stringify(command));
-    const head = Buffer.alloc(4);
+    const body = Buffer.from(JSON.stringify(command)), head = Buffer.alloc(4);
     head.writeUInt32BE(body.length);
     return new Promise((resolve, reject) => { this.pending.push({ resolve, reject }); this.sock.write(Buffer.concat([head, body])); });
   }
@@ -188,15 +182,12 @@ async function startGreeters(srv, n, conns = 4, window = 64) {
 
 async function measureListActors(srv, n) {
   const c = await Client.connect(srv.listen);
-  const runs = [];
-  for (let i = 0; i < 5; i++) {
-    const t0 = now();
-    const r = await c.call({ ListActors: {} }, 'ListActors');
-    if (r.body.actors.length !== n) problems.push(`ListActors listed ${r.body.actors.length} actors, expected ${n}`);
-    runs.push({ ms: r.at - t0, bytes: r.bytes });
-  }
+  const ms = [];
+  let r;
+  for (let i = 0, t0 = now(); i < 5; i++, t0 = now()) { r = await c.call({ ListActors: {} }, 'ListActors'); ms.push(r.at - t0); }
+  if (r.body.actors.length !== n) problems.push(`ListActors listed ${r.body.actors.length} actors, expected ${n}`);
   c.close();
-  return { ms: median(runs.map((r) => r.ms)), bytes: runs[0].bytes };
+  return { ms: median(ms), bytes: r.bytes };
 }
 
 // ---- the browser ----
@@ -219,12 +210,14 @@ function pageProbes() {
     requestAnimationFrame(tick);
   };
 }
-const takeLongTasks = (page) => page.evaluate(() => {
+// page.evaluate has no timeout of its own, and a page under load may answer late.
+const evaluate = (page, fn, arg) => withTimeout(page.evaluate(fn, arg), 60000, 'a script in the page');
+const takeLongTasks = (page) => evaluate(page, () => {
   const lt = window.__lt; window.__lt = [];
   return { max: Math.max(0, ...lt.map((e) => e[1])), total: lt.reduce((s, e) => s + e[1], 0), count: lt.length };
 });
 
-// The RSS of chromium's renderer processes (the page's, as only one page is open at a time).
+// The RSS of chromium's renderer processes, summed (one page is open at a time; closed ones may linger).
 async function rendererRss(browser) {
   const cdp = browser.__cdp || (browser.__cdp = await browser.newBrowserCDPSession());
   const { processInfo } = await cdp.send('SystemInfo.getProcessInfo');
@@ -242,15 +235,21 @@ async function openPage(browser, url) {
   await page.addInitScript(pageProbes);
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
-  const t0 = now();
   await page.goto(url, { timeout: 30000 });
   const heap = async (gc) => {
-    if (gc) await cdp.send('HeapProfiler.collectGarbage');
-    return (await cdp.send('Runtime.getHeapUsage')).usedSize;
+    if (gc) await withTimeout(cdp.send('HeapProfiler.collectGarbage'), 60000, 'a GC in the page');
+    return (await withTimeout(cdp.send('Runtime.getHeapUsage'), 60000, 'heap usage')).usedSize;
   };
   const nodes = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'Nodes').value;
-  const pageErrors = () => page.evaluate(() => window.__errs);
-  return { page, t0, heap, nodes, console: console_, pageErrors };
+  // Console errors and warnings, script errors, and what the page's error area showed, counted by kind.
+  const reportErrors = async (label) => {
+    const errs = [...console_, ...(await evaluate(page, () => window.__errs)).map((e) => `error area: ${e}`)];
+    const kinds = new Map();
+    for (const e of errs) { const k = e.replace(/\d+/g, '#').slice(0, 120); kinds.set(k, [(kinds.get(k)?.[0] || 0) + 1, e]); }
+    for (const [count, e] of kinds.values()) problems.push(`${label}: ${count} × ${e}`);
+    return errs.length;
+  };
+  return { page, heap, nodes, reportErrors };
 }
 
 const rowCount = () => document.querySelectorAll('[data-testid=actor-row]').length;
@@ -268,7 +267,7 @@ async function scaleRun(browser, n) {
       document.querySelectorAll('[data-testid=actor-row]').length > 0 && performance.now(), n, { timeout: 120000, polling: 'raf' })).jsonValue();
     await sleep(1000);
     const loadLong = await takeLongTasks(p.page);
-    const rowsAfterLoad = await p.page.evaluate(rowCount);
+    const rowsAfterLoad = await evaluate(p.page, rowCount);
     const heapMB = (await p.heap(true)) / 2 ** 20;
     // (b) scroll the virtualized list screen by screen to its end
     const scroll = await withTimeout(p.page.evaluate(async () => {
@@ -292,11 +291,9 @@ async function scaleRun(browser, n) {
     // idle: the tree left open (periodic ListActors)
     await sleep(IDLE_SECONDS * 1000);
     const idleLong = await takeLongTasks(p.page);
-    const rss = procStats(srv.child.pid).rss;
-    const errs = [...p.console, ...(await p.pageErrors()).map((e) => `error area: ${e}`)];
-    for (const e of errs) problems.push(`scale ${n}: ${e}`);
+    const errors = await p.reportErrors(`scale ${n}`);
     await p.page.close();
-    return { n, startMs: started.ms, list, loadMs, loadLong, rowsAfterLoad, heapMB, scroll, scrollLong, idleLong, rssMB: rss / 2 ** 20, errors: errs.length };
+    return { n, startMs: started.ms, list, loadMs, loadLong, rowsAfterLoad, heapMB, scroll, scrollLong, idleLong, rssMB: procStats(srv.child.pid).rss / 2 ** 20, errors };
   } finally {
     await stopServer(srv);
   }
@@ -347,22 +344,21 @@ async function openPageRun(browser, withPage) {
         document.querySelectorAll('[data-testid=event-row]').length > 0, id, { timeout: 30000 });
       await sleep(1000);
       await takeLongTasks(p.page);
-      await p.page.evaluate(() => window.__frames(true));
+      await evaluate(p.page, () => window.__frames(true));
       await sleep(5000);  // the baseline for the page's own numbers: the same page, idle
       r.idleLong = await takeLongTasks(p.page);
-      r.idleGap = await p.page.evaluate(() => window.__frames(false));
+      r.idleGap = await evaluate(p.page, () => window.__frames(false));
       r.heap0 = await p.heap(true); r.nodes0 = await p.nodes(); r.renderer0 = await rendererRss(browser);
-      await p.page.evaluate(() => window.__frames(true));
+      await evaluate(p.page, () => window.__frames(true));
     } else {
       await sleep(1000);
     }
     const s0 = procStats(srv.child.pid);
     let peakRss = s0.rss, peakHeap = r.heap0 || 0, peakRenderer = r.renderer0 || 0;
-    const sample = async () => {
+    const sample = async () => {  // each second: the server's RSS, the page's heap, the renderers' RSS
       peakRss = Math.max(peakRss, procStats(srv.child.pid).rss);
-      if (!p) return;
-      peakRenderer = Math.max(peakRenderer, await rendererRss(browser));
-      peakHeap = Math.max(peakHeap, await withTimeout(p.heap(false), 10000, 'heap sample').catch(() => 0));
+      if (p) peakRenderer = Math.max(peakRenderer, await rendererRss(browser));
+      if (p) peakHeap = Math.max(peakHeap, await withTimeout(p.heap(false), 10000, 'heap sample').catch(() => 0));
     };
     r.load = await runLoad(srv, id, sample);
     const s1 = procStats(srv.child.pid);
@@ -372,23 +368,19 @@ async function openPageRun(browser, withPage) {
     c.close();
     if (p) {
       r.loadLong = await takeLongTasks(p.page);
-      r.loadGap = await withTimeout(p.page.evaluate(() => window.__frames(false)), 30000, 'frame gaps');
+      r.loadGap = await evaluate(p.page, () => window.__frames(false));
       r.heap1 = await p.heap(false); r.peakHeap = peakHeap; r.renderer1 = await rendererRss(browser); r.peakRenderer = peakRenderer;
       // Does the page catch up with the chain once the load stops? (up to 15 s)
-      const shown = () => p.page.evaluate(() => Math.max(-1, ...Array.from(document.querySelectorAll('[data-testid=event-row]'), (e) => Number(e.dataset.seq))));
+      const shown = () => evaluate(p.page, () => Math.max(-1, ...Array.from(document.querySelectorAll('[data-testid=event-row]'), (e) => Number(e.dataset.seq))));
       const tc = now();
       while ((await shown()) < r.chainEvents - 1 && now() - tc < 15000) await sleep(250);
       r.lastShown = await shown();
       r.catchUpMs = r.lastShown >= r.chainEvents - 1 ? now() - tc : null;
       r.heap1gc = await p.heap(true); r.nodes1 = await p.nodes();
-      r.eventRows = await p.page.evaluate(() => document.querySelectorAll('[data-testid=event-row]').length);
-      r.gaps = await p.page.evaluate(() => document.querySelectorAll('[data-testid=timeline-gap]').length);
-      r.note = await p.page.evaluate(() => document.querySelector('[data-testid=timeline-note]')?.textContent);
-      const errs = [...p.console, ...(await p.pageErrors()).map((e) => `error area: ${e}`)];
-      r.errors = errs.length;
-      const kinds = new Map();
-      for (const e of errs) { const k = e.replace(/\d+/g, '#').slice(0, 120); kinds.set(k, [(kinds.get(k)?.[0] || 0) + 1, e]); }
-      for (const [, [count, e]] of kinds) problems.push(`open page: ${count} × ${e}`);
+      r.eventRows = await evaluate(p.page, () => document.querySelectorAll('[data-testid=event-row]').length);
+      r.gaps = await evaluate(p.page, () => document.querySelectorAll('[data-testid=timeline-gap]').length);
+      r.note = await evaluate(p.page, () => document.querySelector('[data-testid=timeline-note]')?.textContent);
+      r.errors = await p.reportErrors('open page');
       if (r.lastShown < r.chainEvents - 1) problems.push(`open page: 15 s after the load the timeline's last seq is ${r.lastShown}, the chain has ${r.chainEvents} events`);
     }
     if (Object.keys(r.load.errors).length) problems.push(`${label}: load errors ${JSON.stringify(r.load.errors)}`);
@@ -441,7 +433,6 @@ async function main() {
     row('messages accepted per second', nopage.load.rate, withp.load.rate, 'msg/s', { digits: 0 });
     row('chain events at the end', nopage.chainEvents, withp.chainEvents, 'events', { digits: 0 });
     row('server RSS growth during the load', (nopage.rss1 - nopage.rss0) / MB, (withp.rss1 - withp.rss0) / MB, 'MiB');
-    row('server RSS at the end', nopage.rss1 / MB, withp.rss1 / MB, 'MiB');
     row('server RSS peak', nopage.peakRss / MB, withp.peakRss / MB, 'MiB');
     row('server CPU time during the load', nopage.cpu, withp.cpu, 's', { digits: 2 });
     row('server CPU per 1000 messages accepted', (1e6 * nopage.cpu) / nopage.load.ok, (1e6 * withp.cpu) / withp.load.ok, 'ms', { digits: 1 });
@@ -450,8 +441,8 @@ async function main() {
     row('page JS heap after GC: start -> end', withp.heap0 / MB, withp.heap1gc / MB, 'MiB', { digits: 2 });
     row('page JS heap: start (GC) -> peak sampled', withp.heap0 / MB, withp.peakHeap / MB, 'MiB', { digits: 2 });
     row('page DOM nodes: start -> end', withp.nodes0, withp.nodes1, 'nodes', { digits: 0 });
-    row('chromium renderer RSS: start -> end of load', withp.renderer0 / MB, withp.renderer1 / MB, 'MiB');
-    row('chromium renderer RSS: start -> peak sampled', withp.renderer0 / MB, withp.peakRenderer / MB, 'MiB');
+    row('chromium renderers RSS: start -> end of load', withp.renderer0 / MB, withp.renderer1 / MB, 'MiB');
+    row('chromium renderers RSS: start -> peak sampled', withp.renderer0 / MB, withp.peakRenderer / MB, 'MiB');
     row('longest task: idle -> under load', withp.idleLong.max, withp.loadLong.max, 'ms', { floor: LONGTASK_FLOOR, digits: 0 });
     row('long tasks total: idle 5 s -> load', withp.idleLong.total, withp.loadLong.total, 'ms', { floor: LONGTASK_FLOOR, digits: 0 });
     row('longest frame gap: idle -> under load', withp.idleGap, withp.loadGap, 'ms', { digits: 0 });
