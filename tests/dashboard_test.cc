@@ -485,7 +485,9 @@ TEST_F(DashboardTest, ARestartedActorIsInspectedAsRunningWithItsLastFailure) {
   EXPECT_EQ(inspected["failure"]["kind"], "trap") << inspected["failure"].dump();
   json summary = Expect(*client, "ListActors", "ActorList");
   for (const json& a : summary["actors"])
-    if (a["id"] == worker) EXPECT_EQ(a["failure"]["kind"], "trap");
+    if (a["id"] == worker) {
+      EXPECT_EQ(a["failure"]["kind"], "trap");
+    }
 }
 
 }  // namespace
