@@ -10,23 +10,24 @@
 // build/theater), CHROMIUM (default /usr/bin/chromium), PLAYWRIGHT_CORE (a folder with
 // node_modules/playwright-core; default ~/.cache/theater/playwright-core).
 //
-// 1. Scale. A fresh server with DASH_ACTORS greeters (examples/greeter-c), started with StartActor
-//    pipelined on 4 TCP connections, against a fresh server with 10 (the baseline). For each:
-//    ListActors from node (median of 5: response bytes, ms to the last byte); the tree page in
-//    headless chromium: ms from navigation until actor-count = N with rows drawn, long tasks
-//    (PerformanceObserver 'longtask', i.e. main-thread tasks over 50 ms) while loading, while
-//    scrolling the virtualized list screen by screen to its end and while left idle (the page
-//    lists again every 3 s or more), the longest gap between animation frames while scrolling,
-//    the actor-row elements in the DOM, the page's JS heap (CDP), the server's RSS.
-// 2. A page left open. One greeter receives DASH_RATE SendActorMessage/s for DASH_SECONDS (its
-//    chain grows by several events per message). Baseline: the same load on a fresh server with no
-//    page (run first). Then a fresh server, the page open on that actor's timeline. Reported: the
-//    server's RSS growth (VmRSS) and CPU time, with page / without; the page's JS heap after GC
-//    (end / start: the timeline keeps at most 2000 events, so it must stay near 1) and DOM nodes;
-//    long tasks and frame gaps under the load against the same page idle just before it.
+// 1. Scale: a fresh server with DASH_ACTORS greeters (examples/greeter-c; StartActor pipelined on 4
+//    TCP connections) against a fresh server with 10 (the baseline). Each: ListActors from node
+//    (median of 5: bytes, ms to the last byte); the tree in headless chromium: (a) ms from navigation
+//    until actor-count = N with rows drawn; (b) long tasks (PerformanceObserver 'longtask': tasks
+//    over 50 ms) while loading, while scrolling the virtualized list a screen at a time to its end,
+//    and left idle (with the ListActors it sends meanwhile), the longest gap between frames while
+//    scrolling; (c) actor-row elements in the DOM; the page's JS heap (CDP); the server's RSS.
+//    Expected: rows and heap stay small (ratios of a few, not N/10); load and frame gaps grow slowly.
+// 2. A page left open: one greeter gets DASH_RATE SendActorMessage/s for DASH_SECONDS (a few chain
+//    events each). Baseline: the same load, no page (run first, fresh server). Then a fresh server
+//    with the page open on that actor's timeline. Server: RSS growth (VmRSS), CPU, with page / without
+//    (near 1 means the page costs the server little). Page: JS heap after GC, DOM nodes, renderer
+//    RSS at the end / at the start (the timeline keeps at most 2000 events: must stay bounded), long
+//    tasks and frame gaps under load / the same page idle just before; whether its timeline catches
+//    up with the chain within 15 s of the end of the load.
 //
-// Ratios: "big / base". Long tasks are only reported above 50 ms, so a ratio over a baseline with
-// none (or all under 50 ms) is taken against 50 ms and shown as "≥". Ends with one JSON line.
+// Ratios: measured / baseline. Long tasks are only reported above 50 ms, so a value under that counts
+// as 50 ms and the ratio is a bound ("≥", "≤"), or "n/a" when both are under. Ends with one JSON line.
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -199,7 +200,7 @@ function pageProbes() {
     .observe({ type: 'longtask', buffered: true });
   window.__errs = [];
   document.addEventListener('DOMContentLoaded', () => {
-    new MutationObserver((ms) => { for (const m of ms) for (const n of m.addedNodes) if (n.classList?.contains('error-item')) window.__errs.push(n.textContent.slice(0, 300)); })
+    new MutationObserver((ms) => { for (const m of ms) for (const n of m.addedNodes) if (n.classList?.contains('error-item')) window.__errs.push(`${n.querySelector('.kind')?.textContent}: ${n.querySelector('.msg')?.textContent.slice(0, 300)}`); })
       .observe(document.getElementById('errors'), { childList: true });
   });
   window.__frames = (on) => {  // on: start recording gaps between animation frames; off: returns the longest
@@ -226,7 +227,7 @@ async function rendererRss(browser) {
   return sum;
 }
 
-async function openPage(browser, url) {
+async function openPage(browser, url, countFrames = false) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.setDefaultTimeout(30000);
   const console_ = [];
@@ -235,6 +236,11 @@ async function openPage(browser, url) {
   await page.addInitScript(pageProbes);
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
+  const frames = {};  // WebSocket messages the page received, by tag (only for the tree: under load this would cost)
+  if (countFrames) {
+    await cdp.send('Network.enable');
+    cdp.on('Network.webSocketFrameReceived', (e) => { const tag = /^\{"(\w+)"/.exec(e.response.payloadData)?.[1] || '?'; frames[tag] = (frames[tag] || 0) + 1; });
+  }
   await page.goto(url, { timeout: 30000 });
   const heap = async (gc) => {
     if (gc) await withTimeout(cdp.send('HeapProfiler.collectGarbage'), 60000, 'a GC in the page');
@@ -249,7 +255,7 @@ async function openPage(browser, url) {
     for (const [count, e] of kinds.values()) problems.push(`${label}: ${count} × ${e}`);
     return errs.length;
   };
-  return { page, heap, nodes, reportErrors };
+  return { page, heap, nodes, reportErrors, frames };
 }
 
 const rowCount = () => document.querySelectorAll('[data-testid=actor-row]').length;
@@ -261,7 +267,11 @@ async function scaleRun(browser, n) {
     const started = await startGreeters(srv, n);
     console.log(`  ${n} actors started in ${(started.ms / 1000).toFixed(1)} s`);
     const list = await measureListActors(srv, n);
-    const p = await openPage(browser, srv.dashboard);
+    const warm = await browser.newPage();  // a first page load is slower (cold caches): not measured
+    await warm.goto(srv.dashboard, { timeout: 30000 });
+    await warm.waitForFunction(() => document.querySelector('[data-testid=connection]')?.textContent === 'live', null, { timeout: 30000 });
+    await warm.close();
+    const p = await openPage(browser, srv.dashboard, true);
     // (a) navigation (performance.now() counts from it) until the count says n and rows are drawn
     const loadMs = await (await p.page.waitForFunction((k) => document.querySelector('[data-testid=actor-count]')?.textContent === String(k) &&
       document.querySelectorAll('[data-testid=actor-row]').length > 0 && performance.now(), n, { timeout: 120000, polling: 'raf' })).jsonValue();
@@ -289,8 +299,10 @@ async function scaleRun(browser, n) {
     if (scroll.lastRow !== n) problems.push(`scale ${n}: scrolling to the end drew row ${scroll.lastRow} last, expected ${n}`);
     const scrollLong = await takeLongTasks(p.page);
     // idle: the tree left open (periodic ListActors)
+    const listsBefore = p.frames.ActorList || 0;
     await sleep(IDLE_SECONDS * 1000);
     const idleLong = await takeLongTasks(p.page);
+    idleLong.lists = (p.frames.ActorList || 0) - listsBefore;
     const errors = await p.reportErrors(`scale ${n}`);
     await p.page.close();
     return { n, startMs: started.ms, list, loadMs, loadLong, rowsAfterLoad, heapMB, scroll, scrollLong, idleLong, rssMB: procStats(srv.child.pid).rss / 2 ** 20, errors };
@@ -305,6 +317,7 @@ async function scaleRun(browser, n) {
 async function runLoad(srv, id, sample) {
   const c = await Client.connect(srv.listen);
   const st = { sent: 0, ok: 0, errors: {}, inflight: 0 };
+  const error = (kind, message) => { st.errors[kind] = `${(parseInt(st.errors[kind]) || 0) + 1} (last: ${message})`; };
   const t0 = now();
   const end = t0 + SECONDS * 1000;
   let nextSample = t0, sampling = false;
@@ -314,8 +327,8 @@ async function runLoad(srv, id, sample) {
       st.sent++; st.inflight++;
       c.send({ SendActorMessage: { id, data: `m${st.sent}` } }).then((r) => {
         st.inflight--;
-        if (r.tag === 'SentMessage') st.ok++; else st.errors[r.body.kind] = (st.errors[r.body.kind] || 0) + 1;
-      }, () => { st.inflight--; st.errors.Disconnected = (st.errors.Disconnected || 0) + 1; });
+        if (r.tag === 'SentMessage') st.ok++; else error(r.body.kind, r.body.message);
+      }, (e) => { st.inflight--; error('Disconnected', e.message); });
     }
     if (now() >= nextSample && !sampling) {  // not awaited: a busy page must not slow the load
       nextSample = now() + 1000; sampling = true;
@@ -362,7 +375,7 @@ async function openPageRun(browser, withPage) {
     };
     r.load = await runLoad(srv, id, sample);
     const s1 = procStats(srv.child.pid);
-    Object.assign(r, { rss0: s0.rss, rss1: s1.rss, peakRss, cpu: s1.cpu - s0.cpu });
+    Object.assign(r, { rss0: s0.rss, rss1: s1.rss, peakRss: Math.max(peakRss, s1.rss), cpu: s1.cpu - s0.cpu });
     const c = await Client.connect(srv.listen);
     r.chainEvents = (await c.call({ InspectActor: { id } }, 'InspectActor')).body.events;
     c.close();
@@ -395,11 +408,13 @@ async function openPageRun(browser, withPage) {
 
 const rows = [];
 function row(name, base, value, unit, { floor = 0, digits = 1 } = {}) {
-  const shownBase = base < floor ? floor : base;
-  const ratio = shownBase > 0 && !(value < floor && base < floor) ? value / shownBase : null;  // both under the floor: none
+  // Under the floor a value is only known to be below it: the ratio is then a bound (≥ or ≤), or none.
+  const [b, v] = [Math.max(base, floor), Math.max(value, floor)];
+  const bound = base < floor ? (value < floor ? null : '≥') : value < floor ? '≤' : '';
+  const ratio = bound === null || !(b > 0) ? null : v / b;
   const fmt = (x) => (typeof x === 'number' ? x.toFixed(digits) : String(x));
-  rows.push({ name, base, value, unit, ratio: ratio === null ? null : Number(ratio.toFixed(3)), atLeast: base < floor && ratio !== null });
-  console.log(`${name.padEnd(46)} ${fmt(base).padStart(10)} ${fmt(value).padStart(11)} ${unit.padEnd(6)} ${ratio === null ? (floor ? `n/a (both <${floor} ms)` : 'n/a') : (base < floor ? '≥' : '') + ratio.toFixed(2) + 'x'}`);
+  rows.push({ name, base, value, unit, ratio: ratio === null ? null : Number(ratio.toFixed(3)), bound: bound || undefined });
+  console.log(`${name.padEnd(46)} ${fmt(base).padStart(10)} ${fmt(value).padStart(11)} ${unit.padEnd(6)} ${ratio === null ? (floor ? `n/a (both <${floor} ms)` : 'n/a') : bound + ratio.toFixed(2) + 'x'}`);
 }
 
 async function main() {
@@ -425,6 +440,7 @@ async function main() {
     row('    scroll to the end (steps: ' + `${base.scroll.steps}/${big.scroll.steps})`, base.scroll.ms, big.scroll.ms, 'ms', { digits: 0 });
     row(`    longest task, tree idle ${IDLE_SECONDS} s`, base.idleLong.max, big.idleLong.max, 'ms', { floor: LONGTASK_FLOOR, digits: 0 });
     row(`    long tasks total, tree idle ${IDLE_SECONDS} s`, base.idleLong.total, big.idleLong.total, 'ms', { floor: LONGTASK_FLOOR, digits: 0 });
+    row(`    ListActors the page sent, idle ${IDLE_SECONDS} s`, base.idleLong.lists, big.idleLong.lists, '', { digits: 0 });
     row('(c) actor-row elements after load', base.rowsAfterLoad, big.rowsAfterLoad, 'rows', { digits: 0 });
     row('(c) actor-row elements, most while scrolling', base.scroll.maxRows, big.scroll.maxRows, 'rows', { digits: 0 });
     row('    page JS heap after load (after GC)', base.heapMB, big.heapMB, 'MiB');

@@ -821,6 +821,7 @@ class ActorPage {
     ActorPage.current = null;
     page.closed = true;
     clearTimeout(page.summaryTimer);
+    clearTimeout(page.catchUpTimer);
     page.unsubscribe();
   }
 
@@ -923,9 +924,33 @@ class ActorPage {
     this.scheduleSummary();
   }
 
+  // The page fell behind a fast actor and the server left events out (its stream budget).
+  // Once a second at most, the page says so and jumps to the newest events: without that,
+  // events dropped at the end of a burst would never show up.
   lagged(msg) {
     if (!msg || msg.id !== this.id) return;
-    Errors.show('SubscriptionLagged', `the server left out ${msg.dropped} events of ${shortId(this.id)} (the page fell behind): they show as gaps you can load`);
+    this.laggedEvents = (this.laggedEvents || 0) + (Number(msg.dropped) || 0);
+    if (!this.catchUpTimer) this.catchUpTimer = setTimeout(() => this.catchUp(), 1000);
+  }
+
+  async catchUp() {
+    this.catchUpTimer = 0;
+    if (this.closed) return;
+    const dropped = this.laggedEvents;
+    this.laggedEvents = 0;
+    Errors.show('SubscriptionLagged', `the page fell behind: the server left out ${dropped} events of ${shortId(this.id)}; ` +
+      'the newest are shown, the rest are gaps you can load');
+    try {
+      // A `from` past the end gives no events, only the total.
+      const probe = await live.conn.send({ GetActorEvents: { id: this.id, from: Number.MAX_SAFE_INTEGER } });
+      const last = this.seqs.length ? this.seqs[this.seqs.length - 1] : -1;
+      const from = Math.max(last + 1, (Number(probe.total) || 0) - LIMITS.pageSize);
+      if (this.closed || from >= probe.total) return;
+      const r = await live.conn.send({ GetActorEvents: { id: this.id, from, limit: LIMITS.pageSize } });
+      if (!this.closed) this.addEvents(Array.isArray(r.events) ? r.events : [], 'tail');
+    } catch (e) {
+      Errors.fromCommand(e, 'GetActorEvents');
+    }
   }
 
   // --- summary, manifest, state ---
@@ -1117,21 +1142,32 @@ class ActorPage {
   // Adds events (deduped by seq). Past the bound, the oldest are dropped — but never the
   // selected one — and the page says how many.
   addEvents(list, where) {
+    // Live events come in order, after the last one: they are appended without sorting, so
+    // a fast actor costs the page O(1) per event here.
     let added = false;
+    let inOrder = true;
+    let last = this.seqs.length ? this.seqs[this.seqs.length - 1] : -1;
     for (const ev of list) {
       if (!isObj(ev) || !Number.isSafeInteger(ev.seq) || ev.seq < 0 || this.events.has(ev.seq)) continue;
       this.events.set(ev.seq, ev);
+      if (ev.seq > last) { this.seqs.push(ev.seq); last = ev.seq; } else inOrder = false;
       added = true;
     }
     if (!added) return;
-    this.seqs = Array.from(this.events.keys()).sort((a, b) => a - b);
-    let i = 0;
-    while (this.seqs.length > LIMITS.timelineEvents && i < this.seqs.length) {
-      const seq = this.seqs[i];
-      if (seq === this.selected) { i++; continue; }
-      this.events.delete(seq);
-      this.seqs.splice(i, 1);
-      this.dropped++;
+    if (!inOrder) this.seqs = Array.from(this.events.keys()).sort((a, b) => a - b);
+    let excess = this.seqs.length - LIMITS.timelineEvents;
+    if (excess > 0) {
+      const kept = [];
+      for (const seq of this.seqs) {
+        if (excess > 0 && seq !== this.selected) {
+          this.events.delete(seq);
+          this.dropped++;
+          excess--;
+        } else {
+          kept.push(seq);
+        }
+      }
+      this.seqs = kept;
     }
     this.scheduleRender(where === 'tail');
   }
@@ -1162,7 +1198,14 @@ class ActorPage {
     }
     this.rowEls = rows;
     this.gapEls = gaps;
-    const current = this.timelineEl.children;
+    // The oldest rows, dropped past the bound, leave from the front: a timeline at its bound
+    // that grows live then only removes and appends rows, instead of rebuilding 2,000.
+    const t = this.timelineEl;
+    if (t.firstChild && t.firstChild !== nodes[0]) {
+      const keep = new Set(nodes);
+      while (t.firstChild && t.firstChild !== nodes[0] && !keep.has(t.firstChild)) t.firstChild.remove();
+    }
+    const current = t.children;
     const same = current.length === nodes.length && nodes.every((n, i) => current[i] === n);
     if (!same) {
       // Appending is the common case (live events): move nothing that is already in place.
