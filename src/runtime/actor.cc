@@ -631,7 +631,7 @@ ActorStatus Actor::status() {
   return status_;
 }
 
-ActorInfo Actor::Info() {
+ActorInfo Actor::Info(bool with_state) {
   ActorInfo info;
   info.id = id_;
   info.name = context_.manifest().name;
@@ -643,7 +643,7 @@ ActorInfo Actor::Info() {
   info.chain_path = sink_ ? sink_->path() : std::filesystem::path();
   std::lock_guard lock(mu_);
   info.status = status_;
-  info.state = state_snapshot_;
+  if (with_state) info.state = state_snapshot_;
   info.failure = failure_;
   info.stop_reason = stop_reason_;
   info.restarts = restarts_;

@@ -117,7 +117,9 @@ class Actor : public std::enable_shared_from_this<Actor> {
 
   // True when the component exports `interface` (e.g. message-server-client).
   bool Exports(std::string_view interface) const;
-  ActorInfo Info();
+  // Without `with_state`, Info leaves `state` empty: a listing of thousands of actors
+  // need not copy every actor's state.
+  ActorInfo Info(bool with_state = true);
   std::vector<ChainEvent> Events();
   // Where the states its chain names are kept (StateAtEvent reads them from there).
   std::shared_ptr<const SnapshotSource> Snapshots() const;

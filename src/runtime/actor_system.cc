@@ -272,14 +272,15 @@ Result<ActorInfo> ActorSystem::Info(const std::string& id) {
   return actor->Info();
 }
 
-std::vector<ActorInfo> ActorSystem::List() {
+std::vector<ActorInfo> ActorSystem::List(bool with_state) {
   std::vector<std::shared_ptr<Actor>> actors;
   {
     std::shared_lock lock(registry_mu_);
     for (const auto& [id, a] : actors_) actors.push_back(a);
   }
   std::vector<ActorInfo> infos;
-  for (const auto& a : actors) infos.push_back(a->Info());
+  infos.reserve(actors.size());
+  for (const auto& a : actors) infos.push_back(a->Info(with_state));
   return infos;
 }
 

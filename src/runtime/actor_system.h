@@ -129,7 +129,8 @@ class ActorSystem {
   // Now: a running or waiting call is ended (its children's too).
   Status Terminate(const std::string& id);
   Result<ActorInfo> Info(const std::string& id);
-  std::vector<ActorInfo> List();
+  // Every actor's Info, without its state unless `with_state`.
+  std::vector<ActorInfo> List(bool with_state = true);
   Result<std::vector<ChainEvent>> Events(const std::string& id);
   // The states its chain names (the snapshot file beside its chain file, or memory).
   Result<std::shared_ptr<const SnapshotSource>> Snapshots(const std::string& id);

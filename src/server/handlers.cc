@@ -188,7 +188,7 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
     case K::kGetServerInfo: {
       ServerStats stats = server.Stats();
       size_t live = 0, events = 0;
-      for (const ActorInfo& info : system.List()) {
+      for (const ActorInfo& info : system.List(/*with_state=*/false)) {
         live += info.status == ActorStatus::kRunning || info.status == ActorStatus::kStarting;
         events += info.events;
       }
@@ -254,7 +254,7 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
 
     case K::kListActors: {
       json actors = json::array();
-      for (const ActorInfo& info : system.List()) actors.push_back(ActorSummaryJson(info));
+      for (const ActorInfo& info : system.List(/*with_state=*/false)) actors.push_back(ActorSummaryJson(info));
       return finish(Response("ActorList", {{"actors", std::move(actors)}}));
     }
 
