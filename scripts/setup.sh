@@ -75,36 +75,29 @@ install_componentize_py() {
     "componentize-py==$COMPONENTIZE_PY_VERSION"
 }
 install_componentize_py >"$logs/componentize-py" 2>&1 & jobs[componentize-py]=$!
-# componentize-js (JavaScript actors) with npm ci from the committed lock file, into a
-# directory named by the lock file's hash: a changed pin installs afresh.
-install_componentize_js() {
-  local lock="$here/scripts/js-toolchain/package-lock.json"
+# npm packages pinned by a committed lock file: installed with npm ci into a directory
+# named by the lock file's hash (a changed pin installs afresh), and linked as
+# $cache/NAME, where theater build, CMake and the tests look.
+#   npm_ci_pinned NAME FOLDER-WITH-package.json INSTALLED-PATH (relative to the install)
+npm_ci_pinned() {
+  local name="$1" source="$2" installed="$3"
+  local lock="$source/package-lock.json"
   local cache="${THEATER_CACHE:-$HOME/.cache/theater}"
-  local dir="$cache/componentize-js-$(sha256sum "$lock" | cut -c1-12)"
-  if [[ ! -x "$dir/node_modules/.bin/componentize-js" ]]; then
-    echo "setup: npm ci componentize-js into $dir (in the background)" >&3
+  local dir="$cache/$name-$(sha256sum "$lock" | cut -c1-12)"
+  if [[ ! -x "$dir/$installed" ]]; then
+    echo "setup: npm ci $name into $dir (in the background)" >&3
     rm -rf "$dir" && mkdir -p "$dir"
-    cp "$here/scripts/js-toolchain/package.json" "$lock" "$dir/"
+    cp "$source/package.json" "$lock" "$dir/"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
-  # theater build and CMake look in $cache/componentize-js: the pinned one.
-  ln -sfn "$dir" "$cache/componentize-js"
+  ln -sfn "$dir" "$cache/$name"
 }
-install_componentize_js >"$logs/componentize-js" 2>&1 & jobs[componentize-js]=$!
-# playwright-core (the dashboard's browser test drives Debian's chromium with it), the same way.
-install_playwright() {
-  local lock="$here/tests/dashboard/package-lock.json"
-  local cache="${THEATER_CACHE:-$HOME/.cache/theater}"
-  local dir="$cache/playwright-core-$(sha256sum "$lock" | cut -c1-12)"
-  if [[ ! -d "$dir/node_modules/playwright-core" ]]; then
-    echo "setup: npm ci playwright-core into $dir (in the background)" >&3
-    rm -rf "$dir" && mkdir -p "$dir"
-    cp "$here/tests/dashboard/package.json" "$lock" "$dir/"
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
-  fi
-  ln -sfn "$dir" "$cache/playwright-core"
-}
-install_playwright >"$logs/playwright" 2>&1 & jobs[playwright]=$!
+# componentize-js (JavaScript actors).
+npm_ci_pinned componentize-js "$here/scripts/js-toolchain" node_modules/.bin/componentize-js \
+  >"$logs/componentize-js" 2>&1 & jobs[componentize-js]=$!
+# playwright-core: the dashboard's browser test drives Debian's chromium with it.
+npm_ci_pinned playwright-core "$here/tests/dashboard" node_modules/playwright-core \
+  >"$logs/playwright" 2>&1 & jobs[playwright]=$!
 failed=0
 for name in "${!jobs[@]}"; do
   if ! wait "${jobs[$name]}"; then

@@ -210,4 +210,29 @@ ChainVerification VerifyChainImage(const ChainImage& image, const std::optional<
   return VerifyChainImage(image, options, events_out, hashes_out);
 }
 
+std::string FirstProblem(const ChainVerification& v) {
+  if (!v.chain.ok)
+    return "event " + std::to_string(v.chain.bad_seq.value_or(v.chain.events)) + ": " + v.chain.reason;
+  if (!v.problems.empty()) return v.problems.front();
+  if (v.snapshots && !v.snapshots->ok)
+    return "event " + std::to_string(v.snapshots->bad_seq.value_or(0)) + ": " + v.snapshots->reason;
+  if (v.checkpoints && !v.checkpoints->ok) return v.checkpoints->reason;
+  return "";
+}
+
+Result<VerifiedChain> ReadVerifiedChain(const std::filesystem::path& path, const std::string& expected_actor_id) {
+  auto image = ReadChainImage(path);
+  if (!image.ok()) return image.status();
+  VerifiedChain out;
+  VerifyOptions options;
+  options.expected_actor_id = expected_actor_id;
+  ChainVerification v = VerifyChainImage(*image, options, &out.events);
+  if (!v.ok()) return Status::Error(path.string() + " does not verify: " + FirstProblem(v));
+  auto snapshots = OpenSnapshots(*image);
+  if (!snapshots.ok()) return snapshots.status();
+  out.snapshots = std::move(*snapshots);
+  out.image = std::move(*image);
+  return out;
+}
+
 }  // namespace theater

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -93,5 +94,19 @@ ChainVerification VerifyChainImage(const ChainImage& image,
                                    const std::optional<Ed25519PublicKey>& required_signer = std::nullopt,
                                    std::vector<ChainEvent>* events_out = nullptr,
                                    std::vector<Hash>* hashes_out = nullptr);
+
+// The first reason a verification failed, for messages ("" when it passed).
+std::string FirstProblem(const ChainVerification& v);
+
+// A chain that verifies, with the snapshots of every state it names: what a replay needs.
+struct VerifiedChain {
+  ChainImage image;
+  std::vector<ChainEvent> events;
+  std::shared_ptr<SnapshotFile> snapshots;
+};
+// Reads the chain (file or export) at `path`, verifies it with its checkpoints (its actor
+// must be `expected_actor_id` unless that is empty) and opens its snapshots; an error says
+// why it does not verify.
+Result<VerifiedChain> ReadVerifiedChain(const std::filesystem::path& path, const std::string& expected_actor_id);
 
 }  // namespace theater

@@ -18,11 +18,6 @@ Result<std::filesystem::path> ResolveChain(const std::string& target, const Glob
 // found must then be that actor's, not only a file named after it.
 std::string AskedActorId(const std::string& target);
 
-struct VerifiedChain {
-  ChainImage image;
-  std::vector<ChainEvent> events;
-  std::shared_ptr<SnapshotFile> snapshots;  // the states its events name (checked)
-};
 // A chain (file or export) that verifies, with its checkpoints and the snapshots of every
 // state it names; an error says why it does not.
 Result<VerifiedChain> ReadVerifiedChainImage(const std::string& target, const GlobalOptions& global);
@@ -30,8 +25,5 @@ Result<VerifiedChain> ReadVerifiedChainImage(const std::string& target, const Gl
 // <data dir>/keys/checkpoint.key (PEM, private) and checkpoint.pub beside it.
 std::filesystem::path SigningKeyPath(const GlobalOptions& global);
 std::filesystem::path PublicKeyPath(const GlobalOptions& global);
-
-// The first reason a verification failed, for messages.
-std::string FirstProblem(const ChainVerification& v);
 
 }  // namespace theater::cli

@@ -251,7 +251,7 @@ bool Connection::OnRead(asio::error_code ec, size_t n) {
       if (ws_opcode_ == websocket::kContinuation) so_far = ws_message_.size();
     }
     size_t limit = FrameLimit();
-    if (length_ > limit || so_far + length_ > limit) {
+    if (so_far + length_ > limit) {  // no overflow: so_far <= limit, a length < 2^63
       std::string why = "frame of " + std::to_string(so_far + length_) + " bytes is larger than the limit of " +
                         std::to_string(limit) + " bytes" + (authenticated_ ? "" : " before authenticating");
       Send(ErrorResponse({error_kind::kFrameTooLarge, why}));

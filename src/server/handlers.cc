@@ -123,6 +123,14 @@ void WaitUntil(Server& server, std::shared_ptr<Connection> connection, std::shar
                                       std::move(reply)}));
 }
 
+// The chain file of actor `id`, or why there is none ("no actor with id …" is ActorNotFound).
+Result<std::filesystem::path> ChainFileOf(ActorSystem& system, const std::string& id) {
+  auto info = system.Info(id);
+  if (!info.ok()) return info.status();
+  if (info->chain_path.empty()) return Status::Error("actor " + id + " keeps no chain file");
+  return info->chain_path;
+}
+
 // Replays an actor's chain against its recorded component (runtime/replay.h): the chain as
 // written so far, verified first, its states from its snapshot file. One replay at a time
 // in the server: each runs a fresh instance of the component through the whole chain.
@@ -132,24 +140,14 @@ json ReplayActor(Server& server, const std::string& id) {
   struct Done {
     ~Done() { running = false; }
   } done;
-  auto info = server.system().Info(id);
-  if (!info.ok()) return ActorError(info.status());
-  if (info->chain_path.empty()) return Error(error_kind::kActorError, "actor " + id + " keeps no chain file");
-  auto image = ReadChainImage(info->chain_path);
-  if (!image.ok()) return Error(error_kind::kActorError, image.error());
-  VerifyOptions verify;
-  verify.expected_actor_id = id;
-  std::vector<ChainEvent> events;
-  ChainVerification v = VerifyChainImage(*image, verify, &events);
-  if (!v.ok()) return Error(error_kind::kActorError, "the chain of actor " + id + " does not verify: " +
-                                                         (v.chain.ok ? v.problems.empty() ? "see VerifyActor" : v.problems.front()
-                                                                     : v.chain.reason));
-  auto snapshots = OpenSnapshots(*image);
-  if (!snapshots.ok()) return Error(error_kind::kActorError, snapshots.error());
+  auto path = ChainFileOf(server.system(), id);
+  if (!path.ok()) return ActorError(path.status());
+  auto chain = ReadVerifiedChain(*path, id);
+  if (!chain.ok()) return Error(error_kind::kActorError, chain.error());
   ReplayOptions options;
   options.cache_dir = server.options().data_dir / "cache" / "components";
-  options.snapshots = snapshots->get();
-  ReplayReport r = Replay(events, options);
+  options.snapshots = chain->snapshots.get();
+  ReplayReport r = Replay(chain->events, options);
   if (!r.error.empty()) return Error(error_kind::kActorError, r.error);
   auto event = [](const std::optional<ChainEvent>& e) -> json { return e ? EventToJson(*e) : json(nullptr); };
   json divergence = nullptr;
@@ -340,16 +338,15 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
       return finish(Response("Watching", json::object()));
 
     case K::kVerifyActor: {
-      auto info = system.Info(c.id);
-      if (!info.ok()) return finish(ActorError(info.status()));
-      if (info->chain_path.empty()) return finish(Error(error_kind::kActorError, "actor " + c.id + " keeps no chain file"));
-      auto image = ReadChainImage(info->chain_path);
+      auto path = ChainFileOf(system, c.id);
+      if (!path.ok()) return finish(ActorError(path.status()));
+      auto image = ReadChainImage(*path);
       if (!image.ok()) return finish(Error(error_kind::kActorError, image.error()));
       VerifyOptions options;
       options.expected_actor_id = c.id;
       json body = VerificationJson(VerifyChainImage(*image, options));
       body["id"] = c.id;
-      body["chain"] = info->chain_path.string();
+      body["chain"] = path->string();
       return finish(Response("ActorVerified", std::move(body)));
     }
 
@@ -358,9 +355,9 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
     case K::kFindEvent: {
       auto events = system.Events(c.id);
       if (!events.ok()) return finish(ActorError(events.status()));
-      auto hash = FromHex(c.hash);
+      auto hash = FromHexArray<32>(c.hash);  // ParseCommand checked: 64 hex digits
       for (const ChainEvent& e : *events)
-        if (hash && std::equal(e.hash.begin(), e.hash.end(), hash->begin(), hash->end()))
+        if (hash && e.hash == *hash)
           return finish(Response("EventFound", {{"id", c.id}, {"seq", e.seq}, {"event", EventToJson(e)}}));
       return finish(Error(error_kind::kActorError, "no event with hash " + c.hash + " in the chain of actor " + c.id));
     }
