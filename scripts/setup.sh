@@ -5,7 +5,8 @@
 #      (clang-22, lld-22, wasi-libc, libclang-rt-22-dev-wasm32), and clang's sanitizer and
 #      libFuzzer runtimes (libclang-rt-22-dev) for the protocol fuzz target (scripts/fuzz.sh),
 #      libcurl (http-client), Boost headers (Beast, for http-framework and the dashboard),
-#      curl (their tests) and chromium (the dashboard's browser test).
+#      curl (their tests), chromium (the dashboard's browser test), and nats-server with
+#      libnats-dev (the cluster: its node-to-node transport and its tests).
 #   2. wasm-tools and wit-bindgen (pinned, from crates.io) for building C/C++ actors,
 #      componentize-py (pinned, from PyPI, in its own venv) for Python actors,
 #      componentize-js (pinned by scripts/js-toolchain's lock file, from npm) for
@@ -25,6 +26,7 @@ APT_PACKAGES=(
   libcurl4-openssl-dev libboost-dev curl openssl
   python3 python3-venv
   chromium
+  nats-server libnats-dev
 )
 # Node.js runs componentize-js. The machines have Node 20 with npm; where there is no npm,
 # Debian's nodejs and npm are installed.

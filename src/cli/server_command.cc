@@ -1,8 +1,10 @@
-// theater server [--listen ADDR] [--http ADDR] [--token TOKEN] [--fresh] ...: the long-lived server.
+// theater server [--listen ADDR] [--http ADDR] [--token TOKEN] [--fresh] [--cluster URL --node NAME] ...:
+// the long-lived server, alone or as a node of a cluster.
 #include <csignal>
 #include <thread>
 
 #include "cli/commands.h"
+#include "common/files.h"
 #include "server/server.h"
 
 namespace theater::cli {
@@ -22,7 +24,26 @@ struct ServeOptions {
   size_t max_tree_actors = SystemOptions().max_tree_actors;
   uint64_t idle_timeout_ms = 300'000;
   uint64_t frame_timeout_ms = 30'000;
+  std::string cluster;
+  std::string node;
+  std::string cluster_token_file;
+  uint64_t node_timeout_ms = 3000;
 };
+
+// The cluster's token: from --cluster-token-file (a regular file, its first line), else
+// THEATER_CLUSTER_TOKEN.
+Result<std::string> ClusterToken(const std::string& file) {
+  if (file.empty()) {
+    const char* t = std::getenv("THEATER_CLUSTER_TOKEN");
+    return std::string(t ? t : "");
+  }
+  auto bytes = ReadFile(file, 4096);
+  if (!bytes.ok()) return Status::Error("--cluster-token-file: " + bytes.error());
+  std::string token = ToString(*bytes);
+  token = token.substr(0, token.find_first_of("\r\n"));
+  if (token.empty()) return Status::Error("--cluster-token-file " + file + ": the first line is empty");
+  return token;
+}
 
 int Serve(const ServeOptions& o, const GlobalOptions& global) {
   server::ServerOptions options;
@@ -42,6 +63,21 @@ int Serve(const ServeOptions& o, const GlobalOptions& global) {
   options.system.request_timeout = std::chrono::milliseconds(o.timeout_ms);
   options.system.max_actors = o.max_actors;
   options.system.max_tree_actors = o.max_tree_actors;
+  if (!o.cluster.empty()) {
+    auto token = ClusterToken(o.cluster_token_file);
+    if (!token.ok()) {
+      std::fprintf(stderr, "theater server: %s\n", token.error().c_str());
+      return kExitUsage;
+    }
+    options.cluster.url = o.cluster;
+    options.cluster.node = o.node;
+    options.cluster.secret = *token;
+    options.cluster.node_timeout = std::chrono::milliseconds(o.node_timeout_ms);
+    if (options.cluster.node.empty()) {
+      std::fprintf(stderr, "theater server: --cluster needs --node NAME (this node's name in the cluster)\n");
+      return kExitUsage;
+    }
+  }
 
   // SIGINT and SIGTERM stop the server cleanly: every actor's chain is written out and
   // the actors come back on the next start.
@@ -61,6 +97,8 @@ int Serve(const ServeOptions& o, const GlobalOptions& global) {
               options.data_dir.string().c_str());
   if (!(*server)->http_address().empty())
     std::printf("theater dashboard on http://%s/\n", (*server)->http_address().c_str());
+  if (auto* node = (*server)->cluster())
+    std::printf("theater node %s in the cluster at %s\n", node->name().c_str(), node->url().c_str());
   std::fflush(stdout);
   std::thread waiter([&] {
     int sig = 0;
@@ -114,12 +152,22 @@ CLI::App* AddServerCommand(CLI::App& app, const GlobalOptions& global, int& exit
   cmd->add_option("--frame-timeout", o->frame_timeout_ms,
                   "A frame must arrive whole within this long of its first byte, in milliseconds; 0: no limit")
       ->capture_default_str();
+  cmd->add_option("--cluster", o->cluster,
+                  "Join a cluster of servers through this NATS server, nats://HOST:PORT (docs/cluster.md)");
+  cmd->add_option("--node", o->node, "This node's name in the cluster (letters, digits, '-', '_'); needs --cluster");
+  cmd->add_option("--cluster-token-file", o->cluster_token_file,
+                  "File whose first line is the cluster's token (else THEATER_CLUSTER_TOKEN): it seals node-to-node "
+                  "messages and is the NATS server's token");
+  cmd->add_option("--node-timeout", o->node_timeout_ms,
+                  "A node not heard from this long is lost (its actors are reported node-lost), in milliseconds")
+      ->capture_default_str();
   cmd->footer(
       "Examples:\n"
       "  theater server                              # 127.0.0.1:9000, data in ~/.theater\n"
       "  theater --data-dir /tmp/t server --fresh\n"
       "  THEATER_TOKEN=s3cret theater server --listen 0.0.0.0:9000\n"
       "  theater server --http 127.0.0.1:9080          # and the dashboard at http://127.0.0.1:9080/\n"
+      "  THEATER_CLUSTER_TOKEN=k theater server --cluster nats://127.0.0.1:4222 --node a\n"
       "Stop it with Ctrl-C or SIGTERM. Exit status: 0 stopped, 2 could not start.");
   cmd->callback([o, &global, &exit_code] { exit_code = Serve(*o, global); });
   return cmd;

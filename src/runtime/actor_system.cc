@@ -297,6 +297,15 @@ Result<std::shared_ptr<const SnapshotSource>> ActorSystem::Snapshots(const std::
 }
 
 Result<MailboxSlot> ActorSystem::Reserve(const std::string& to, size_t message_bytes) {
+  if (router_ && message_bytes <= options_.max_message_bytes && !Find(to)) {
+    auto remote = router_->Reserve(to, message_bytes);
+    if (!remote.ok()) return remote.status();
+    return MailboxSlot(std::move(*remote));
+  }
+  return ReserveLocal(to, message_bytes);
+}
+
+Result<MailboxSlot> ActorSystem::ReserveLocal(const std::string& to, size_t message_bytes) {
   if (message_bytes > options_.max_message_bytes)
     return Status::Error("message of " + std::to_string(message_bytes) + " bytes is larger than the limit of " +
                          std::to_string(options_.max_message_bytes) + " bytes");

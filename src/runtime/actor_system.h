@@ -28,6 +28,7 @@
 #include "runtime/outside.h"
 #include "runtime/requests.h"
 #include "runtime/restart_policy.h"
+#include "runtime/router.h"
 #include "runtime/scheduler.h"
 #include "runtime/timer_queue.h"
 #include "storage/chain_store.h"
@@ -90,17 +91,20 @@ class MailboxSlot {
  public:
   explicit MailboxSlot(std::shared_ptr<Actor> target) : target_(std::move(target)) {}
   explicit MailboxSlot(std::shared_ptr<OutsideEndpoint> endpoint) : endpoint_(std::move(endpoint)) {}
+  explicit MailboxSlot(std::unique_ptr<RemoteSlot> remote) : remote_(std::move(remote)) {}
   MailboxSlot(MailboxSlot&& other) noexcept = default;
   MailboxSlot& operator=(MailboxSlot&&) = delete;
   ~MailboxSlot() { if (target_) target_->Unreserve(); }
   void Commit(Envelope envelope) {
     if (endpoint_) return std::exchange(endpoint_, nullptr)->Deliver(std::move(envelope));
+    if (remote_) return std::exchange(remote_, nullptr)->Commit(std::move(envelope));
     std::exchange(target_, nullptr)->Commit(std::move(envelope));
   }
 
  private:
   std::shared_ptr<Actor> target_;
   std::shared_ptr<OutsideEndpoint> endpoint_;
+  std::unique_ptr<RemoteSlot> remote_;  // an actor on another node
 };
 
 class ActorSystem {
@@ -202,6 +206,14 @@ class ActorSystem {
   // Stops every actor (terminating those that do not stop in time) and writes out the chains.
   void Shutdown();
 
+  // --- Other nodes (runtime/router.h) ---------------------------------------------------
+  // Messages to actors this system does not run go through `router` (set once, before
+  // the first message; null: there are no other nodes).
+  void SetRemoteRouter(std::shared_ptr<RemoteRouter> router) { router_ = std::move(router); }
+  bool HasRemoteRouter() const { return router_ != nullptr; }
+  // Like Reserve, for a message from another node to an actor of this one.
+  Result<MailboxSlot> ReserveLocal(const std::string& to, size_t message_bytes);
+
   // --- For host interfaces and actors ----------------------------------------------------
   const SystemOptions& options() const { return options_; }
   RequestTable& requests() { return *requests_; }
@@ -283,6 +295,7 @@ class ActorSystem {
   std::unique_ptr<ChainStore> chain_store_;
   std::unique_ptr<RequestTable> requests_;
   ChannelTable channels_;
+  std::shared_ptr<RemoteRouter> router_;
 
   std::shared_mutex registry_mu_;
   std::unordered_map<std::string, std::shared_ptr<Actor>> actors_;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "common/bytes.h"
 #include "common/sha256.h"
@@ -56,6 +57,10 @@ struct Envelope {
   bool has_payload = true;  // kChildExit: whether exit data was given
   std::shared_ptr<ExportCall> export_call;  // kExport
   std::shared_ptr<RecordedAck> recorded;    // kSend: a durable send waits for its record
+  // kRequest: the actors that wait, each on the next, for the request this one serves
+  // (the sender last). A request to one of them closes a cycle: refused. Across nodes
+  // this is how a cycle is seen, as no node holds the whole waits-for graph.
+  std::vector<std::string> wait_path;
 };
 
 }  // namespace theater

@@ -57,6 +57,16 @@ HostReturn Request(ActorContext& from, const std::string& to, Bytes message) {
     from.Record(EventType("request"), data);
     return HostReturn::Now(ErrValue(why.message()));
   };
+  // The actors that wait on this one, and this one: a request to any of them would wait
+  // on itself (the local waits-for graph sees the same within one node).
+  std::vector<std::string> wait_path = from.wait_path();
+  wait_path.push_back(from.id());
+  for (size_t i = 0; i < wait_path.size(); ++i) {
+    if (wait_path[i] != to) continue;
+    std::string cycle = "request cycle: " + from.id() + " -> " + to;  // as EnterWait says it
+    for (size_t j = i + 1; j < wait_path.size(); ++j) cycle += " -> " + wait_path[j];
+    return refuse(Status::Error(cycle));
+  }
   auto slot = system.Reserve(to, message.size());
   if (!slot.ok()) return refuse(slot.status());
   if (Status cycle = system.EnterWait(from.id(), to); !cycle.ok()) return refuse(cycle);
@@ -79,7 +89,9 @@ HostReturn Request(ActorContext& from, const std::string& to, Bytes message) {
                             call->Complete(ErrValue(r.error), {{"err", r.error}}, r.cause);
                           }
                         });
-  Defer(from, std::move(*slot), Envelope{Envelope::Kind::kRequest, std::move(message), request_id, Cause{from.id(), *event}});
+  Envelope envelope{Envelope::Kind::kRequest, std::move(message), request_id, Cause{from.id(), *event}};
+  envelope.wait_path = std::move(wait_path);
+  Defer(from, std::move(*slot), std::move(envelope));
   from.ReleaseEffects();  // the actor waits now: what it has done so far goes out
   from.Await(call);
   return HostReturn::Later(call->op());

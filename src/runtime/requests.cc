@@ -36,6 +36,12 @@ void RequestTable::Add(const std::string& id, const std::string& from, const std
   if (earliest) cv_.notify_all();
 }
 
+std::chrono::milliseconds RequestTable::TimeoutOf(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto it = timeouts_.find(id);
+  return it == timeouts_.end() ? std::chrono::milliseconds(0) : it->second;
+}
+
 bool RequestTable::Complete(const std::string& id, RequestResult result) {
   Completion done;
   {

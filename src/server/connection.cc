@@ -416,7 +416,9 @@ void Connection::RunOne() {
                                      K::kGetActorState,    K::kSendOnChannel,       K::kOpenChannel,
                                      K::kCloseChannel,     K::kUnsubscribeFromActor, K::kGetServerInfo, K::kSetBytesEncoding,
                                      K::kWatchActors};
-  if (kQuick.count(command.kind)) return RunCommand(server_, shared_from_this(), std::move(command));
+  // An actor on another node of a cluster is a network round trip away: not quick.
+  bool remote = server_.cluster() && !command.id.empty() && !server_.system().FindActor(command.id);
+  if (kQuick.count(command.kind) && !remote) return RunCommand(server_, shared_from_this(), std::move(command));
   asio::post(handlers_, [self = shared_from_this(), command = std::move(command)]() mutable {
     RunCommand(self->server_, self, std::move(command));
   });

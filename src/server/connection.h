@@ -88,6 +88,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // How this connection wants bytes in responses (SetBytesEncoding): arrays or base64.
   void SetBytesBase64(bool on) { bytes_base64_ = on; }
   json BytesJson(const Bytes& bytes) const { return BytesToJson(bytes, bytes_base64_); }
+  bool bytes_base64() const { return bytes_base64_; }
 
  private:
   using Clock = std::chrono::steady_clock;

@@ -11,6 +11,8 @@
 #include "common/sha256.h"
 #include "runtime/replay.h"
 #include "manifest/manifest.h"
+#include "common/base64.h"
+#include "server/actor_queries.h"
 #include "server/channel_registry.h"
 #include "server/connection.h"
 #include "server/views.h"
@@ -30,7 +32,6 @@ json ActorError(const Status& s) {
   return Error(missing ? error_kind::kActorNotFound : error_kind::kActorError, s.message());
 }
 
-json OptionalBytes(const Connection& c, const std::optional<Bytes>& b) { return b ? c.BytesJson(*b) : json(nullptr); }
 
 
 // A manifest given to StartActor: inline TOML when it has a line break or an `=`, else an
@@ -123,46 +124,56 @@ void WaitUntil(Server& server, std::shared_ptr<Connection> connection, std::shar
                                       std::move(reply)}));
 }
 
-// The chain file of actor `id`, or why there is none ("no actor with id …" is ActorNotFound).
-Result<std::filesystem::path> ChainFileOf(ActorSystem& system, const std::string& id) {
-  auto info = system.Info(id);
-  if (!info.ok()) return info.status();
-  if (info->chain_path.empty()) return Status::Error("actor " + id + " keeps no chain file");
-  return info->chain_path;
+// Commands about one actor that the node running it answers, when it is another node.
+bool AnsweredByItsNode(CommandKind kind) {
+  return IsActorQuery(kind) || kind == K::kStopActor || kind == K::kTerminateActor || kind == K::kRestartActor;
 }
 
-// Replays an actor's chain against its recorded component (runtime/replay.h): the chain as
-// written so far, verified first, its states from its snapshot file. One replay at a time
-// in the server: each runs a fresh instance of the component through the whole chain.
-json ReplayActor(Server& server, const std::string& id) {
-  static std::atomic<bool> running{false};
-  if (running.exchange(true)) return Error(error_kind::kBusy, "another replay is running; try again when it ends");
-  struct Done {
-    ~Done() { running = false; }
-  } done;
-  auto path = ChainFileOf(server.system(), id);
-  if (!path.ok()) return ActorError(path.status());
-  auto chain = ReadVerifiedChain(*path, id);
-  if (!chain.ok()) return Error(error_kind::kActorError, chain.error());
-  ReplayOptions options;
-  options.cache_dir = server.options().data_dir / "cache" / "components";
-  options.snapshots = chain->snapshots.get();
-  ReplayReport r = Replay(chain->events, options);
-  if (!r.error.empty()) return Error(error_kind::kActorError, r.error);
-  auto event = [](const std::optional<ChainEvent>& e) -> json { return e ? EventToJson(*e) : json(nullptr); };
-  json divergence = nullptr;
-  if (r.divergence)
-    divergence = {{"seq", r.divergence->seq}, {"why", r.divergence->why},
-                  {"recorded", event(r.divergence->recorded)}, {"replayed", event(r.divergence->replayed)}};
-  return Response("ActorReplayed", {{"id", id},
-                                    {"identical", r.identical},
-                                    {"events", r.events},
-                                    {"head", r.head ? json(ToHex(*r.head)) : json(nullptr)},
-                                    {"component_sha256", r.component_sha256},
-                                    {"same_component", r.same_component},
-                                    {"seconds", r.seconds},
-                                    {"recorded_seconds", r.recorded_seconds},
-                                    {"divergence", std::move(divergence)}});
+// Asks the node that runs actor c.id (docs/cluster.md). Its response has bytes in base64;
+// this client may want arrays.
+json AskItsNode(cluster::ClusterNode& cluster, const Connection& connection, const Command& c) {
+  std::chrono::milliseconds timeout(5000);
+  if (c.kind == K::kStopActor || c.kind == K::kTerminateActor || c.kind == K::kRestartActor) timeout = std::chrono::seconds(12);
+  if (c.kind == K::kReplayActor) timeout = std::chrono::minutes(5);
+  auto response = cluster.AskActor(c.id, CommandToJson(c), timeout);
+  if (!response.ok()) return ActorError(response.status());
+  if (!connection.bytes_base64() && response->is_object() && response->size() == 1) {
+    json& body = response->begin().value();
+    if (body.is_object() && body.contains("state") && body["state"].is_string())
+      if (auto bytes = Base64Decode(body["state"].get<std::string>())) body["state"] = BytesToArray(*bytes);
+  }
+  return *response;
+}
+
+// Every node's actors, each summary with its node; this node's alone if NATS is away.
+json ListCluster(Server& server) {
+  json actors = json::array();
+  auto lists = server.cluster()->ListAll();
+  bool self_answered = false;
+  for (const json& list : lists) self_answered |= list.value("node", "") == server.cluster()->name();
+  if (!self_answered) lists.push_back({{"node", server.cluster()->name()}, {"actors", [&] {
+                                         json mine = json::array();
+                                         for (const ActorInfo& info : server.system().List(false))
+                                           mine.push_back(ActorSummaryJson(info));
+                                         return mine;
+                                       }()}});
+  std::sort(lists.begin(), lists.end(), [](const json& a, const json& b) { return a.value("node", "") < b.value("node", ""); });
+  for (json& list : lists) {
+    std::string node = list.value("node", "");
+    if (!list.contains("actors") || !list["actors"].is_array()) continue;
+    for (json& a : list["actors"]) {
+      a["node"] = node;
+      actors.push_back(std::move(a));
+    }
+  }
+  return actors;
+}
+
+json ClusterJson(cluster::ClusterNode& cluster) {
+  json nodes = json::array();
+  for (const cluster::NodeInfo& n : cluster.Nodes())
+    nodes.push_back({{"name", n.name}, {"alive", n.alive}, {"last_seen_ms", n.last_seen_ms}, {"actors", n.actors}});
+  return {{"node", cluster.name()}, {"nats", cluster.url()}, {"nodes", std::move(nodes)}, {"refused", cluster.refused()}};
 }
 
 bool Finished(ActorSystem& system, const std::string& id) {
@@ -176,6 +187,10 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
   ActorSystem& system = server.system();
   auto finish = [&](json response) { connection->Finish(std::move(response)); };
   const auto stop_wait = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  // An actor another node of the cluster runs: that node answers. (Messages, requests and
+  // channels need nothing here: the actor system routes them.)
+  if (auto* cluster = server.cluster(); cluster && AnsweredByItsNode(c.kind) && !system.FindActor(c.id))
+    return finish(AskItsNode(*cluster, *connection, c));
 
   switch (c.kind) {
     case K::kAuthenticate: return finish(Response("Authenticated", json::object()));
@@ -200,7 +215,8 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
                                             {"actors", live},
                                             {"connections", stats.connections},
                                             {"revived", stats.revived},
-                                            {"revive_errors", stats.revive_errors}}));
+                                            {"revive_errors", stats.revive_errors},
+                                            {"cluster", server.cluster() ? ClusterJson(*server.cluster()) : json(nullptr)}}));
     }
 
     case K::kStartActor: {
@@ -251,80 +267,18 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
     }
 
     case K::kListActors: {
+      if (server.cluster()) return finish(Response("ActorList", {{"actors", ListCluster(server)}}));
       json actors = json::array();
       for (const ActorInfo& info : system.List(/*with_state=*/false)) actors.push_back(ActorSummaryJson(info));
       return finish(Response("ActorList", {{"actors", std::move(actors)}}));
     }
 
-    case K::kGetActorStatus: {
-      auto info = system.Info(c.id);
-      if (!info.ok()) return finish(ActorError(info.status()));
-      json body = {{"id", c.id}, {"status", std::string(ActorStatusName(info->status))}, {"restarts", info->restarts}};
-      // Why it stopped, or (for a running actor that was restarted) its last failure.
-      bool ended = info->status == ActorStatus::kStopped || info->status == ActorStatus::kFailed;
-      if (ended && !info->stop_reason.empty()) body["reason"] = info->stop_reason;
-      if (info->failure) body[ended ? "failure" : "last_failure"] = FailureJson(*info->failure);
-      return finish(Response("ActorStatus", std::move(body)));
-    }
-
-    case K::kGetActorState: {
-      auto info = system.Info(c.id);
-      if (!info.ok()) return finish(ActorError(info.status()));
-      return finish(Response("ActorState", {{"id", c.id}, {"state", OptionalBytes(*connection, info->state)}}));
-    }
-
-    case K::kGetActorManifest: {
-      auto actor = system.FindActor(c.id);
-      if (!actor) return finish(Error(error_kind::kActorNotFound, "no actor with id " + c.id));
-      const Manifest& m = actor->manifest();
-      auto text = ReadFile(m.file, kMaxManifestBytes);
-      json handlers = json::array();
-      for (const HandlerConfig& h : m.handlers) handlers.push_back(h.type);
-      return finish(Response("ActorManifest", {{"id", c.id},
-                                               {"path", m.file.string()},
-                                               {"name", m.name},
-                                               {"version", m.version},
-                                               {"component", m.component_path.string()},
-                                               {"handlers", std::move(handlers)},
-                                               {"manifest", text.ok() ? json(ToString(*text)) : json(nullptr)}}));
-    }
-
-    case K::kGetActorEvents: {
-      auto events = system.Events(c.id);
-      if (!events.ok()) return finish(ActorError(events.status()));
-      uint64_t from = c.from.value_or(0);
-      uint64_t limit = c.limit.value_or(UINT64_MAX);
-      json list = json::array();
-      for (const ChainEvent& e : *events) {
-        if (e.seq < from) continue;
-        if (list.size() >= limit) break;
-        list.push_back(EventToJson(e));
-      }
-      return finish(Response("ActorEvents", {{"id", c.id}, {"total", events->size()}, {"events", std::move(list)}}));
-    }
-
-    case K::kInspectActor: {
-      auto info = system.Info(c.id);
-      if (!info.ok()) return finish(ActorError(info.status()));
-      auto events = system.Events(c.id);
-      json last = json::array();
-      if (events.ok())
-        for (size_t i = events->size() > 10 ? events->size() - 10 : 0; i < events->size(); ++i)
-          last.push_back(EventToJson((*events)[i]));
-      json body = ActorSummaryJson(*info);
-      body["children"] = system.ChildrenOf(c.id);
-      body["state"] = OptionalBytes(*connection, info->state);
-      body["failure"] = info->failure ? FailureJson(*info->failure) : json(nullptr);
-      // Empty while it runs: a restarted actor's last stop is history (its failure stays).
-      bool ended = info->status == ActorStatus::kStopped || info->status == ActorStatus::kFailed;
-      body["stop_reason"] = ended ? info->stop_reason : "";
-      body["mailbox"] = info->mailbox;
-      body["head"] = info->head ? json(ToHex(*info->head)) : json(nullptr);
-      body["chain"] = info->chain_path.string();
-      body["manifest"] = info->manifest_path.string();
-      body["last_events"] = std::move(last);
-      return finish(Response("ActorInspection", std::move(body)));
-    }
+    case K::kGetActorStatus:
+    case K::kGetActorState:
+    case K::kGetActorManifest:
+    case K::kGetActorEvents:
+    case K::kInspectActor:
+      return finish(QueryActor(server, c, connection->bytes_base64()));
 
     case K::kSubscribeToActor: {
       json response = Response("Subscribed", {{"id", c.id}});
@@ -337,30 +291,10 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
       server.StartWatching(connection);
       return finish(Response("Watching", json::object()));
 
-    case K::kVerifyActor: {
-      auto path = ChainFileOf(system, c.id);
-      if (!path.ok()) return finish(ActorError(path.status()));
-      auto image = ReadChainImage(*path);
-      if (!image.ok()) return finish(Error(error_kind::kActorError, image.error()));
-      VerifyOptions options;
-      options.expected_actor_id = c.id;
-      json body = VerificationJson(VerifyChainImage(*image, options));
-      body["id"] = c.id;
-      body["chain"] = path->string();
-      return finish(Response("ActorVerified", std::move(body)));
-    }
-
-    case K::kReplayActor: return finish(ReplayActor(server, c.id));
-
-    case K::kFindEvent: {
-      auto events = system.Events(c.id);
-      if (!events.ok()) return finish(ActorError(events.status()));
-      auto hash = FromHexArray<32>(c.hash);  // ParseCommand checked: 64 hex digits
-      for (const ChainEvent& e : *events)
-        if (hash && e.hash == *hash)
-          return finish(Response("EventFound", {{"id", c.id}, {"seq", e.seq}, {"event", EventToJson(e)}}));
-      return finish(Error(error_kind::kActorError, "no event with hash " + c.hash + " in the chain of actor " + c.id));
-    }
+    case K::kVerifyActor:
+    case K::kReplayActor:
+    case K::kFindEvent:
+      return finish(QueryActor(server, c, connection->bytes_base64()));
 
     case K::kUnsubscribeFromActor: {
       Status s = connection->Unsubscribe(c.id, c.subscription_id);

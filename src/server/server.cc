@@ -1,5 +1,7 @@
 #include "server/server.h"
 
+#include "server/actor_queries.h"
+
 #include <cstdio>
 
 #include "common/ed25519.h"
@@ -9,6 +11,7 @@
 #include "runtime/actor_context.h"
 #include "chain/snapshot_file.h"
 #include "runtime/chain_state.h"
+#include "server/actor_queries.h"
 #include "server/channel_registry.h"
 #include "server/connection.h"
 #include "server/dashboard.h"
@@ -67,6 +70,7 @@ Server::~Server() {
   Stop();
   impl_->handlers.join();
   if (system_) system_->Shutdown();  // chains written out; records keep the actors for next time
+  if (cluster_) cluster_->Stop();
 }
 
 Result<std::unique_ptr<Server>> Server::Create(ServerOptions options) {
@@ -138,6 +142,7 @@ Status Server::Start() {
   if (!system.ok()) return system.status();
   system_ = std::move(*system);
   channels_ = std::make_unique<ChannelRegistry>(*system_);
+  if (!options_.cluster.url.empty()) THEATER_RETURN_IF_ERROR(JoinCluster());
 
   auto hangups = HangupWatcher::Create(impl_->io, [this](uint64_t number) {
     std::shared_ptr<Connection> c;
@@ -172,6 +177,41 @@ Status Server::Start() {
   stats_.started_ms = NowMs();
   Revive();
   Accept();
+  return Status::Ok();
+}
+
+// Joins the cluster: this node answers other nodes about its actors with the same code
+// that answers its clients (server/actor_queries.h), and routes messages to theirs.
+Status Server::JoinCluster() {
+  cluster::ClusterNode::Handlers handlers;
+  handlers.query = [this](const std::string& actor_id, const json& command) -> json {
+    auto parsed = ParseCommand(command.dump());
+    if (!parsed.command) return ErrorResponse(parsed.error);
+    Command& c = *parsed.command;
+    if (c.id != actor_id)
+      return ErrorResponse({error_kind::kInvalidCommand, "a query for actor " + actor_id + " names actor " + c.id});
+    if (IsActorQuery(c.kind)) return QueryActor(*this, c, /*base64=*/true);
+    if (c.kind == CommandKind::kStopActor || c.kind == CommandKind::kTerminateActor || c.kind == CommandKind::kRestartActor)
+      return ControlActorAndWait(*this, c);
+    return ErrorResponse({error_kind::kInvalidCommand, "command " + c.name + " is not answered for other nodes"});
+  };
+  handlers.list = [this] {
+    json actors = json::array();
+    for (const ActorInfo& info : system_->List(/*with_state=*/false)) actors.push_back(ActorSummaryJson(info));
+    return actors;
+  };
+  handlers.count = [this] {
+    uint64_t live = 0;
+    for (const ActorInfo& info : system_->List(/*with_state=*/false))
+      live += info.status == ActorStatus::kRunning || info.status == ActorStatus::kStarting;
+    return live;
+  };
+  cluster::ClusterOptions options = options_.cluster;
+  if (!options.log) options.log = [this](const std::string& line) { Log(line); };
+  auto node = cluster::ClusterNode::Start(std::move(options), *system_, std::move(handlers));
+  if (!node.ok()) return node.status();
+  cluster_ = std::move(*node);
+  system_->SetRemoteRouter(cluster_);
   return Status::Ok();
 }
 
@@ -259,6 +299,7 @@ void Server::OnLifecycle(const LifecycleEvent& e) {
     case Kind::kStarted:
     case Kind::kRevived:
     case Kind::kRestarted: {
+      if (cluster_ && e.kind != Kind::kRestarted) cluster_->Host(e.id);
       ActorRecord r;
       r.id = e.id;
       r.parent = e.parent;

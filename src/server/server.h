@@ -17,6 +17,7 @@
 
 #include <asio.hpp>
 
+#include "cluster/cluster_node.h"
 #include "common/status.h"
 #include "runtime/actor_system.h"
 #include "server/connection.h"
@@ -60,6 +61,8 @@ struct ServerOptions {
   size_t max_buffer_bytes = 64u << 20;    // per connection; a client that lets more pile up is disconnected
   size_t handler_threads = 4;             // run commands (start, stop, events...) off the network thread
   SystemOptions system;                   // workers, mailboxes, timeouts, chain durability
+  // A node of a cluster over NATS (cluster.url empty: a single node, as before).
+  cluster::ClusterOptions cluster;
   // Where the server's own log lines go (default: stderr).
   std::function<void(const std::string&)> log;
 };
@@ -97,6 +100,8 @@ class Server {
   // For the command handlers.
   ActorSystem& system() { return *system_; }
   ActorRecords& records() { return *records_; }
+  // This node of the cluster, or null without --cluster.
+  cluster::ClusterNode* cluster() { return cluster_.get(); }
   ChannelRegistry& channels() { return *channels_; }
   const ServerOptions& options() const { return options_; }
   ServerStats Stats();
@@ -122,6 +127,7 @@ class Server {
   void Revive();
   void Accept();
   void OnLifecycle(const LifecycleEvent& event);
+  Status JoinCluster();
   void NotifyWatchers(const std::string& id);
 
   ServerOptions options_;
@@ -129,6 +135,7 @@ class Server {
   std::unique_ptr<ActorRecords> records_;
   std::unique_ptr<ChannelRegistry> channels_;
   std::unique_ptr<ActorSystem> system_;
+  std::shared_ptr<cluster::ClusterNode> cluster_;  // after system_: it routes the system's messages
   ServerStats stats_;
   std::mutex stats_mu_;
 };

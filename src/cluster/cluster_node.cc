@@ -1,0 +1,563 @@
+#include "cluster/cluster_node.h"
+
+#include "cluster/envelope_wire.h"
+#include "common/uuid.h"
+
+namespace theater::cluster {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Actor ids are UUIDs; anything else is no actor, and never reaches a NATS subject (where
+// a '.', '*' or '>' would mean something else).
+bool IsActorId(const std::string& id) {
+  if (id.size() != 36) return false;
+  for (size_t i = 0; i < id.size(); ++i) {
+    char c = id[i];
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+json BytesWire(const Bytes& b) { return json::binary_t(std::vector<uint8_t>(b.begin(), b.end())); }
+Bytes WireBytes(const json& j) {
+  const auto& b = j.get_binary();
+  return Bytes(b.begin(), b.end());
+}
+
+// Room in a NATS message for everything but the payload (ids, the wait path, the seal).
+constexpr size_t kEnvelopeOverhead = 16 << 10;
+
+}  // namespace
+
+Status CheckNodeName(const std::string& name) {
+  if (name.empty() || name.size() > 64)
+    return Status::Error("node name `" + name + "`: give 1 to 64 characters");
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_')
+      return Status::Error("node name `" + name + "`: only letters, digits, '-' and '_' (it is part of NATS subjects)");
+  return Status::Ok();
+}
+
+// A place held on another node, for one message.
+class ClusterNode::Slot : public RemoteSlot {
+ public:
+  Slot(std::weak_ptr<ClusterNode> node, std::string target_node, std::string reservation, std::string to)
+      : node_(std::move(node)), target_node_(std::move(target_node)), reservation_(std::move(reservation)),
+        to_(std::move(to)) {}
+  ~Slot() override {
+    if (!committed_)
+      if (auto node = node_.lock()) node->Release(target_node_, reservation_);
+  }
+  void Commit(Envelope envelope) override {
+    committed_ = true;
+    if (auto node = node_.lock()) node->Commit(target_node_, reservation_, to_, std::move(envelope));
+  }
+
+ private:
+  std::weak_ptr<ClusterNode> node_;
+  std::string target_node_, reservation_, to_;
+  bool committed_ = false;
+};
+
+ClusterNode::ClusterNode(ClusterOptions options, ActorSystem& system, Handlers handlers)
+    : options_(std::move(options)), system_(system), handlers_(std::move(handlers)), seal_(options_.secret),
+      incarnation_(NewUuidV4()) {}
+
+Result<std::shared_ptr<ClusterNode>> ClusterNode::Start(ClusterOptions options, ActorSystem& system, Handlers handlers) {
+  THEATER_RETURN_IF_ERROR(CheckNodeName(options.node));
+  if (options.url.rfind("nats://", 0) != 0)
+    return Status::Error("--cluster `" + options.url + "`: give a NATS address, nats://HOST:PORT");
+  if (options.secret.empty())
+    return Status::Error("a cluster needs a token (--cluster-token-file or THEATER_CLUSTER_TOKEN): it authenticates "
+                         "node-to-node traffic");
+  std::shared_ptr<ClusterNode> node(new ClusterNode(std::move(options), system, std::move(handlers)));
+  THEATER_RETURN_IF_ERROR(node->Connect());
+  return node;
+}
+
+std::string ClusterNode::Subject(const std::string& kind, const std::string& name) const {
+  return "theater." + kind + (name.empty() ? "" : "." + name);
+}
+
+Status ClusterNode::Connect() {
+  NatsOptions o;
+  o.url = options_.url;
+  // A URL with its own credentials (nats://user:pass@ or nats://token@) keeps them.
+  if (options_.url.find('@') == std::string::npos) o.token = options_.secret;
+  o.name = "theater-" + options_.node;
+  std::weak_ptr<ClusterNode> weak = weak_from_this();
+  o.on_connection = [weak](bool up) {
+    auto self = weak.lock();
+    if (!self) return;
+    std::lock_guard lock(self->mu_);
+    if (up && !self->connected_) {
+      self->connected_since_ = Clock::now();
+      // Nobody was heard while this node was away: everyone gets a fresh node_timeout.
+      for (auto& [name, peer] : self->peers_) peer.last_seen = Clock::now();
+    }
+    self->connected_ = up;
+    if (self->options_.log) self->options_.log(up ? "cluster: connected to " + self->options_.url
+                                                  : "cluster: lost the connection to " + self->options_.url);
+  };
+  auto client = NatsClient::Connect(std::move(o));
+  if (!client.ok()) return client.status();
+  nats_ = std::move(*client);
+  {
+    std::lock_guard lock(mu_);
+    if (nats_->connected()) {
+      connected_ = true;
+      connected_since_ = Clock::now();
+    }
+  }
+  // Two nodes with one name would take each other's messages.
+  if (nats_->connected()) {
+    auto ping = nats_->Request(Subject("node", options_.node), seal_.Seal(Subject("node", options_.node), {{"t", "ping"}}),
+                               std::chrono::milliseconds(500));
+    if (ping.error == NatsClient::RequestError::kNone || ping.error == NatsClient::RequestError::kTimeout)
+      return Status::Error("node name `" + options_.node + "` is taken by a running node of this cluster");
+  }
+  auto self = shared_from_this();
+  auto subscribe = [&](const std::string& subject, void (ClusterNode::*handler)(NatsMessage)) -> Status {
+    auto sub = nats_->Subscribe(subject, [weak, handler](NatsMessage m) {
+      if (auto s = weak.lock(); s && !s->stopping_.load()) ((*s).*handler)(std::move(m));
+    });
+    if (!sub.ok()) return sub.status();
+    std::lock_guard lock(mu_);
+    subscriptions_.push_back(std::move(*sub));
+    return Status::Ok();
+  };
+  THEATER_RETURN_IF_ERROR(subscribe(Subject("node", options_.node), &ClusterNode::OnNodeMessage));
+  THEATER_RETURN_IF_ERROR(subscribe(Subject("hb"), &ClusterNode::OnHeartbeat));
+  THEATER_RETURN_IF_ERROR(subscribe(Subject("list"), &ClusterNode::OnList));
+  for (int i = 0; i < 2; ++i)
+    workers_.emplace_back([this](std::stop_token stop) {
+      while (true) {
+        std::function<void()> work;
+        {
+          std::unique_lock lock(work_mu_);
+          work_cv_.wait(lock, [&] { return stop.stop_requested() || !work_.empty(); });
+          if (work_.empty()) return;
+          work = std::move(work_.front());
+          work_.erase(work_.begin());
+        }
+        work();
+      }
+    });
+  ticker_ = std::jthread([this](std::stop_token stop) {
+    std::mutex m;
+    std::condition_variable_any cv;
+    while (!stop.stop_requested()) {
+      Tick();
+      std::unique_lock lock(m);
+      cv.wait_for(lock, stop, options_.heartbeat, [] { return false; });
+    }
+  });
+  Log("cluster: node " + options_.node + " joined through " + options_.url);
+  return Status::Ok();
+}
+
+ClusterNode::~ClusterNode() { Stop(); }
+
+void ClusterNode::Stop() {
+  if (stopping_.exchange(true)) return;
+  ticker_ = {};
+  for (auto& w : workers_) w.request_stop();
+  work_cv_.notify_all();
+  workers_.clear();
+  std::vector<std::unique_ptr<NatsSubscription>> subs;
+  {
+    std::lock_guard lock(mu_);
+    subs.swap(subscriptions_);
+    reservations_.clear();
+  }
+  subs.clear();
+  nats_.reset();
+}
+
+void ClusterNode::Log(const std::string& line) {
+  if (options_.log) options_.log(line);
+}
+
+void ClusterNode::RunOnWorker(std::function<void()> work) {
+  {
+    std::lock_guard lock(work_mu_);
+    work_.push_back(std::move(work));
+  }
+  work_cv_.notify_one();
+}
+
+Status ClusterNode::PublishTo(const std::string& subject, json body) {
+  if (!nats_) return Status::Error("the cluster connection is closed");
+  body["from"] = options_.node;
+  return nats_->Publish(subject, seal_.Seal(subject, std::move(body)));
+}
+
+void ClusterNode::Respond(const NatsMessage& msg, json body) {
+  if (msg.reply.empty() || !nats_) return;
+  body["from"] = options_.node;
+  (void)nats_->Publish(msg.reply, seal_.Seal(kReplySubject, std::move(body)));
+}
+
+std::optional<json> ClusterNode::Open(const NatsMessage& msg, const std::string& sealed_for) {
+  auto body = seal_.Open(sealed_for, msg.data);
+  if (body.ok()) return std::move(*body);
+  refused_.fetch_add(1);
+  std::lock_guard lock(mu_);
+  if (Clock::now() - last_refusal_log_ > std::chrono::seconds(10)) {
+    last_refusal_log_ = Clock::now();
+    Log("cluster: refused a message on " + msg.subject + ": " + body.error() + " (" + std::to_string(refused_.load()) +
+        " refused so far)");
+  }
+  return std::nullopt;
+}
+
+// --- Sending to another node ------------------------------------------------------------
+
+Result<std::unique_ptr<RemoteSlot>> ClusterNode::Reserve(const std::string& to, size_t message_bytes) {
+  if (!IsActorId(to)) return Status::Error("no actor with id " + to);
+  if (!nats_ || stopping_.load()) return Status::Error("actor " + to + ": this node has left the cluster");
+  if (size_t max = nats_->max_payload(); max && message_bytes + kEnvelopeOverhead > max)
+    return Status::Error("message of " + std::to_string(message_bytes) + " bytes is larger than the cluster's NATS server takes (" +
+                         std::to_string(max) + " bytes with " + std::to_string(kEnvelopeOverhead) + " of overhead)");
+  std::string subject = Subject("actor", to);
+  auto reply = nats_->Request(subject, seal_.Seal(subject, {{"t", "reserve"}, {"to", to}, {"n", message_bytes},
+                                                            {"from", options_.node}}),
+                              options_.remote_timeout);
+  switch (reply.error) {
+    case NatsClient::RequestError::kNone: break;
+    case NatsClient::RequestError::kNoResponders: return Status::Error("no actor with id " + to);
+    case NatsClient::RequestError::kTimeout:
+      return Status::Error("actor " + to + ": its node did not answer within " +
+                           std::to_string(options_.remote_timeout.count()) + " ms");
+    default: return Status::Error("actor " + to + ": cluster: " + reply.why);
+  }
+  auto body = seal_.Open(kReplySubject, reply.data);
+  if (!body.ok()) return Status::Error("actor " + to + ": a reply not sealed by the cluster: " + body.error());
+  if (body->contains("err")) return Status::Error((*body)["err"].get<std::string>());
+  return std::unique_ptr<RemoteSlot>(
+      new Slot(weak_from_this(), body->value("from", ""), body->value("r", ""), to));
+}
+
+void ClusterNode::Commit(const std::string& node, const std::string& reservation, const std::string& to,
+                         Envelope envelope) {
+  if (!Travels(envelope.kind)) return Log("cluster: a message of kind " + std::to_string(int(envelope.kind)) + " cannot go to another node");
+  json body = {{"t", "commit"}, {"r", reservation}, {"to", to}, {"e", EnvelopeToWire(envelope)}};
+  bool asks = envelope.kind == Envelope::Kind::kRequest || envelope.kind == Envelope::Kind::kChannelOpen;
+  if (asks) {
+    body["timeout"] = system_.requests().TimeoutOf(envelope.id).count();
+    if (envelope.kind == Envelope::Kind::kChannelOpen)
+      if (auto channel = system_.channels().Get(envelope.id)) body["opener"] = channel->participants.front();
+    std::lock_guard lock(mu_);
+    pending_[envelope.id] = Pending{node, envelope.kind};
+  }
+  std::string ack;
+  if (envelope.recorded) {
+    ack = NewUuidV4();
+    body["ack"] = ack;
+    std::lock_guard lock(mu_);
+    acks_[ack] = {node, envelope.recorded};
+  }
+  Status sent = PublishTo(Subject("node", node), std::move(body));
+  if (sent.ok()) return;
+  std::string why = "actor " + to + ": " + sent.message();
+  {
+    std::lock_guard lock(mu_);
+    pending_.erase(envelope.id);
+    acks_.erase(ack);
+  }
+  if (asks) system_.requests().Complete(envelope.id, RequestResult::Error(why));
+  if (envelope.recorded) envelope.recorded->Tell(Status::Error(why));
+}
+
+void ClusterNode::Release(const std::string& node, const std::string& reservation) {
+  (void)PublishTo(Subject("node", node), {{"t", "release"}, {"r", reservation}});
+}
+
+void ClusterNode::Host(const std::string& actor_id) {
+  if (!IsActorId(actor_id) || !nats_) return;
+  std::weak_ptr<ClusterNode> weak = weak_from_this();
+  auto sub = nats_->Subscribe(Subject("actor", actor_id), [weak](NatsMessage m) {
+    if (auto s = weak.lock(); s && !s->stopping_.load()) s->OnActorMessage(std::move(m));
+  });
+  if (!sub.ok()) return Log("cluster: actor " + actor_id + " cannot be reached from other nodes: " + sub.error());
+  std::lock_guard lock(mu_);
+  subscriptions_.push_back(std::move(*sub));
+}
+
+// --- Messages from other nodes ------------------------------------------------------------
+
+void ClusterNode::OnActorMessage(NatsMessage msg) {
+  auto body = Open(msg, msg.subject);
+  if (!body) return;
+  std::string type = body->value("t", "");
+  std::string to = msg.subject.substr(Subject("actor").size() + 1);
+  if (type == "reserve") {
+    size_t bytes = body->value("n", size_t{0});
+    auto slot = system_.ReserveLocal(to, bytes);
+    if (!slot.ok()) return Respond(msg, {{"err", slot.error()}});
+    std::string id = NewUuidV4();
+    {
+      std::lock_guard lock(mu_);
+      reservations_[id] = std::make_unique<Reservation>(Reservation{std::move(*slot), body->value("from", ""), Clock::now()});
+    }
+    return Respond(msg, {{"r", id}});
+  }
+  if (type == "query" && handlers_.query) {
+    json command = body->value("command", json::object());
+    return RunOnWorker([self = shared_from_this(), msg = std::move(msg), to, command = std::move(command)] {
+      self->Respond(msg, {{"response", self->handlers_.query(to, command)}});
+    });
+  }
+}
+
+void ClusterNode::OnNodeMessage(NatsMessage msg) {
+  auto body = Open(msg, msg.subject);
+  if (!body) return;
+  std::string type = body->value("t", "");
+  if (type == "commit") return OnCommit(*body);
+  if (type == "answer") return OnAnswer(*body);
+  if (type == "ping") return Respond(msg, {{"t", "pong"}});
+  if (type == "release") {
+    std::unique_ptr<Reservation> gone;
+    std::lock_guard lock(mu_);
+    if (auto it = reservations_.find(body->value("r", "")); it != reservations_.end()) {
+      gone = std::move(it->second);
+      reservations_.erase(it);
+    }
+    return;
+  }
+  if (type == "recorded") {
+    std::shared_ptr<RecordedAck> ack;
+    {
+      std::lock_guard lock(mu_);
+      auto it = acks_.find(body->value("ack", ""));
+      if (it == acks_.end()) return;
+      ack = std::move(it->second.second);
+      acks_.erase(it);
+    }
+    ack->Tell(body->value("ok", false) ? Status::Ok() : Status::Error(body->value("err", "not recorded")));
+  }
+}
+
+void ClusterNode::OnCommit(const json& body) {
+  std::string origin = body.value("from", "");
+  std::unique_ptr<Reservation> reservation;
+  {
+    std::lock_guard lock(mu_);
+    auto it = reservations_.find(body.value("r", ""));
+    if (it != reservations_.end()) {
+      reservation = std::move(it->second);
+      reservations_.erase(it);
+    }
+  }
+  auto envelope = EnvelopeFromWire(body.value("e", json::object()));
+  if (!envelope.ok()) return Log("cluster: a message from node " + origin + " is malformed: " + envelope.error());
+  std::string to = body.value("to", "");
+  std::string reply_to = Subject("node", origin);
+  std::weak_ptr<ClusterNode> weak = weak_from_this();
+  auto answer = [weak, reply_to, id = envelope->id](RequestResult r) {
+    auto self = weak.lock();
+    if (!self) return;
+    json a = {{"t", "answer"}, {"id", id}, {"ok", r.ok}};
+    if (r.ok) a["p"] = BytesWire(r.response);
+    else a["err"] = r.error;
+    if (r.cause) a["c"] = {{"a", r.cause->actor_id}, {"e", json::binary_t(std::vector<uint8_t>(r.cause->event.begin(), r.cause->event.end()))}};
+    (void)self->PublishTo(reply_to, std::move(a));
+  };
+  bool asks = envelope->kind == Envelope::Kind::kRequest || envelope->kind == Envelope::Kind::kChannelOpen;
+  if (!reservation) {  // expired, or this node restarted in between
+    std::string why = "actor " + to + ": the place held for the message expired";
+    if (asks) answer(RequestResult::Error(why));
+    if (body.contains("ack"))
+      (void)PublishTo(reply_to, {{"t", "recorded"}, {"ack", body["ack"]}, {"ok", false}, {"err", why}});
+    return;
+  }
+  switch (envelope->kind) {
+    case Envelope::Kind::kChannelOpen:
+      system_.channels().Propose(envelope->id, body.value("opener", envelope->cause ? envelope->cause->actor_id : ""), to);
+      [[fallthrough]];
+    case Envelope::Kind::kRequest:
+      system_.requests().Add(envelope->id, envelope->cause ? envelope->cause->actor_id : "", to,
+                             std::chrono::milliseconds(body.value("timeout", int64_t{0})), answer);
+      break;
+    case Envelope::Kind::kChannelClose: system_.channels().Remove(envelope->id); break;
+    default: break;
+  }
+  if (body.contains("ack")) {
+    std::string ack = body["ack"];
+    envelope->recorded = std::make_shared<RecordedAck>([weak, reply_to, ack](Status s) {
+      if (auto self = weak.lock())
+        (void)self->PublishTo(reply_to, {{"t", "recorded"}, {"ack", ack}, {"ok", s.ok()}, {"err", s.message()}});
+    });
+  }
+  reservation->slot.Commit(std::move(*envelope));
+}
+
+void ClusterNode::OnAnswer(const json& body) {
+  std::string id = body.value("id", "");
+  std::optional<Pending> pending;
+  {
+    std::lock_guard lock(mu_);
+    auto it = pending_.find(id);
+    if (it == pending_.end()) return;  // ended here already (a timeout, a lost node)
+    pending = it->second;
+    pending_.erase(it);
+  }
+  std::optional<Cause> cause;
+  try {
+    if (body.contains("c")) {
+      Cause c;
+      c.actor_id = body["c"].at("a").get<std::string>();
+      const auto& e = body["c"].at("e").get_binary();
+      if (e.size() == c.event.size()) {
+        std::copy(e.begin(), e.end(), c.event.begin());
+        cause = c;
+      }
+    }
+    RequestResult r = body.value("ok", false) ? RequestResult::Response(WireBytes(body.at("p")), cause)
+                                              : RequestResult::Error(body.value("err", "failed"), cause);
+    if (r.ok && pending->kind == Envelope::Kind::kChannelOpen) system_.channels().Accept(id);
+    system_.requests().Complete(id, std::move(r));
+  } catch (const json::exception& ex) {
+    system_.requests().Complete(id, RequestResult::Error(std::string("a malformed answer: ") + ex.what()));
+  }
+}
+
+void ClusterNode::OnHeartbeat(NatsMessage msg) {
+  auto body = Open(msg, msg.subject);
+  if (!body) return;
+  std::string name = body->value("from", "");
+  std::string incarnation = body->value("inc", "");
+  if (CheckNodeName(name).ok() == false) return;
+  std::lock_guard lock(mu_);
+  if (name == options_.node) {
+    if (incarnation != incarnation_ && Clock::now() - last_refusal_log_ > std::chrono::seconds(10)) {
+      last_refusal_log_ = Clock::now();
+      Log("cluster: another node is also named " + name + ": give each node its own --node");
+    }
+    return;
+  }
+  Peer& peer = peers_[name];
+  if (!peer.alive || (peer.incarnation != incarnation && !peer.incarnation.empty()))
+    Log("cluster: node " + name + (peer.incarnation.empty() ? " joined" : " is back"));
+  peer.alive = true;
+  peer.incarnation = incarnation;
+  peer.last_seen = Clock::now();
+  peer.last_seen_ms = WallMs();
+  peer.actors = body->value("actors", uint64_t{0});
+}
+
+void ClusterNode::OnList(NatsMessage msg) {
+  if (!Open(msg, msg.subject) || !handlers_.list) return;
+  RunOnWorker([self = shared_from_this(), msg = std::move(msg)] {
+    self->Respond(msg, {{"node", self->options_.node}, {"actors", self->handlers_.list()}});
+  });
+}
+
+// --- Membership ----------------------------------------------------------------------------
+
+void ClusterNode::Tick() {
+  uint64_t actors = handlers_.count ? handlers_.count() : 0;
+  (void)PublishTo(Subject("hb"), {{"t", "hb"}, {"inc", incarnation_}, {"actors", actors}});
+  std::vector<std::string> lost;
+  std::vector<std::unique_ptr<Reservation>> expired;
+  {
+    std::lock_guard lock(mu_);
+    auto now = Clock::now();
+    // A node that cannot reach NATS itself does not judge the others.
+    if (connected_ && now - connected_since_ > options_.node_timeout) {
+      for (auto& [name, peer] : peers_)
+        if (peer.alive && now - peer.last_seen > options_.node_timeout) {
+          peer.alive = false;
+          lost.push_back(name);
+        }
+    }
+    for (auto it = reservations_.begin(); it != reservations_.end();) {
+      auto peer = peers_.find(it->second->origin);
+      bool origin_lost = peer != peers_.end() && !peer->second.alive;
+      if (origin_lost || now - it->second->made > options_.reservation_ttl) {
+        expired.push_back(std::move(it->second));
+        it = reservations_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const auto& name : lost) NodeLost(name);
+}
+
+void ClusterNode::NodeLost(const std::string& node) {
+  std::string why = "node-lost: node " + node + " was not heard from for " +
+                    std::to_string(options_.node_timeout.count()) + " ms";
+  Log("cluster: " + why);
+  std::vector<std::string> requests;
+  std::vector<std::shared_ptr<RecordedAck>> acks;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      if (it->second.node == node) {
+        requests.push_back(it->first);
+        it = pending_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (auto it = acks_.begin(); it != acks_.end();) {
+      if (it->second.first == node) {
+        acks.push_back(std::move(it->second.second));
+        it = acks_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const auto& id : requests) system_.requests().Complete(id, RequestResult::Error(why));
+  for (const auto& ack : acks) ack->Tell(Status::Error(why));
+}
+
+std::vector<NodeInfo> ClusterNode::Nodes() {
+  std::vector<NodeInfo> nodes;
+  nodes.push_back({options_.node, true, WallMs(), handlers_.count ? handlers_.count() : 0});
+  std::lock_guard lock(mu_);
+  for (const auto& [name, peer] : peers_) nodes.push_back({name, peer.alive, peer.last_seen_ms, peer.actors});
+  return nodes;
+}
+
+// --- Questions to other nodes ---------------------------------------------------------------
+
+Result<json> ClusterNode::AskActor(const std::string& actor_id, const json& command, std::chrono::milliseconds timeout) {
+  if (!IsActorId(actor_id)) return Status::Error("no actor with id " + actor_id);
+  if (!nats_) return Status::Error("actor " + actor_id + ": this node has left the cluster");
+  std::string subject = Subject("actor", actor_id);
+  auto reply = nats_->Request(subject, seal_.Seal(subject, {{"t", "query"}, {"command", command}, {"from", options_.node}}),
+                              timeout);
+  if (reply.error == NatsClient::RequestError::kNoResponders) return Status::Error("no actor with id " + actor_id);
+  if (reply.error != NatsClient::RequestError::kNone) return Status::Error("actor " + actor_id + ": its node: " + reply.why);
+  auto body = seal_.Open(kReplySubject, reply.data);
+  if (!body.ok()) return Status::Error("actor " + actor_id + ": a reply not sealed by the cluster: " + body.error());
+  return body->value("response", json::object());
+}
+
+std::vector<json> ClusterNode::ListAll() {
+  size_t alive = 1;
+  for (const NodeInfo& n : Nodes()) alive += n.alive && n.name != options_.node;
+  std::vector<json> lists;
+  if (!nats_) return lists;
+  std::string subject = Subject("list");
+  for (const Bytes& answer :
+       nats_->Gather(subject, seal_.Seal(subject, {{"t", "list"}, {"from", options_.node}}), alive,
+                     options_.remote_timeout)) {
+    auto body = seal_.Open(kReplySubject, answer);
+    if (body.ok()) lists.push_back(std::move(*body));
+  }
+  return lists;
+}
+
+}  // namespace theater::cluster
