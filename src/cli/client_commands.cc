@@ -114,10 +114,17 @@ void AddList(CLI::App& app, int& exit_code) {
     if (!r) return;
     Output out(o->json);
     if (out.json()) return out.Json({{"ok", true}, {"actors", (*r)["actors"]}});
-    std::printf("%-36s  %-16s %-10s %8s %8s  %s\n", "ID", "NAME", "STATUS", "RESTARTS", "EVENTS", "PARENT");
-    for (const json& a : (*r)["actors"])
-      std::printf("%-36s  %-16s %-10s %8s %8s  %s\n", Str(a, "id").c_str(), Str(a, "name").substr(0, 16).c_str(),
+    // A node of a cluster lists every node's actors, each with its node.
+    bool clustered = false;
+    for (const json& a : (*r)["actors"]) clustered |= a.contains("node");
+    std::string node_head = clustered ? "NODE              " : "";
+    std::printf("%-36s  %s%-16s %-10s %8s %8s  %s\n", "ID", node_head.c_str(), "NAME", "STATUS", "RESTARTS", "EVENTS", "PARENT");
+    for (const json& a : (*r)["actors"]) {
+      std::string node = clustered ? Str(a, "node").substr(0, 16) : "";
+      if (clustered) node.resize(18, ' ');
+      std::printf("%-36s  %s%-16s %-10s %8s %8s  %s\n", Str(a, "id").c_str(), node.c_str(), Str(a, "name").substr(0, 16).c_str(),
                   Str(a, "status").c_str(), Str(a, "restarts").c_str(), Str(a, "events").c_str(), Str(a, "parent").c_str());
+    }
   });
 }
 

@@ -159,6 +159,7 @@ Status ClusterNode::Connect() {
       cv.wait_for(lock, stop, options_.heartbeat, [] { return false; });
     }
   });
+  Heartbeat(true);
   Log("cluster: node " + options_.node + " joined through " + options_.url);
   return Status::Ok();
 }
@@ -220,6 +221,19 @@ std::optional<json> ClusterNode::Open(const NatsMessage& msg, const std::string&
 
 // --- Sending to another node ------------------------------------------------------------
 
+NatsClient::Reply ClusterNode::RequestWithRetry(const std::string& subject, json body, std::chrono::milliseconds timeout) {
+  body["from"] = options_.node;
+  auto reply = nats_->Request(subject, seal_.Seal(subject, body), timeout);
+  // An actor that has just started on a node behind another NATS server of a NATS cluster
+  // is not known here for a few milliseconds (its subscription is on its way): ask again
+  // once before saying there is no such actor.
+  if (reply.error == NatsClient::RequestError::kNoResponders) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    reply = nats_->Request(subject, seal_.Seal(subject, body), timeout);
+  }
+  return reply;
+}
+
 Result<std::unique_ptr<RemoteSlot>> ClusterNode::Reserve(const std::string& to, size_t message_bytes) {
   if (!IsActorId(to)) return Status::Error("no actor with id " + to);
   if (!nats_ || stopping_.load()) return Status::Error("actor " + to + ": this node has left the cluster");
@@ -227,9 +241,7 @@ Result<std::unique_ptr<RemoteSlot>> ClusterNode::Reserve(const std::string& to, 
     return Status::Error("message of " + std::to_string(message_bytes) + " bytes is larger than the cluster's NATS server takes (" +
                          std::to_string(max) + " bytes with " + std::to_string(kEnvelopeOverhead) + " of overhead)");
   std::string subject = Subject("actor", to);
-  auto reply = nats_->Request(subject, seal_.Seal(subject, {{"t", "reserve"}, {"to", to}, {"n", message_bytes},
-                                                            {"from", options_.node}}),
-                              options_.remote_timeout);
+  auto reply = RequestWithRetry(subject, {{"t", "reserve"}, {"to", to}, {"n", message_bytes}}, options_.remote_timeout);
   switch (reply.error) {
     case NatsClient::RequestError::kNone: break;
     case NatsClient::RequestError::kNoResponders: return Status::Error("no actor with id " + to);
@@ -436,6 +448,7 @@ void ClusterNode::OnHeartbeat(NatsMessage msg) {
   std::string name = body->value("from", "");
   std::string incarnation = body->value("inc", "");
   if (CheckNodeName(name).ok() == false) return;
+  if (body->value("hello", false) && name != options_.node) RunOnWorker([self = shared_from_this()] { self->Heartbeat(false); });
   std::lock_guard lock(mu_);
   if (name == options_.node) {
     if (incarnation != incarnation_ && Clock::now() - last_refusal_log_ > std::chrono::seconds(10)) {
@@ -444,9 +457,11 @@ void ClusterNode::OnHeartbeat(NatsMessage msg) {
     }
     return;
   }
+  bool known = peers_.count(name) > 0;
   Peer& peer = peers_[name];
-  if (!peer.alive || (peer.incarnation != incarnation && !peer.incarnation.empty()))
-    Log("cluster: node " + name + (peer.incarnation.empty() ? " joined" : " is back"));
+  if (!known) Log("cluster: node " + name + " joined");
+  else if (!peer.alive) Log("cluster: node " + name + " is back");
+  else if (peer.incarnation != incarnation) Log("cluster: node " + name + " restarted");
   peer.alive = true;
   peer.incarnation = incarnation;
   peer.last_seen = Clock::now();
@@ -463,9 +478,15 @@ void ClusterNode::OnList(NatsMessage msg) {
 
 // --- Membership ----------------------------------------------------------------------------
 
-void ClusterNode::Tick() {
+// A heartbeat; `hello` (a node that has just joined) asks the others for theirs at once,
+// so that membership is known within milliseconds rather than a heartbeat period.
+void ClusterNode::Heartbeat(bool hello) {
   uint64_t actors = handlers_.count ? handlers_.count() : 0;
-  (void)PublishTo(Subject("hb"), {{"t", "hb"}, {"inc", incarnation_}, {"actors", actors}});
+  (void)PublishTo(Subject("hb"), {{"t", "hb"}, {"inc", incarnation_}, {"actors", actors}, {"hello", hello}});
+}
+
+void ClusterNode::Tick() {
+  Heartbeat(false);
   std::vector<std::string> lost;
   std::vector<std::unique_ptr<Reservation>> expired;
   {
@@ -536,8 +557,7 @@ Result<json> ClusterNode::AskActor(const std::string& actor_id, const json& comm
   if (!IsActorId(actor_id)) return Status::Error("no actor with id " + actor_id);
   if (!nats_) return Status::Error("actor " + actor_id + ": this node has left the cluster");
   std::string subject = Subject("actor", actor_id);
-  auto reply = nats_->Request(subject, seal_.Seal(subject, {{"t", "query"}, {"command", command}, {"from", options_.node}}),
-                              timeout);
+  auto reply = RequestWithRetry(subject, {{"t", "query"}, {"command", command}}, timeout);
   if (reply.error == NatsClient::RequestError::kNoResponders) return Status::Error("no actor with id " + actor_id);
   if (reply.error != NatsClient::RequestError::kNone) return Status::Error("actor " + actor_id + ": its node: " + reply.why);
   auto body = seal_.Open(kReplySubject, reply.data);

@@ -109,6 +109,9 @@ class ClusterNode : public RemoteRouter, public std::enable_shared_from_this<Clu
   Status Connect();
   std::string Subject(const std::string& kind, const std::string& name = "") const;
   Status PublishTo(const std::string& subject, json body);
+  // A NATS request from this node (sealed), asked twice if nobody answers at first.
+  NatsClient::Reply RequestWithRetry(const std::string& subject, json body, std::chrono::milliseconds timeout);
+  void Heartbeat(bool hello);
   void Respond(const NatsMessage& msg, json body);
   // Opens a message: its body, or nothing (it is counted and, now and then, logged).
   std::optional<json> Open(const NatsMessage& msg, const std::string& sealed_for);

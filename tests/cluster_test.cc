@@ -1,0 +1,355 @@
+// A cluster of real processes: nats-server (Debian's, on loopback, with a token) and three
+// `theater server --cluster` nodes, driven through their management ports. What a client
+// of any node sees: sends, requests and channels between actors of different nodes,
+// request cycles across nodes, cluster-wide list/status/events, causes that verify across
+// chains, forged node traffic refused, a node killed under load, NATS restarted, and a
+// partition (a NATS server of a routed pair stopped).
+#include <gtest/gtest.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <regex>
+
+#include "cluster/nats_client.h"
+#include "cluster/sealed_message.h"
+#include "process_util.h"
+#include "server_test_util.h"
+
+namespace theater::testing {
+namespace {
+
+constexpr const char* kToken = "cluster-test-token";
+
+uint16_t FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+bool Accepts(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// nats-server on loopback with the cluster's token; optionally one of a routed pair.
+class NatsServer {
+ public:
+  NatsServer(uint16_t port, const std::filesystem::path& log, uint16_t cluster_port = 0, uint16_t route_port = 0)
+      : port_(port), cluster_port_(cluster_port), route_port_(route_port), log_(log) {
+    Start();
+  }
+  ~NatsServer() { Stop(); }
+
+  void Start() {
+    std::vector<std::string> args = {"nats-server", "-a", "127.0.0.1", "-p", std::to_string(port_), "--auth", kToken};
+    if (cluster_port_)
+      args.insert(args.end(), {"--cluster", "nats://127.0.0.1:" + std::to_string(cluster_port_), "--routes",
+                               "nats://127.0.0.1:" + std::to_string(route_port_), "--no_advertise"});
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (::posix_spawnp(&pid_, "nats-server", &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&actions);
+    for (int i = 0; i < 200 && pid_ > 0 && !Accepts(port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  void Stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+  bool running() const { return pid_ > 0 && Accepts(port_); }
+  std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  uint16_t port_, cluster_port_, route_port_;
+  std::filesystem::path log_;
+  pid_t pid_ = -1;
+};
+
+class ClusterTest : public ServerTest {
+ protected:
+  // A node named `name`, joined through `url`.
+  std::unique_ptr<TheaterServer> StartNode(const std::string& name, const std::string& url,
+                                           std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--cluster", url, "--node", name, "--node-timeout", "1500", "--workers", "1"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto node = std::make_unique<TheaterServer>(dir_.path() / name, args,
+                                                std::vector<std::string>{std::string("THEATER_CLUSTER_TOKEN=") + kToken});
+    EXPECT_FALSE(node->address().empty()) << node->LogText();
+    return node;
+  }
+  std::unique_ptr<server::Client> ClientOf(const TheaterServer& node) {
+    auto c = server::Client::Connect(node.address());
+    EXPECT_TRUE(c.ok()) << c.error();
+    return c.ok() ? std::move(*c) : nullptr;
+  }
+  // The cluster as `client`'s node sees it: node name -> alive.
+  std::map<std::string, bool> Nodes(server::Client& client) {
+    std::map<std::string, bool> nodes;
+    json info = Expect(client, {{"GetServerInfo", json::object()}}, "ServerInfo");
+    for (const auto& n : info["cluster"]["nodes"]) nodes[n["name"]] = n["alive"];
+    return nodes;
+  }
+  // Waits until `client`'s node sees `node` as `alive`.
+  bool WaitNode(server::Client& client, const std::string& node, bool alive,
+                std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto nodes = Nodes(client);
+      if (nodes.count(node) && nodes[node] == alive) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+  std::string Transcript(server::Client& client, const std::string& id) { return Ask(client, id, "transcript"); }
+
+  void SetUp() override {
+    nats_port_ = FreePort();
+    nats_ = std::make_unique<NatsServer>(nats_port_, dir_.path() / "nats.log");
+    ASSERT_TRUE(nats_->running()) << "nats-server did not start (is Debian's nats-server installed?)";
+  }
+
+  uint16_t nats_port_ = 0;
+  std::unique_ptr<NatsServer> nats_;
+};
+
+TEST_F(ClusterTest, MessagesRequestsAndChannelsCrossNodes) {
+  auto a = StartNode("a", nats_->url());
+  auto b = StartNode("b", nats_->url());
+  auto c = StartNode("c", nats_->url());
+  auto ca = ClientOf(*a), cb = ClientOf(*b), cc = ClientOf(*c);
+  ASSERT_TRUE(WaitNode(*ca, "b", true) && WaitNode(*ca, "c", true));
+  std::string m1 = StartMessenger(*ca), m2 = StartMessenger(*cb);
+
+  // A request from an actor on a to one on b, and a one-way send.
+  EXPECT_EQ(Ask(*ca, m1, "request " + m2 + " echo hello"), "ok: hello");
+  EXPECT_EQ(Ask(*ca, m1, "send " + m2 + " one-way"), "ok");
+  // An outside client of node c asks the actor on b, and reads its state through c.
+  EXPECT_EQ(Ask(*cc, m2, "echo via c"), "via c");
+  EXPECT_NE(Transcript(*cc, m2).find("one-way"), std::string::npos);
+
+  // A channel between the two nodes: opened from a, used both ways, closed from b.
+  std::string opened = Ask(*ca, m1, "open " + m2 + " hi");
+  ASSERT_EQ(opened.rfind("ok: ", 0), 0u) << opened;
+  std::string channel = opened.substr(4);
+  EXPECT_EQ(Ask(*ca, m1, "chan-send " + channel + " from-a"), "ok");
+  EXPECT_EQ(Ask(*cb, m2, "chan-send " + channel + " from-b"), "ok");
+  EXPECT_EQ(Ask(*cb, m2, "close " + channel), "ok");
+  // The close reaches node a as a message: soon after, a has no such channel either.
+  std::string late;
+  for (int i = 0; i < 100 && (late = Ask(*ca, m1, "chan-send " + channel + " late")) == "ok"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_NE(late.find("err: no open channel"), std::string::npos) << late;
+  std::string t1 = Transcript(*ca, m1), t2 = Transcript(*ca, m2);
+  EXPECT_NE(t2.find("from-a"), std::string::npos) << t2;
+  EXPECT_NE(t1.find("from-b"), std::string::npos) << t1;
+
+  // A full mailbox on b refuses as locally; a message too large is refused before it goes.
+  EXPECT_NE(Ask(*ca, m1, "big " + m2 + " 2000000").find("err: "), std::string::npos);
+
+  // The cause of m2's turn is m1's event: found through node c, and both chains verify.
+  json events = Expect(*cc, {{"GetActorEvents", {{"id", m2}}}}, "ActorEvents");
+  std::string cause;
+  for (const auto& e : events["events"])
+    if (cause.empty() && e["data"].contains("cause") && e["data"]["cause"]["actor"] == m1) cause = e["data"]["cause"]["event"];
+  ASSERT_FALSE(cause.empty()) << events.dump();
+  json found = Expect(*cc, {{"FindEvent", {{"id", m1}, {"hash", cause}}}}, "EventFound");
+  EXPECT_EQ(found["event"]["type"], "theater:simple/message-server-host/request");
+  for (const auto& id : {m1, m2}) {
+    json verified = Expect(*cc, {{"VerifyActor", {{"id", id}}}}, "ActorVerified");
+    EXPECT_TRUE(verified.value("ok", false)) << verified.dump();
+  }
+}
+
+TEST_F(ClusterTest, RequestCycleAcrossThreeNodesIsRefused) {
+  auto a = StartNode("a", nats_->url());
+  auto b = StartNode("b", nats_->url());
+  auto c = StartNode("c", nats_->url());
+  auto ca = ClientOf(*a), cb = ClientOf(*b), cc = ClientOf(*c);
+  std::string m1 = StartMessenger(*ca), m2 = StartMessenger(*cb), m3 = StartMessenger(*cc);
+  // m1 -> m2 -> m3 -> m1: m3's request is refused, naming the cycle, instead of three
+  // actors waiting on each other until they time out.
+  std::string answer = Ask(*ca, m1, "request " + m2 + " request " + m3 + " request " + m1 + " echo x");
+  EXPECT_NE(answer.find("request cycle: " + m3 + " -> " + m1 + " -> " + m2 + " -> " + m3), std::string::npos) << answer;
+}
+
+TEST_F(ClusterTest, ListStatusAndControlFromAnyNode) {
+  auto a = StartNode("a", nats_->url());
+  auto b = StartNode("b", nats_->url());
+  auto ca = ClientOf(*a), cb = ClientOf(*b);
+  ASSERT_TRUE(WaitNode(*ca, "b", true));
+  ASSERT_TRUE(WaitNode(*cb, "a", true));
+  std::string m1 = StartMessenger(*ca), m2 = StartMessenger(*cb);
+  json list = Expect(*cb, {{"ListActors", json::object()}}, "ActorList");
+  std::map<std::string, std::string> node_of;
+  for (const auto& actor : list["actors"]) node_of[actor["id"]] = actor["node"];
+  EXPECT_EQ(node_of[m1], "a");
+  EXPECT_EQ(node_of[m2], "b");
+  EXPECT_EQ(Expect(*cb, {{"GetActorStatus", {{"id", m1}}}}, "ActorStatus")["status"], "running");
+  EXPECT_EQ(Expect(*cb, {{"GetActorManifest", {{"id", m1}}}}, "ActorManifest")["name"], "messenger");
+  json inspected = Expect(*cb, {{"InspectActor", {{"id", m1}}}}, "ActorInspection");
+  EXPECT_EQ(inspected["id"], m1);
+  EXPECT_TRUE(inspected["state"].is_null() || inspected["state"].is_array()) << inspected["state"].dump();
+  Expect(*cb, {{"StopActor", {{"id", m1}}}}, "ActorStopped");
+  EXPECT_EQ(Expect(*ca, {{"GetActorStatus", {{"id", m1}}}}, "ActorStatus")["status"], "stopped");
+  EXPECT_EQ(ErrorKind(*cb, {{"GetActorStatus", {{"id", "00000000-0000-4000-8000-000000000000"}}}}), "ActorNotFound");
+  EXPECT_EQ(ErrorKind(*cb, {{"GetActorStatus", {{"id", "theater.actor.>"}}}}), "ActorNotFound");
+  // The CLI's list shows each actor's node.
+  auto out = RunShell("'" + std::string(THEATER_BINARY) + "' list --server " + b->address());
+  EXPECT_NE(out.out.find("NODE"), std::string::npos) << out.out;
+}
+
+TEST_F(ClusterTest, TrafficNotSealedByTheClusterIsRefused) {
+  auto a = StartNode("a", nats_->url());
+  auto ca = ClientOf(*a);
+  std::string m1 = StartMessenger(*ca);
+  // A client of the same NATS server (it has the NATS token) but not the cluster's secret.
+  auto intruder = cluster::NatsClient::Connect({nats_->url(), kToken, "intruder", nullptr});
+  ASSERT_TRUE(intruder.ok()) << intruder.error();
+  cluster::MessageSeal wrong("not-the-cluster-token");
+  std::string subject = "theater.actor." + m1;
+  auto reply = (*intruder)->Request(subject, wrong.Seal(subject, {{"t", "reserve"}, {"to", m1}, {"n", 1}}),
+                                    std::chrono::milliseconds(500));
+  EXPECT_EQ(reply.error, cluster::NatsClient::RequestError::kTimeout);
+  // Bytes that are not even sealed, and a commit straight to the node.
+  ASSERT_TRUE((*intruder)->Publish("theater.node.a", ToBytes("{\"t\":\"commit\"}")).ok());
+  // A message sealed right but for another subject is refused too.
+  cluster::MessageSeal right(kToken);
+  ASSERT_TRUE((*intruder)->Publish("theater.node.a", right.Seal("theater.node.b", {{"t", "release"}, {"r", "x"}})).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  json info = Expect(*ca, {{"GetServerInfo", json::object()}}, "ServerInfo");
+  EXPECT_GE(info["cluster"]["refused"].get<int>(), 3);
+  EXPECT_EQ(Transcript(*ca, m1), "");
+  // Without the NATS token, no connection at all.
+  auto outsider = cluster::NatsClient::Connect({nats_->url(), "wrong", "outsider", nullptr});
+  EXPECT_TRUE(!outsider.ok() || !(*outsider)->connected());
+  // A second node with a name already taken is refused.
+  TheaterServer twin(dir_.path() / "twin", {"--cluster", nats_->url(), "--node", "a"},
+                     {std::string("THEATER_CLUSTER_TOKEN=") + kToken});
+  EXPECT_TRUE(twin.address().empty());
+  EXPECT_NE(twin.LogText().find("is taken"), std::string::npos) << twin.LogText();
+}
+
+TEST_F(ClusterTest, NodeKilledUnderLoadIsLostAndNothingAcknowledgedIsLost) {
+  auto a = StartNode("a", nats_->url(), {"--timeout", "30000"});
+  auto b = StartNode("b", nats_->url());
+  auto c = StartNode("c", nats_->url());
+  auto ca = ClientOf(*a), cb = ClientOf(*b), cc = ClientOf(*c);
+  ASSERT_TRUE(WaitNode(*ca, "b", true) && WaitNode(*ca, "c", true));
+  std::string waiter = StartMessenger(*ca), doomed = StartMessenger(*cb), survivor = StartMessenger(*cc);
+
+  // The waiter's request sits parked on node b when b dies: it ends with node-lost, long
+  // before its 30 s timeout.
+  std::promise<std::string> parked;
+  std::thread asker([&] {
+    auto client = ClientOf(*a);
+    parked.set_value(Ask(*client, waiter, "request " + doomed + " park"));
+  });
+  // Load: durable sends from node a's client to the survivor (on c) and the doomed (on b).
+  std::atomic<bool> stop{false};
+  std::vector<int> acknowledged;
+  std::thread load([&] {
+    auto client = ClientOf(*a);
+    for (int i = 0; !stop.load(); ++i) {
+      json r = Call(*client, {{"SendActorMessage", {{"id", survivor}, {"data", "m" + std::to_string(i)}, {"durable", true}}}});
+      if (r.contains("SentMessage")) acknowledged.push_back(i);
+      Call(*client, {{"SendActorMessage", {{"id", doomed}, {"data", "x"}}}});
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  auto killed_at = std::chrono::steady_clock::now();
+  b->process().Kill();
+  auto answer = parked.get_future();
+  ASSERT_EQ(answer.wait_for(std::chrono::seconds(15)), std::future_status::ready);
+  auto lost_after = std::chrono::steady_clock::now() - killed_at;
+  asker.join();
+  EXPECT_NE(answer.get().find("node-lost: node b"), std::string::npos);
+  EXPECT_LT(lost_after, std::chrono::seconds(6));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  stop = true;
+  load.join();
+  EXPECT_TRUE(WaitNode(*cc, "b", false));
+  EXPECT_EQ(Nodes(*ca)["b"], false);
+  // Every acknowledged message is in the survivor's chain (its transcript, one per line).
+  ASSERT_GT(acknowledged.size(), 10u);
+  std::string transcript = Transcript(*cc, survivor);
+  for (int i : acknowledged) EXPECT_NE(transcript.find("m" + std::to_string(i) + "\n"), std::string::npos) << i;
+  // The doomed actor is gone with its node; the survivors' chains verify.
+  EXPECT_EQ(ErrorKind(*ca, {{"GetActorStatus", {{"id", doomed}}}}), "ActorNotFound");
+  for (const auto& id : {waiter, survivor}) {
+    json verified = Expect(*ca, {{"VerifyActor", {{"id", id}}}}, "ActorVerified");
+    EXPECT_TRUE(verified.value("ok", false)) << verified.dump();
+  }
+}
+
+TEST_F(ClusterTest, NodesReconnectAfterNatsRestarts) {
+  auto a = StartNode("a", nats_->url());
+  auto b = StartNode("b", nats_->url());
+  auto ca = ClientOf(*a), cb = ClientOf(*b);
+  ASSERT_TRUE(WaitNode(*ca, "b", true));
+  std::string m1 = StartMessenger(*ca), m2 = StartMessenger(*cb);
+  EXPECT_EQ(Ask(*ca, m1, "request " + m2 + " echo before"), "ok: before");
+  nats_->Stop();
+  // While NATS is away: a clear error, and neither node judges the other lost.
+  EXPECT_NE(Ask(*ca, m1, "request " + m2 + " echo during").find("err: "), std::string::npos);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  EXPECT_TRUE(Nodes(*ca)["b"]);
+  nats_->Start();
+  ASSERT_TRUE(nats_->running());
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  std::string after;
+  while (std::chrono::steady_clock::now() < deadline && (after = Ask(*ca, m1, "request " + m2 + " echo after")) != "ok: after")
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(after, "ok: after");
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  EXPECT_TRUE(Nodes(*ca)["b"]);
+  EXPECT_EQ(a->LogText().find("node-lost"), std::string::npos) << a->LogText();
+}
+
+TEST_F(ClusterTest, PartitionedNodeIsLostThenComesBack) {
+  // Two routed NATS servers: node a on the first, node b on the second. Stopping the
+  // second cuts b off: a sees it lost; b, which cannot reach NATS, judges nobody.
+  uint16_t p2 = FreePort(), r1 = FreePort(), r2 = FreePort();
+  nats_.reset();
+  NatsServer n1(nats_port_, dir_.path() / "nats1.log", r1, r2);
+  NatsServer n2(p2, dir_.path() / "nats2.log", r2, r1);
+  ASSERT_TRUE(n1.running() && n2.running());
+  auto a = StartNode("a", n1.url());
+  auto b = StartNode("b", n2.url());
+  auto ca = ClientOf(*a), cb = ClientOf(*b);
+  ASSERT_TRUE(WaitNode(*ca, "b", true)) << a->LogText();
+  std::string m1 = StartMessenger(*ca), m2 = StartMessenger(*cb);
+  EXPECT_EQ(Ask(*ca, m1, "request " + m2 + " echo routed"), "ok: routed");
+  n2.Stop();
+  EXPECT_TRUE(WaitNode(*ca, "b", false));
+  EXPECT_NE(Ask(*ca, m1, "request " + m2 + " echo cut").find("err: "), std::string::npos);
+  EXPECT_TRUE(Nodes(*cb)["a"]) << "a node cut off from NATS judged another lost";
+  n2.Start();
+  EXPECT_TRUE(WaitNode(*ca, "b", true));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::string after;
+  while (std::chrono::steady_clock::now() < deadline && (after = Ask(*ca, m1, "request " + m2 + " echo healed")) != "ok: healed")
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(after, "ok: healed");
+}
+
+}  // namespace
+}  // namespace theater::testing
