@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -28,12 +29,14 @@ inline std::filesystem::path TempDir() {
 // (0: one per core).
 class RunningServer {
  public:
-  explicit RunningServer(size_t workers = 0) : dir_(TempDir()) {
+  explicit RunningServer(size_t workers = 0, const std::function<void(server::ServerOptions&)>& configure = {})
+      : dir_(TempDir()) {
     server::ServerOptions options;
     options.listen = "127.0.0.1:0";
     options.system.workers = workers;
     options.data_dir = dir_;
     options.log = [](const std::string&) {};
+    if (configure) configure(options);
     auto created = server::Server::Create(std::move(options));
     if (!created.ok()) Fail("server: " + created.error());
     server_ = std::move(*created);

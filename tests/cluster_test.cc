@@ -351,5 +351,95 @@ TEST_F(ClusterTest, PartitionedNodeIsLostThenComesBack) {
   EXPECT_EQ(after, "ok: healed");
 }
 
+
+TEST_F(ClusterTest, SupervisorOnOneNodeWithChildrenOnAnother) {
+  auto a = StartNode("a", nats_->url());
+  auto b = StartNode("b", nats_->url());
+  auto ca = ClientOf(*a), cb = ClientOf(*b);
+  ASSERT_TRUE(WaitNode(*ca, "b", true) && WaitNode(*cb, "a", true));
+  std::filesystem::path dir = dir_.path() / "tree";
+  std::filesystem::create_directories(dir);
+  std::string messenger = LocalGuest(dir, "messenger.wasm").string();
+  WriteText(dir / "child.toml", "name = \"child\"\nversion = \"1\"\nnode = \"b\"\ncomponent = \"" + messenger +
+                                    "\"\n[[handler]]\ntype = \"runtime\"\n[[handler]]\ntype = \"message-server\"\n");
+  WriteText(dir / "boss.toml", "name = \"boss\"\nversion = \"1\"\ncomponent = \"" + LocalGuest(dir, "boss.wasm").string() +
+                                   "\"\n[[handler]]\ntype = \"runtime\"\n[[handler]]\ntype = \"message-server\"\n"
+                                   "[[handler]]\ntype = \"supervisor\"\nmax_restarts = 5\n");
+  std::string boss = Expect(*ca, {{"StartActor", {{"manifest", (dir / "boss.toml").string()}}}}, "ActorStarted")["id"];
+
+  // The child runs on b, as its manifest asks; the boss on a sees it as its child.
+  std::string spawned = Ask(*ca, boss, "spawn child.toml");
+  ASSERT_EQ(spawned.rfind("ok: ", 0), 0u) << spawned << a->LogText() << b->LogText();
+  std::string child = spawned.substr(4);
+  EXPECT_EQ(Ask(*ca, boss, "children"), child);
+  json list = Expect(*ca, {{"ListActors", json::object()}}, "ActorList");
+  for (const auto& actor : list["actors"])
+    if (actor["id"] == child) {
+      EXPECT_EQ(actor["node"], "b");
+      EXPECT_EQ(actor["parent"], boss);
+    }
+  EXPECT_EQ(Ask(*ca, boss, "tell " + child + " echo across"), "ok: across");
+  EXPECT_EQ(Ask(*cb, child, "set kept"), "ok");
+  EXPECT_EQ(Ask(*ca, boss, "state " + child), "ok: kept");
+
+  // It fails on b: the boss on a hears it, and its policy restarts it on b.
+  Ask(*cb, child, "fail");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  json status;
+  while (std::chrono::steady_clock::now() < deadline) {
+    status = Expect(*cb, {{"GetActorStatus", {{"id", child}}}}, "ActorStatus");
+    if (status["restarts"] == 1 && status["status"] == "running") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(status["restarts"], 1) << status.dump();
+  EXPECT_NE(Ask(*ca, boss, "transcript").find("error " + child), std::string::npos);
+
+  // The boss stops it: it stops on b, and leaves the boss's children.
+  EXPECT_EQ(Ask(*ca, boss, "stop " + child), "ok");
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline &&
+         Expect(*cb, {{"GetActorStatus", {{"id", child}}}}, "ActorStatus")["status"] != "stopped")
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(Expect(*cb, {{"GetActorStatus", {{"id", child}}}}, "ActorStatus")["status"], "stopped");
+
+  // Another child on b, then b dies: the boss hears node-lost within the node timeout.
+  std::string second = Ask(*ca, boss, "spawn child.toml").substr(4);
+  b->process().Kill();
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::string transcript;
+  while (std::chrono::steady_clock::now() < deadline &&
+         (transcript = Ask(*ca, boss, "transcript")).find("error " + second) == std::string::npos)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_NE(transcript.find("error " + second), std::string::npos) << transcript;
+  EXPECT_NE(transcript.find("node-lost"), std::string::npos) << transcript;
+  EXPECT_EQ(Ask(*ca, boss, "children"), "");
+  // The boss itself is unharmed.
+  EXPECT_EQ(Expect(*ca, {{"GetActorStatus", {{"id", boss}}}}, "ActorStatus")["status"], "running");
+}
+
+TEST_F(ClusterTest, StartOnAnotherNodeFromTheCli) {
+  auto a = StartNode("a", nats_->url());
+  auto b = StartNode("b", nats_->url());
+  auto ca = ClientOf(*a);
+  ASSERT_TRUE(WaitNode(*ca, "b", true));
+  std::filesystem::path manifest = dir_.path() / "m.toml";
+  WriteText(manifest, MessengerManifest());
+  auto started = RunShell("'" + std::string(THEATER_BINARY) + "' start --server " + a->address() + " --node b " +
+                          manifest.string() + " 2>&1");
+  ASSERT_EQ(started.exit_code, 0) << started.out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(started.out, m, std::regex("[0-9a-f-]{36}"))) << started.out;
+  std::string id = m[0];
+  json list = Expect(*ca, {{"ListActors", json::object()}}, "ActorList");
+  std::string node;
+  for (const auto& actor : list["actors"])
+    if (actor["id"] == id) node = actor["node"];
+  EXPECT_EQ(node, "b");
+  auto unknown = RunShell("'" + std::string(THEATER_BINARY) + "' start --server " + a->address() + " --node nowhere " +
+                          manifest.string() + " 2>&1");
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.out.find("node `nowhere` is not in the cluster"), std::string::npos) << unknown.out;
+}
+
 }  // namespace
 }  // namespace theater::testing

@@ -46,7 +46,7 @@ void PrintStreamItem(const Output& out, const json& m) {
 // start MANIFEST [--state JSON] [--follow]
 void AddStart(CLI::App& app, int& exit_code) {
   struct Opts : ClientOptions {
-    std::string manifest, state;
+    std::string manifest, state, node;
     bool follow = false;
   };
   auto o = std::make_shared<Opts>();
@@ -55,7 +55,14 @@ void AddStart(CLI::App& app, int& exit_code) {
   cmd->add_option("manifest", o->manifest, "The actor's manifest (a path on this machine, which the server reads)")->required();
   cmd->add_option("--state", o->state, "Initial state (a JSON document), instead of the manifest's init_state");
   cmd->add_flag("--follow", o->follow, "Then print the actor's chain events as they happen (Ctrl-C to stop)");
+  cmd->add_option("--node", o->node,
+                  "In a cluster: the node to run it on (its server reads the manifest at the same path)");
   cmd->callback([o, &exit_code] {
+    if (o->follow && !o->node.empty()) {
+      std::fprintf(stderr, "theater start: --follow with --node: follow it on its node's server instead\n");
+      exit_code = kExitUsage;
+      return;
+    }
     std::error_code ec;
     auto path = std::filesystem::absolute(o->manifest, ec);
     if (ec || !std::filesystem::exists(path)) {
@@ -72,6 +79,7 @@ void AddStart(CLI::App& app, int& exit_code) {
     if (!client) return;
     json body = {{"manifest", path.string()}, {"initial_state", o->state.empty() ? json(nullptr) : json(o->state)},
                  {"parent", false}, {"subscribe", o->follow}};
+    if (!o->node.empty()) body["node"] = o->node;
     auto r = CallExpecting(*client, {{"StartActor", body}}, "ActorStarted", *o, "start", exit_code);
     if (!r) return;
     Output out(o->json);

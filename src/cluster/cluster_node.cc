@@ -1,6 +1,8 @@
 #include "cluster/cluster_node.h"
 
 #include "cluster/envelope_wire.h"
+#include "cluster/manifest_wire.h"
+#include "common/base64.h"
 #include "common/uuid.h"
 
 namespace theater::cluster {
@@ -101,7 +103,23 @@ Status ClusterNode::Connect() {
       self->connected_since_ = Clock::now();
       // Nobody was heard while this node was away: everyone gets a fresh node_timeout.
       for (auto& [name, peer] : self->peers_) peer.last_seen = Clock::now();
+      // Away longer than node_timeout, this node was judged lost by the others: the
+      // supervisors of its children elsewhere were told they failed (node-lost), and may
+      // have started others in their place. Those children end here.
+      if (Clock::now() - self->disconnected_at_ > self->options_.node_timeout && !self->remote_parents_.empty()) {
+        std::vector<std::string> orphans;
+        for (const auto& [child, node] : self->remote_parents_) orphans.push_back(child);
+        self->remote_parents_.clear();
+        self->RunOnWorker([self, orphans] {
+          for (const auto& child : orphans) {
+            self->Log("cluster: ending actor " + child + ": this node was cut off longer than the node timeout, and "
+                      "its supervisor on another node was told it is lost");
+            (void)self->system_.Terminate(child);
+          }
+        });
+      }
     }
+    if (!up && self->connected_) self->disconnected_at_ = Clock::now();
     self->connected_ = up;
     if (self->options_.log) self->options_.log(up ? "cluster: connected to " + self->options_.url
                                                   : "cluster: lost the connection to " + self->options_.url);
@@ -321,6 +339,33 @@ void ClusterNode::OnActorMessage(NatsMessage msg) {
     }
     return Respond(msg, {{"r", id}});
   }
+  if (type == "child") {  // to a parent: how its child on another node finished
+    ChildNotice n;
+    try {
+      n.child = body->at("child").get<std::string>();
+      n.failed = body->value("failed", false);
+      n.error_type = body->value("error_type", "");
+      n.data = WireBytes(body->at("data"));
+      n.shutdown = body->value("shutdown", false);
+      n.has_payload = body->value("has_payload", false);
+      n.external_stop = body->value("external", false);
+      n.parent_stopping = body->value("parent_stopping", false);
+    } catch (const json::exception& e) {
+      return Log("cluster: a malformed child notice from node " + body->value("from", "") + ": " + e.what());
+    }
+    if (!n.failed) {
+      std::lock_guard lock(mu_);
+      remote_children_.erase(n.child);
+    }
+    return system_.OnRemoteChildFinished(to, n);
+  }
+  if (type == "control") {  // to a child: from its parent on another node
+    std::string op = body->value("op", "");
+    ChildControl what = op == "restart" ? ChildControl::kRestart : op == "terminate" ? ChildControl::kTerminate : ChildControl::kStop;
+    Status s = system_.ControlForRemoteParent(body->value("parent", ""), to, what);
+    if (!s.ok()) Log("cluster: " + op + " from node " + body->value("from", "") + ": " + s.message());
+    return;
+  }
   if (type == "query" && handlers_.query) {
     json command = body->value("command", json::object());
     return RunOnWorker([self = shared_from_this(), msg = std::move(msg), to, command = std::move(command)] {
@@ -336,6 +381,13 @@ void ClusterNode::OnNodeMessage(NatsMessage msg) {
   if (type == "commit") return OnCommit(*body);
   if (type == "answer") return OnAnswer(*body);
   if (type == "ping") return Respond(msg, {{"t", "pong"}});
+  if (type == "spawn") return RunOnWorker([self = shared_from_this(), msg, body = std::move(*body)]() mutable {
+    self->OnSpawn(std::move(msg), std::move(body));
+  });
+  if (type == "start" && handlers_.start)
+    return RunOnWorker([self = shared_from_this(), msg, command = body->value("command", json::object())] {
+      self->Respond(msg, {{"response", self->handlers_.start(command)}});
+    });
   if (type == "release") {
     std::unique_ptr<Reservation> gone;
     std::lock_guard lock(mu_);
@@ -541,6 +593,140 @@ void ClusterNode::NodeLost(const std::string& node) {
   }
   for (const auto& id : requests) system_.requests().Complete(id, RequestResult::Error(why));
   for (const auto& ack : acks) ack->Tell(Status::Error(why));
+
+  // Its children of this node's supervisors failed with it; this node's children of its
+  // supervisors have nobody to report to, and end.
+  std::vector<std::pair<std::string, std::string>> lost_children;  // child, parent
+  std::vector<std::string> orphans;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = remote_children_.begin(); it != remote_children_.end();) {
+      if (it->second.first == node) {
+        lost_children.emplace_back(it->first, it->second.second);
+        it = remote_children_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (auto it = remote_parents_.begin(); it != remote_parents_.end();) {
+      if (it->second == node) {
+        orphans.push_back(it->first);
+        it = remote_parents_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const auto& [child, parent] : lost_children) {
+    ChildNotice n;
+    n.child = child;
+    n.failed = true;
+    n.error_type = "internal";
+    n.data = ToBytes(json({{"kind", "node-lost"}, {"function", ""}, {"message", why}}).dump());
+    system_.OnRemoteChildFinished(parent, n);
+  }
+  for (const auto& child : orphans) {
+    Log("cluster: ending actor " + child + ": its supervisor's node " + node + " is lost");
+    (void)system_.Terminate(child);
+  }
+}
+
+// --- Supervision across nodes ---------------------------------------------------------------
+
+Result<std::string> ClusterNode::SpawnChild(const std::string& node, const std::string& parent, const Manifest& manifest,
+                                            const Permissions& permissions, std::optional<Bytes> state, bool call_init) {
+  if (!nats_) return Status::Error("this node has left the cluster");
+  auto wire = ManifestToWire(manifest);
+  if (!wire.ok()) return wire.status();
+  json body = {{"t", "spawn"}, {"parent", parent}, {"manifest", std::move(*wire)},
+               {"permissions", PermissionsToWire(permissions)}, {"init", call_init}};
+  if (state) body["state"] = BytesWire(*state);
+  std::string subject = Subject("node", node);
+  body["from"] = options_.node;
+  Bytes sealed = seal_.Seal(subject, std::move(body));
+  if (size_t max = nats_->max_payload(); max && sealed.size() > max)
+    return Status::Error(manifest.file.string() + ": the child's manifest, component and state take " +
+                         std::to_string(sealed.size()) + " bytes, more than the cluster's NATS server takes (" +
+                         std::to_string(max) + "; its max_payload)");
+  // Its node compiles the component first: that may take a while.
+  auto reply = nats_->Request(subject, sealed, std::chrono::seconds(60));
+  if (reply.error == NatsClient::RequestError::kNoResponders) return Status::Error("node `" + node + "` is not in the cluster");
+  if (reply.error != NatsClient::RequestError::kNone) return Status::Error("node `" + node + "`: " + reply.why);
+  auto answer = seal_.Open(kReplySubject, reply.data);
+  if (!answer.ok()) return Status::Error("node `" + node + "`: a reply not sealed by the cluster");
+  if (answer->contains("err")) return Status::Error((*answer)["err"].get<std::string>());
+  std::string id = answer->value("id", "");
+  std::lock_guard lock(mu_);
+  remote_children_[id] = {node, parent};
+  return id;
+}
+
+void ClusterNode::OnSpawn(NatsMessage msg, json body) {
+  auto manifest = ManifestFromWire(body.value("manifest", json::object()));
+  if (!manifest.ok()) return Respond(msg, {{"err", manifest.error()}});
+  auto permissions = PermissionsFromWire(body.value("permissions", json::object()));
+  if (!permissions.ok()) return Respond(msg, {{"err", permissions.error()}});
+  std::optional<Bytes> state;
+  if (body.contains("state") && body["state"].is_binary()) state = WireBytes(body["state"]);
+  std::string parent = body.value("parent", "");
+  if (!IsActorId(parent)) return Respond(msg, {{"err", "spawn: no parent"}});
+  auto id = system_.SpawnForRemoteParent(parent, std::move(*manifest), std::move(*permissions), std::move(state),
+                                         body.value("init", true));
+  if (!id.ok()) return Respond(msg, {{"err", id.error()}});
+  {
+    std::lock_guard lock(mu_);
+    remote_parents_[*id] = body.value("from", "");
+  }
+  Respond(msg, {{"id", *id}});
+}
+
+void ClusterNode::ChildFinished(const std::string& parent, const ChildNotice& n) {
+  if (!IsActorId(parent)) return;
+  if (!n.failed) {
+    std::lock_guard lock(mu_);
+    remote_parents_.erase(n.child);
+  }
+  (void)PublishTo(Subject("actor", parent), {{"t", "child"},
+                                             {"child", n.child},
+                                             {"failed", n.failed},
+                                             {"error_type", n.error_type},
+                                             {"data", BytesWire(n.data)},
+                                             {"shutdown", n.shutdown},
+                                             {"has_payload", n.has_payload},
+                                             {"external", n.external_stop},
+                                             {"parent_stopping", n.parent_stopping}});
+}
+
+void ClusterNode::Control(const std::string& parent, const std::string& child, ChildControl what) {
+  if (!IsActorId(child)) return;
+  const char* op = what == ChildControl::kRestart ? "restart" : what == ChildControl::kTerminate ? "terminate" : "stop";
+  (void)PublishTo(Subject("actor", child), {{"t", "control"}, {"parent", parent}, {"op", op}});
+}
+
+Result<std::optional<Bytes>> ClusterNode::StateOf(const std::string& child) {
+  auto response = AskActor(child, {{"GetActorState", {{"id", child}}}}, options_.remote_timeout);
+  if (!response.ok()) return response.status();
+  if (!response->contains("ActorState")) return Status::Error("actor " + child + ": " + response->dump());
+  // Its node writes bytes as {"base64": "..."} (server/actor_queries.h).
+  const json& state = (*response)["ActorState"]["state"];
+  if (state.is_null()) return std::optional<Bytes>();
+  std::optional<Bytes> bytes;
+  if (state.is_object() && state.contains("base64") && state["base64"].is_string())
+    bytes = Base64Decode(state["base64"].get<std::string>());
+  if (!bytes) return Status::Error("actor " + child + ": its state came malformed");
+  return std::optional<Bytes>(std::move(*bytes));
+}
+
+Result<json> ClusterNode::StartOn(const std::string& node, const json& command) {
+  if (!nats_) return Status::Error("this node has left the cluster");
+  std::string subject = Subject("node", node);
+  auto reply = nats_->Request(subject, seal_.Seal(subject, {{"t", "start"}, {"command", command}, {"from", options_.node}}),
+                              std::chrono::seconds(60));
+  if (reply.error == NatsClient::RequestError::kNoResponders) return Status::Error("node `" + node + "` is not in the cluster");
+  if (reply.error != NatsClient::RequestError::kNone) return Status::Error("node `" + node + "`: " + reply.why);
+  auto body = seal_.Open(kReplySubject, reply.data);
+  if (!body.ok()) return Status::Error("node `" + node + "`: a reply not sealed by the cluster");
+  return body->value("response", json::object());
 }
 
 std::vector<NodeInfo> ClusterNode::Nodes() {

@@ -6,7 +6,8 @@
 //
 // Subjects, under `theater.`:
 //   actor.<id>   reserve (request/reply), query (request/reply): to the node running <id>
-//   node.<name>  commit, release, answer, recorded, ping: to one node
+//   node.<name>  commit, release, answer, recorded, ping, spawn, start: to one node
+//   actor.<id>   also child (a child's end, to its parent) and control (to a child)
 //   hb           heartbeats of every node
 //   list         every node answers with its actors
 // Every message is sealed (cluster/sealed_message.h); the others are dropped and counted.
@@ -64,6 +65,8 @@ class ClusterNode : public RemoteRouter, public std::enable_shared_from_this<Clu
     std::function<json()> list;
     // This node's live actors (for heartbeats).
     std::function<uint64_t()> count;
+    // Starts a top-level actor here for another node's client (StartActor with a node).
+    std::function<json(const json& command)> start;
   };
 
   static Result<std::shared_ptr<ClusterNode>> Start(ClusterOptions options, ActorSystem& system, Handlers handlers);
@@ -72,7 +75,15 @@ class ClusterNode : public RemoteRouter, public std::enable_shared_from_this<Clu
   void Stop();
 
   // RemoteRouter.
+  const std::string& node_name() const override { return options_.node; }
   Result<std::unique_ptr<RemoteSlot>> Reserve(const std::string& to, size_t message_bytes) override;
+  Result<std::string> SpawnChild(const std::string& node, const std::string& parent, const Manifest& manifest,
+                                 const Permissions& permissions, std::optional<Bytes> state, bool call_init) override;
+  void ChildFinished(const std::string& parent, const ChildNotice& notice) override;
+  void Control(const std::string& parent, const std::string& child, ChildControl what) override;
+  Result<std::optional<Bytes>> StateOf(const std::string& child) override;
+  // Runs StartActor (protocol JSON) on node `node`: its response.
+  Result<json> StartOn(const std::string& node, const json& command);
 
   // An actor of this node started: messages and questions for it reach this node.
   void Host(const std::string& actor_id);
@@ -122,6 +133,7 @@ class ClusterNode : public RemoteRouter, public std::enable_shared_from_this<Clu
   void Commit(const std::string& node, const std::string& reservation, const std::string& to, Envelope envelope);
   void Release(const std::string& node, const std::string& reservation);
   void OnCommit(const json& body);
+  void OnSpawn(NatsMessage msg, json body);
   void OnAnswer(const json& body);
   void Tick();  // heartbeat, lost nodes, expired reservations
   void NodeLost(const std::string& node);
@@ -140,6 +152,13 @@ class ClusterNode : public RemoteRouter, public std::enable_shared_from_this<Clu
   std::unordered_map<std::string, Pending> pending_;                            // request id -> where
   std::unordered_map<std::string, std::pair<std::string, std::shared_ptr<RecordedAck>>> acks_;  // id -> node, ack
   std::map<std::string, Peer> peers_;
+  // Supervision across nodes: children of this node's actors that other nodes run
+  // (child -> its node), and children this node runs for parents elsewhere (child -> the
+  // parent's node). A lost node's children are reported to their parents here; a lost
+  // node's parents' children here are ended.
+  std::unordered_map<std::string, std::pair<std::string, std::string>> remote_children_;  // child -> node, parent
+  std::unordered_map<std::string, std::string> remote_parents_;                          // child -> parent's node
+  std::chrono::steady_clock::time_point disconnected_at_;
   std::chrono::steady_clock::time_point connected_since_;
   bool connected_ = false;
   std::atomic<uint64_t> refused_{0};

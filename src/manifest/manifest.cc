@@ -312,12 +312,12 @@ Result<Manifest> ParseManifest(std::string_view text, const std::filesystem::pat
   m.named_by_actor = files->named_by_actor();
   static const std::set<std::string> kTopLevel = {"name", "version", "component", "description",
                                                   "init_state", "save_chain", "handler",
-                                                  "permission_policy", "limits"};
+                                                  "permission_policy", "limits", "node"};
   for (const auto& [key, node] : root) {
     if (!kTopLevel.count(std::string(key.str())))
       return err.At(&node, std::string(key.str()),
                     "unknown field (known: name, version, component, description, init_state, "
-                    "save_chain, handler, permission_policy, limits)");
+                    "save_chain, handler, permission_policy, limits, node)");
   }
 
   auto name = RequiredString(root, "name", err);
@@ -343,6 +343,13 @@ Result<Manifest> ParseManifest(std::string_view text, const std::filesystem::pat
   if (const toml::node* d = root.get("description")) {
     if (!d->is_string()) return err.At(d, "description", "must be a string");
     m.description = *d->value<std::string>();
+  }
+  if (const toml::node* n = root.get("node")) {
+    if (!n->is_string()) return err.At(n, "node", "must be a string (a node's name in the cluster)");
+    m.node = *n->value<std::string>();
+    bool valid = !m.node.empty() && m.node.size() <= 64;
+    for (char c : m.node) valid &= std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+    if (!valid) return err.At(n, "node", "give 1 to 64 letters, digits, '-' or '_'");
   }
   if (const toml::node* s = root.get("save_chain")) {
     if (!s->is_boolean()) return err.At(s, "save_chain", "must be true or false");

@@ -57,6 +57,8 @@ struct Manifest {
   std::optional<std::string> description;
   std::optional<Bytes> init_state;  // contents of init_state (a JSON document)
   bool save_chain = true;
+  // The cluster node to run on (docs/cluster.md); empty: the node that starts it.
+  std::string node;
   std::vector<HandlerConfig> handlers;
   std::vector<PermissionPolicy> permission_policies;
   ActorLimits limits;

@@ -129,7 +129,23 @@ Result<std::string> ActorSystem::SpawnChild(const std::string& parent_id, Manife
   if (ChildrenOf(parent_id).size() >= limit)
     return Status::Error("too many children: this actor already has " + std::to_string(limit) +
                          " (max_children of its supervisor handler)");
+  if (!manifest.node.empty() && (!router_ || manifest.node != router_->node_name())) {
+    if (!router_) return Status::Error(manifest.file.string() + ": node `" + manifest.node + "`: this server is not in a cluster");
+    auto id = router_->SpawnChild(manifest.node, parent_id, manifest, *permissions, std::move(initial_state), call_init);
+    if (!id.ok()) return id.status();
+    std::lock_guard lock(tree_mu_);
+    children_[parent_id].push_back(*id);
+    return *id;
+  }
   return SpawnActor(std::move(manifest), std::move(*permissions), parent_id, std::move(initial_state), call_init);
+}
+
+Result<std::string> ActorSystem::SpawnForRemoteParent(const std::string& parent, Manifest manifest,
+                                                      Permissions permissions, std::optional<Bytes> initial_state,
+                                                      bool call_init) {
+  if (!router_) return Status::Error("this server is not in a cluster");
+  if (Find(parent)) return Status::Error("actor " + parent + " runs on this node");
+  return SpawnActor(std::move(manifest), std::move(permissions), parent, std::move(initial_state), call_init);
 }
 
 Result<Permissions> ActorSystem::ChildPermissions(const std::string& parent_id, const Manifest& manifest) {
@@ -180,8 +196,9 @@ Result<std::string> ActorSystem::SpawnActor(Manifest manifest, Permissions permi
   std::string root = id;
   if (!parent.empty()) {
     auto p = Find(parent);
-    if (!p) return Status::Error("no actor with id " + parent);
-    root = p->tree_root();
+    // A parent on another node: the child is a tree of its own on this node.
+    if (!p && !router_) return Status::Error("no actor with id " + parent);
+    if (p) root = p->tree_root();
   }
   THEATER_RETURN_IF_ERROR(TakeSlot(root, !parent.empty()));
   std::shared_ptr<ChainStore::Sink> sink;

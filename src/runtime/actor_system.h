@@ -210,9 +210,19 @@ class ActorSystem {
   // Messages to actors this system does not run go through `router` (set once, before
   // the first message; null: there are no other nodes).
   void SetRemoteRouter(std::shared_ptr<RemoteRouter> router) { router_ = std::move(router); }
-  bool HasRemoteRouter() const { return router_ != nullptr; }
+  RemoteRouter* remote_router() const { return router_.get(); }
   // Like Reserve, for a message from another node to an actor of this one.
   Result<MailboxSlot> ReserveLocal(const std::string& to, size_t message_bytes);
+  // Starts a child here for `parent`, a supervisor on another node (RemoteRouter::SpawnChild
+  // on its node): it counts as a tree of its own here, and its end is told to the parent
+  // through the router.
+  Result<std::string> SpawnForRemoteParent(const std::string& parent, Manifest manifest, Permissions permissions,
+                                           std::optional<Bytes> initial_state, bool call_init);
+  // The parent here hears how its child on another node finished: the notice, and its
+  // restart policy (one-for-one across nodes: a restart is asked of the child's node).
+  void OnRemoteChildFinished(const std::string& parent, const ChildNotice& notice);
+  // For the child's node: what its parent on another node asks of it.
+  Status ControlForRemoteParent(const std::string& parent, const std::string& child, ChildControl what);
 
   // --- For host interfaces and actors ----------------------------------------------------
   const SystemOptions& options() const { return options_; }
@@ -282,6 +292,12 @@ class ActorSystem {
   void RemoveChild(const std::string& parent, const std::string& child);
   void ApplyRestartPolicy(const std::shared_ptr<Actor>& parent, const std::shared_ptr<Actor>& child,
                           const Failure& failure);
+  // Counts a restart against the parent's policy; false (and the parent fails) when it
+  // has restarted too many. `backoff` is how long the restart waits.
+  bool AllowRestart(const std::shared_ptr<Actor>& parent, const std::string& child, const std::string& why,
+                    const RestartPolicy& policy, std::chrono::milliseconds& backoff);
+  // A child of a local parent that another node runs.
+  bool IsRemote(const std::string& actor_id) { return router_ && !Find(actor_id); }
   // Adds a plan; runs it when its actors have finished and its time has come.
   void Plan(std::shared_ptr<RestartPlan> plan);
   // Stops `actor` (if it runs) and starts it again at once, for an operator or its parent.

@@ -28,6 +28,13 @@ class Permissions {
   static Result<Permissions> ForChild(const Permissions& parent, const std::vector<PermissionPolicy>& policies,
                                       const Manifest& child);
 
+  // Grants as they were computed on another node (for a child it runs there).
+  static Permissions FromGrants(std::map<std::string, nlohmann::json> grants) {
+    Permissions p;
+    p.grants_ = std::move(grants);
+    return p;
+  }
+
   bool Allows(std::string_view handler) const { return grants_.count(std::string(handler)) > 0; }
   const nlohmann::json* Settings(std::string_view handler) const;
   const std::map<std::string, nlohmann::json>& grants() const { return grants_; }

@@ -5,10 +5,13 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/status.h"
+#include "manifest/manifest.h"
 #include "runtime/envelope.h"
+#include "runtime/permissions.h"
 
 namespace theater {
 
@@ -23,12 +26,43 @@ class RemoteSlot {
   virtual void Commit(Envelope envelope) = 0;
 };
 
+// What a supervisor hears when its child on another node has finished (see
+// ActorSystem::OnActorFinished, which builds the same notices for a local child).
+struct ChildNotice {
+  std::string child;
+  bool failed = false;           // kChildError: error_type and data
+  std::string error_type;
+  Bytes data;                    // the failure's data, or the exit data
+  bool shutdown = false;         // kChildExit: it shut itself down
+  bool has_payload = false;      // kChildExit: with exit data
+  bool external_stop = false;    // kChildExternalStop: an operator stopped it
+  bool parent_stopping = false;  // it went with its stopping parent: nothing to tell
+};
+
+// What a parent can do to its child on another node.
+enum class ChildControl { kStop, kTerminate, kRestart };
+
 class RemoteRouter {
  public:
   virtual ~RemoteRouter() = default;
+  // This node's name in the cluster.
+  virtual const std::string& node_name() const = 0;
   // Holds a place in the mailbox of `to`, which this node does not run: an error that
   // names why not (no such actor on any node, a full mailbox, a node that does not answer).
   virtual Result<std::unique_ptr<RemoteSlot>> Reserve(const std::string& to, size_t message_bytes) = 0;
+
+  // --- Supervision across nodes ---------------------------------------------------------
+  // Starts a child of local actor `parent` on node `node`, with `permissions` (already
+  // narrowed by the parent's): the child's id, or why not.
+  virtual Result<std::string> SpawnChild(const std::string& node, const std::string& parent, const Manifest& manifest,
+                                         const Permissions& permissions, std::optional<Bytes> state,
+                                         bool call_init) = 0;
+  // Tells `parent` (on another node) that its child on this node has finished.
+  virtual void ChildFinished(const std::string& parent, const ChildNotice& notice) = 0;
+  // Stops, terminates or restarts `child` (on another node) for its parent `parent`.
+  virtual void Control(const std::string& parent, const std::string& child, ChildControl what) = 0;
+  // The state of `child` on another node.
+  virtual Result<std::optional<Bytes>> StateOf(const std::string& child) = 0;
 };
 
 }  // namespace theater

@@ -52,29 +52,96 @@ void ActorSystem::RemoveChild(const std::string& parent, const std::string& chil
 }
 
 void ActorSystem::StopTree(const std::shared_ptr<Actor>& actor, StopOrigin origin) {
-  // Children are asked first; the actor itself waits for them before it finishes.
-  for (const auto& id : ChildrenOf(actor->id()))
+  // Children are asked first; the actor itself waits for them before it finishes. (A
+  // child on another node is asked to stop; this actor does not wait for it.)
+  for (const auto& id : ChildrenOf(actor->id())) {
     if (auto child = Find(id)) StopTree(child, StopOrigin::kParentStopping);
+    else if (router_) router_->Control(actor->id(), id, ChildControl::kStop);
+  }
   actor->RequestStop(origin);
 }
 
 void ActorSystem::TerminateTree(const std::shared_ptr<Actor>& actor, StopOrigin origin) {
-  for (const auto& id : ChildrenOf(actor->id()))
+  for (const auto& id : ChildrenOf(actor->id())) {
     if (auto child = Find(id)) TerminateTree(child, StopOrigin::kParentStopping);
+    else if (router_) router_->Control(actor->id(), id, ChildControl::kTerminate);
+  }
   actor->RequestTermination(origin);
 }
 
 Status ActorSystem::StopChild(const std::string& parent, const std::string& child) {
+  if (!IsChildOf(child, parent)) return Status::Error("actor " + child + " is not a child of this actor");
+  if (IsRemote(child)) {
+    router_->Control(parent, child, ChildControl::kStop);
+    return Status::Ok();
+  }
   auto actor = Find(child);
-  if (!actor || !IsChildOf(child, parent)) return Status::Error("actor " + child + " is not a child of this actor");
+  if (!actor) return Status::Error("actor " + child + " is not a child of this actor");
   StopTree(actor, StopOrigin::kParent);
   return Status::Ok();
 }
 
 Status ActorSystem::RestartChild(const std::string& parent, const std::string& child) {
+  if (!IsChildOf(child, parent)) return Status::Error("actor " + child + " is not a child of this actor");
+  if (IsRemote(child)) {
+    router_->Control(parent, child, ChildControl::kRestart);
+    return Status::Ok();
+  }
   auto actor = Find(child);
-  if (!actor || !IsChildOf(child, parent)) return Status::Error("actor " + child + " is not a child of this actor");
+  if (!actor) return Status::Error("actor " + child + " is not a child of this actor");
   RestartNow(actor, "restart-child");
+  return Status::Ok();
+}
+
+// --- Across nodes ------------------------------------------------------------------------
+
+void ActorSystem::OnRemoteChildFinished(const std::string& parent_id, const ChildNotice& n) {
+  auto parent = Find(parent_id);
+  if (!parent || parent->finished() || !IsChildOf(n.child, parent_id) || n.parent_stopping) return;
+  using K = Envelope::Kind;
+  bool tells = parent->Exports(contract::kSupervisorHandlers);
+  if (n.failed) {
+    if (tells) {
+      Envelope notice{K::kChildError, n.data, n.child, std::nullopt};
+      notice.error_type = n.error_type;
+      parent->Notify(std::move(notice));
+    }
+    // A node that is gone cannot restart it: the supervisor decides (it may spawn again
+    // elsewhere). Otherwise its policy applies, one-for-one.
+    bool node_lost = ToString(n.data).find("\"node-lost\"") != std::string::npos;
+    const nlohmann::json* settings = parent->permissions().Settings("supervisor");
+    RestartPolicy policy = settings ? RestartPolicy::FromSettings(*settings) : RestartPolicy();
+    std::chrono::milliseconds backoff{0};
+    if (node_lost || shutting_down_) {
+      RemoveChild(parent_id, n.child);
+    } else if (AllowRestart(parent, n.child, "child " + n.child + " failed on another node", policy, backoff)) {
+      auto restart = [this, parent_id, child = n.child] {
+        if (router_ && IsChildOf(child, parent_id)) router_->Control(parent_id, child, ChildControl::kRestart);
+      };
+      if (backoff.count() == 0 || !timers_) restart();
+      else timers_->At(TimerQueue::Clock::now() + backoff, restart);
+    }
+  } else {
+    if (tells && n.shutdown) {
+      Envelope notice{K::kChildExit, n.data, n.child, std::nullopt};
+      notice.has_payload = n.has_payload;
+      parent->Notify(std::move(notice));
+    } else if (tells && n.external_stop) {
+      parent->Notify(Envelope{K::kChildExternalStop, {}, n.child, std::nullopt});
+    }
+    RemoveChild(parent_id, n.child);
+  }
+  parent->Wake();
+}
+
+Status ActorSystem::ControlForRemoteParent(const std::string& parent, const std::string& child, ChildControl what) {
+  auto actor = Find(child);
+  if (!actor || actor->parent() != parent) return Status::Error("actor " + child + " is not a child of " + parent);
+  switch (what) {
+    case ChildControl::kStop: StopTree(actor, StopOrigin::kParent); break;
+    case ChildControl::kTerminate: TerminateTree(actor, StopOrigin::kParentStopping); break;
+    case ChildControl::kRestart: RestartNow(actor, "restart-child"); break;
+  }
   return Status::Ok();
 }
 
@@ -105,8 +172,10 @@ void ActorSystem::OnActorFinished(const std::shared_ptr<Actor>& actor, const Fin
   LeaveChannels(id);
   // A supervisor that failed or was terminated takes its children with it; a restarted
   // supervisor starts without children.
-  for (const auto& child_id : ChildrenOf(id))
+  for (const auto& child_id : ChildrenOf(id)) {
     if (auto child = Find(child_id); child && !child->finished()) TerminateTree(child, StopOrigin::kParentStopping);
+    else if (!child && router_) router_->Control(id, child_id, ChildControl::kTerminate);
+  }
   {
     std::lock_guard lock(tree_mu_);
     children_.erase(id);
@@ -115,6 +184,24 @@ void ActorSystem::OnActorFinished(const std::shared_ptr<Actor>& actor, const Fin
 
   if (AdvancePlans(id)) return;  // stopped to be restarted
   auto parent = actor->parent().empty() ? nullptr : Find(actor->parent());
+  if (!parent && !actor->parent().empty() && router_) {  // its supervisor is on another node
+    ChildNotice notice;
+    notice.child = id;
+    notice.parent_stopping = info.origin == StopOrigin::kParentStopping;
+    if (info.failure) {
+      notice.failed = true;
+      notice.error_type = ErrorType(info.failure->kind);
+      notice.data = FailureData(*info.failure);
+    } else if (info.shutdown) {
+      notice.shutdown = true;
+      notice.has_payload = info.shutdown_data.has_value();
+      notice.data = info.shutdown_data.value_or(Bytes());
+    } else {
+      notice.external_stop = info.origin == StopOrigin::kOutside;
+    }
+    router_->ChildFinished(actor->parent(), notice);
+    return;
+  }
   if (!parent || parent->finished()) {
     if (parent) RemoveChild(parent->id(), id);
     return;
@@ -148,28 +235,11 @@ void ActorSystem::ApplyRestartPolicy(const std::shared_ptr<Actor>& parent, const
   const nlohmann::json* settings = parent->permissions().Settings("supervisor");
   RestartPolicy policy = settings ? RestartPolicy::FromSettings(*settings) : RestartPolicy();
   auto now = TimerQueue::Clock::now();
-  size_t earlier;
-  {
-    std::lock_guard lock(tree_mu_);
-    auto& recent = restarts_[parent->id()];
-    while (!recent.empty() && now - recent.front() > policy.window) recent.pop_front();
-    earlier = recent.size();
-    if (earlier < policy.max_restarts) recent.push_back(now);
-  }
-  if (earlier >= policy.max_restarts) {
-    // Too many restarts: the supervisor gives up and fails; its own supervisor decides.
-    Failure gave_up{FailureKind::kRestartIntensity, "supervision",
-                    "restart intensity exceeded: more than " + std::to_string(policy.max_restarts) + " restarts within " +
-                        std::to_string(policy.window.count()) + " ms (last: child " + child->id() + ", " +
-                        failure.Describe() + ")",
-                    {}};
-    // (Its children go with it when it has finished: see OnActorFinished.)
-    parent->RequestTermination(StopOrigin::kEscalation, gave_up);
-    return;
-  }
+  std::chrono::milliseconds backoff{0};
+  if (!AllowRestart(parent, child->id(), failure.Describe(), policy, backoff)) return;
   auto plan = std::make_shared<RestartPlan>();
   plan->parent = parent->id();
-  plan->due = now + policy.Backoff(earlier);
+  plan->due = now + backoff;
   plan->why = failure.Describe();
   plan->last_good_state = policy.restart_with_last_good_state;
   // The group to restart: the child, and for one-for-all / rest-for-one its siblings.
@@ -189,6 +259,31 @@ void ActorSystem::ApplyRestartPolicy(const std::shared_ptr<Actor>& parent, const
     if (member == child) continue;
     if (!member->finished()) StopTree(member, StopOrigin::kRestart);
   }
+}
+
+bool ActorSystem::AllowRestart(const std::shared_ptr<Actor>& parent, const std::string& child, const std::string& why,
+                               const RestartPolicy& policy, std::chrono::milliseconds& backoff) {
+  auto now = TimerQueue::Clock::now();
+  size_t earlier;
+  {
+    std::lock_guard lock(tree_mu_);
+    auto& recent = restarts_[parent->id()];
+    while (!recent.empty() && now - recent.front() > policy.window) recent.pop_front();
+    earlier = recent.size();
+    if (earlier < policy.max_restarts) recent.push_back(now);
+  }
+  if (earlier < policy.max_restarts) {
+    backoff = policy.Backoff(earlier);
+    return true;
+  }
+  // Too many restarts: the supervisor gives up and fails; its own supervisor decides.
+  Failure gave_up{FailureKind::kRestartIntensity, "supervision",
+                  "restart intensity exceeded: more than " + std::to_string(policy.max_restarts) + " restarts within " +
+                      std::to_string(policy.window.count()) + " ms (last: child " + child + ", " + why + ")",
+                  {}};
+  // (Its children go with it when it has finished: see OnActorFinished.)
+  parent->RequestTermination(StopOrigin::kEscalation, gave_up);
+  return false;
 }
 
 void ActorSystem::Plan(std::shared_ptr<RestartPlan> plan) {
@@ -235,8 +330,10 @@ void ActorSystem::RunPlan(const std::shared_ptr<RestartPlan>& plan) {
   }
   auto parent = Find(plan->parent);
   // A top-level actor (restarted from outside) has no supervisor to wait for.
-  bool go = !shutting_down_ &&
-            (plan->parent.empty() || (parent && !parent->finished() && parent->status() == ActorStatus::kRunning));
+  // A parent on another node asked for the restart itself.
+  bool remote_parent = !plan->parent.empty() && !parent && router_;
+  bool go = !shutting_down_ && (plan->parent.empty() || remote_parent ||
+                                (parent && !parent->finished() && parent->status() == ActorStatus::kRunning));
   for (const auto& actor : plan->actors) {
     if (!go) {
       // The supervisor is gone or going: its children stay stopped.

@@ -33,6 +33,11 @@ Value RestartChild(ActorContext& parent, const std::string& child) {
 
 Value GetChildState(ActorContext& parent, const std::string& child) {
   if (!parent.system().IsChildOf(child, parent.id())) return Err("actor " + child + " is not a child of this actor");
+  if (auto* router = parent.system().remote_router(); router && !parent.system().FindActor(child)) {
+    auto state = router->StateOf(child);  // a child on another node
+    if (!state.ok()) return Err(state.error());
+    return Value::Ok(Value::OptionalBytes(*state));
+  }
   auto info = parent.system().Info(child);
   if (!info.ok()) return Err(info.error());
   return Value::Ok(Value::OptionalBytes(info->state));
@@ -40,6 +45,8 @@ Value GetChildState(ActorContext& parent, const std::string& child) {
 
 Value GetChildEvents(ActorContext& parent, const std::string& child) {
   if (!parent.system().IsChildOf(child, parent.id())) return Err("actor " + child + " is not a child of this actor");
+  if (parent.system().remote_router() && !parent.system().FindActor(child))
+    return Err("actor " + child + " runs on another node: its events are read there (theater events --server)");
   auto events = parent.system().Events(child);
   if (!events.ok()) return Err(events.error());
   ValueList list;

@@ -139,8 +139,8 @@ json AskItsNode(cluster::ClusterNode& cluster, const Connection& connection, con
   if (!response.ok()) return ActorError(response.status());
   if (!connection.bytes_base64() && response->is_object() && response->size() == 1) {
     json& body = response->begin().value();
-    if (body.is_object() && body.contains("state") && body["state"].is_string())
-      if (auto bytes = Base64Decode(body["state"].get<std::string>())) body["state"] = BytesToArray(*bytes);
+    if (body.is_object() && body.contains("state") && !body["state"].is_null())
+      if (auto bytes = BytesFromJson(body["state"]); bytes.ok()) body["state"] = BytesToArray(*bytes);
   }
   return *response;
 }
@@ -183,6 +183,14 @@ bool Finished(ActorSystem& system, const std::string& id) {
 
 }  // namespace
 
+json StartActorHere(Server& server, const Command& c) {
+  auto manifest = ManifestFrom(c.manifest, server.options().data_dir);
+  if (!manifest.ok()) return Error(error_kind::kActorError, manifest.error());
+  auto id = server.system().Spawn(std::move(*manifest), c.data);
+  if (!id.ok()) return Error(error_kind::kActorError, id.error());
+  return Response("ActorStarted", {{"id", *id}});
+}
+
 void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, Command c) {
   ActorSystem& system = server.system();
   auto finish = [&](json response) { connection->Finish(std::move(response)); };
@@ -220,6 +228,17 @@ void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, C
     }
 
     case K::kStartActor: {
+      // On another node of the cluster: it reads the manifest (an inline one travels
+      // whole; a path must mean the same file there).
+      if (!c.node.empty() && (!server.cluster() || c.node != server.cluster()->name())) {
+        if (!server.cluster()) return finish(Error(error_kind::kActorError, "node `" + c.node + "`: this server is not in a cluster"));
+        if (c.subscribe || c.parent)
+          return finish(Error(error_kind::kInvalidCommand, "subscribe and parent are for actors of this node; connect to node `" +
+                                                               c.node + "` for them"));
+        auto response = server.cluster()->StartOn(c.node, CommandToJson(c));
+        if (!response.ok()) return finish(Error(error_kind::kActorError, response.error()));
+        return finish(std::move(*response));
+      }
       auto manifest = ManifestFrom(c.manifest, server.options().data_dir);
       if (!manifest.ok()) return finish(Error(error_kind::kActorError, manifest.error()));
       auto id = system.Spawn(std::move(*manifest), c.data);

@@ -13,5 +13,7 @@ class Server;
 class Connection;
 
 void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, Command command);
+// StartActor on this server, with no connection to subscribe (another node's client).
+json StartActorHere(Server& server, const Command& c);
 
 }  // namespace theater::server

@@ -26,6 +26,7 @@ struct FieldSpec {
 };
 
 FieldSpec Text(const char* wire, std::string Command::*m) { return {wire, FieldType::kText, true, m}; }
+FieldSpec OptionalText(const char* wire, std::string Command::*m) { return {wire, FieldType::kText, false, m}; }
 FieldSpec Data(const char* wire, bool required = true) {
   return {wire, FieldType::kBytes, required, nullptr, &Command::data};
 }
@@ -60,7 +61,8 @@ const std::map<std::string, CommandSpec, std::less<>>& Specs() {
       {"Authenticate", {K::kAuthenticate, {Text("token", &Command::token)}}},
       {"GetServerInfo", {K::kGetServerInfo, {}}},
       {"StartActor", {K::kStartActor, {Text("manifest", &Command::manifest), Data("initial_state", false),
-                                       Flag("parent", &Command::parent), Flag("subscribe", &Command::subscribe)}}},
+                                       Flag("parent", &Command::parent), Flag("subscribe", &Command::subscribe),
+                                       OptionalText("node", &Command::node)}}},
       {"StopActor", {K::kStopActor, {id}}},
       {"TerminateActor", {K::kTerminateActor, {id}}},
       {"RestartActor", {K::kRestartActor, {id}}},

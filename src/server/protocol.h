@@ -57,6 +57,7 @@ struct Command {
   std::optional<Bytes> data;   // initial_state, message data, initial_message
   bool parent = false;         // StartActor: this connection hears how the actor ends
   bool subscribe = false;      // StartActor: and gets its chain events
+  std::string node;            // StartActor: the cluster node to run on (empty: this one)
   std::string token;           // Authenticate
   std::string subscription_id; // UnsubscribeFromActor
   std::optional<uint64_t> from;  // GetActorEvents, SubscribeToActor: the first seq

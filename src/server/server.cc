@@ -16,6 +16,7 @@
 #include "server/connection.h"
 #include "server/dashboard.h"
 #include "server/views.h"
+#include "server/handlers.h"
 #include "server/hangup_watcher.h"
 #include "server/log_throttle.h"
 
@@ -194,6 +195,14 @@ Status Server::JoinCluster() {
     if (c.kind == CommandKind::kStopActor || c.kind == CommandKind::kTerminateActor || c.kind == CommandKind::kRestartActor)
       return ControlActorAndWait(*this, c);
     return ErrorResponse({error_kind::kInvalidCommand, "command " + c.name + " is not answered for other nodes"});
+  };
+  handlers.start = [this](const json& command) -> json {
+    auto parsed = ParseCommand(command.dump());
+    if (!parsed.command) return ErrorResponse(parsed.error);
+    Command& c = *parsed.command;
+    if (c.kind != CommandKind::kStartActor || c.node != cluster_->name())
+      return ErrorResponse({error_kind::kInvalidCommand, "not a StartActor for node " + cluster_->name()});
+    return StartActorHere(*this, c);
   };
   handlers.list = [this] {
     json actors = json::array();
