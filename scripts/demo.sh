@@ -6,6 +6,8 @@
 # server then keeps running in the foreground (Ctrl-C stops it; its actors come back on
 # the next `theater server`).
 #   DEMO_EXIT=1 bash scripts/demo.sh   # stop the server at the end instead
+#   DEMO_CLUSTER=1 bash scripts/demo.sh  # two nodes over NATS instead: a supervisor on
+#                                         # node a, its workers on node b (docs/cluster.md)
 # The server listens on $THEATER_SERVER (default 127.0.0.1:9000), the dashboard on
 # $THEATER_HTTP (default 127.0.0.1:9080); data in $THEATER_HOME (default ~/.theater).
 set -euo pipefail
@@ -17,6 +19,8 @@ export THEATER_SERVER="${THEATER_SERVER:-127.0.0.1:9000}"
 THEATER_HTTP="${THEATER_HTTP:-127.0.0.1:9080}"
 theater="$here/build/theater"
 show() { echo; echo "\$ theater $*"; "$theater" "$@"; }
+
+if [[ "${DEMO_CLUSTER:-0}" == 1 ]]; then exec bash "$here/scripts/demo-cluster.sh"; fi
 
 log="$(mktemp)"
 "$theater" server --listen "$THEATER_SERVER" --http "$THEATER_HTTP" --fresh >"$log" 2>&1 &

@@ -246,7 +246,7 @@ NatsClient::Reply ClusterNode::RequestWithRetry(const std::string& subject, json
   // is not known here for a few milliseconds (its subscription is on its way): ask again
   // once before saying there is no such actor.
   if (reply.error == NatsClient::RequestError::kNoResponders) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
     reply = nats_->Request(subject, seal_.Seal(subject, body), timeout);
   }
   return reply;
@@ -412,6 +412,7 @@ void ClusterNode::OnNodeMessage(NatsMessage msg) {
 
 void ClusterNode::OnCommit(const json& body) {
   std::string origin = body.value("from", "");
+  if (!CheckNodeName(origin).ok()) return Log("cluster: a message with no valid sender node");
   std::unique_ptr<Reservation> reservation;
   {
     std::lock_guard lock(mu_);
@@ -670,6 +671,7 @@ void ClusterNode::OnSpawn(NatsMessage msg, json body) {
   if (body.contains("state") && body["state"].is_binary()) state = WireBytes(body["state"]);
   std::string parent = body.value("parent", "");
   if (!IsActorId(parent)) return Respond(msg, {{"err", "spawn: no parent"}});
+  if (!CheckNodeName(body.value("from", "")).ok()) return Respond(msg, {{"err", "spawn: no valid sender node"}});
   auto id = system_.SpawnForRemoteParent(parent, std::move(*manifest), std::move(*permissions), std::move(state),
                                          body.value("init", true));
   if (!id.ok()) return Respond(msg, {{"err", id.error()}});

@@ -1,5 +1,7 @@
 #include "cluster/envelope_wire.h"
 
+#include <algorithm>
+
 namespace theater::cluster {
 
 using json = nlohmann::ordered_json;
@@ -17,7 +19,12 @@ json EnvelopeToWire(const Envelope& e) {
   if (e.cause)
     w["c"] = {{"a", e.cause->actor_id},
               {"e", json::binary_t(std::vector<uint8_t>(e.cause->event.begin(), e.cause->event.end()))}};
-  if (!e.wait_path.empty()) w["w"] = e.wait_path;
+  if (e.wait_path) {  // oldest first
+    std::vector<std::string> path;
+    for (const WaitLink* link = e.wait_path.get(); link; link = link->next.get()) path.push_back(link->actor);
+    std::reverse(path.begin(), path.end());
+    w["w"] = std::move(path);
+  }
   return w;
 }
 
@@ -38,7 +45,9 @@ Result<Envelope> EnvelopeFromWire(const json& w) {
       std::copy(hash.begin(), hash.end(), cause.event.begin());
       e.cause = std::move(cause);
     }
-    if (w.contains("w")) e.wait_path = w["w"].get<std::vector<std::string>>();
+    if (w.contains("w"))
+      for (auto& actor : w["w"].get<std::vector<std::string>>())
+        e.wait_path = std::make_shared<const WaitLink>(WaitLink{std::move(actor), std::move(e.wait_path)});
     return e;
   } catch (const json::exception& ex) {
     return Status::Error(std::string("message: ") + ex.what());

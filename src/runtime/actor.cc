@@ -447,7 +447,7 @@ void Actor::BeginTurn(Envelope envelope) {
     w.Key("cause");
     w.Raw(ordered_json::to_cbor(envelope.cause->ToJson()));
   }
-  context_.BeginTurn(envelope.kind == Envelope::Kind::kRequest ? envelope.wait_path : std::vector<std::string>{});
+  context_.BeginTurn(envelope.kind == Envelope::Kind::kRequest ? envelope.wait_path : nullptr);
   auto recorded = context_.RecordRaw("wasm/call", std::move(call.data), call.refs);
   turn_ = Turn{std::move(envelope), std::move(function), nullptr};
   // Nothing runs that the chain could not record.

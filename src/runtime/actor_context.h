@@ -132,12 +132,12 @@ class ActorContext {
   // LimitExceeded when `line_bytes` more would pass it. BeginTurn starts the count anew.
   static constexpr uint64_t kLogLineOverhead = 64;
   Status ChargeLog(uint64_t line_bytes);
-  void BeginTurn(std::vector<std::string> wait_path = {}) {
+  void BeginTurn(WaitPath wait_path = nullptr) {
     log_bytes_this_turn_ = 0;
     wait_path_ = std::move(wait_path);
   }
   // The actors waiting on this turn's request, through others (see Envelope::wait_path).
-  const std::vector<std::string>& wait_path() const { return wait_path_; }
+  const WaitPath& wait_path() const { return wait_path_; }
 
   // runtime.shutdown: the actor stops once the current call returns.
   void RequestShutdown(std::optional<Bytes> data) {
@@ -226,7 +226,7 @@ class ActorContext {
   std::function<Status()> flush_;
   std::optional<std::string> denial_;
   uint64_t log_bytes_this_turn_ = 0;
-  std::vector<std::string> wait_path_;
+  WaitPath wait_path_;
   const char* readings_type_ = nullptr;  // of readings_, the clock readings held back
   std::vector<uint64_t> readings_;
   uint64_t chain_bytes_ = 0;  // what the chain and its snapshots hold, as counted by StoredSize

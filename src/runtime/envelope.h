@@ -43,6 +43,15 @@ class RecordedAck {
   Done done_;
 };
 
+// The actors that wait, each on the next, for a request (see Envelope::wait_path): a list
+// shared from its newest link, so that each hop of a chain of requests adds one link
+// instead of copying the whole path.
+struct WaitLink {
+  std::string actor;
+  std::shared_ptr<const WaitLink> next;  // the actor that waits on this one, or null
+};
+using WaitPath = std::shared_ptr<const WaitLink>;
+
 struct Envelope {
   enum class Kind {
     kInit, kSend, kRequest, kChannelOpen, kChannelMessage, kChannelClose,
@@ -57,10 +66,11 @@ struct Envelope {
   bool has_payload = true;  // kChildExit: whether exit data was given
   std::shared_ptr<ExportCall> export_call;  // kExport
   std::shared_ptr<RecordedAck> recorded;    // kSend: a durable send waits for its record
-  // kRequest: the actors that wait, each on the next, for the request this one serves
-  // (the sender last). A request to one of them closes a cycle: refused. Across nodes
-  // this is how a cycle is seen, as no node holds the whole waits-for graph.
-  std::vector<std::string> wait_path;
+  // kRequest, in a cluster: the actors that wait for the request this one serves, the
+  // sender first. A request to one of them closes a cycle: refused. Across nodes this is
+  // how a cycle is seen, as no node holds the whole waits-for graph (on one node,
+  // ActorSystem::EnterWait sees it, and this stays empty).
+  WaitPath wait_path;
 };
 
 }  // namespace theater

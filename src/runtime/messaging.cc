@@ -57,15 +57,21 @@ HostReturn Request(ActorContext& from, const std::string& to, Bytes message) {
     from.Record(EventType("request"), data);
     return HostReturn::Now(ErrValue(why.message()));
   };
-  // The actors that wait on this one, and this one: a request to any of them would wait
-  // on itself (the local waits-for graph sees the same within one node).
-  std::vector<std::string> wait_path = from.wait_path();
-  wait_path.push_back(from.id());
-  for (size_t i = 0; i < wait_path.size(); ++i) {
-    if (wait_path[i] != to) continue;
-    std::string cycle = "request cycle: " + from.id() + " -> " + to;  // as EnterWait says it
-    for (size_t j = i + 1; j < wait_path.size(); ++j) cycle += " -> " + wait_path[j];
-    return refuse(Status::Error(cycle));
+  // In a cluster: this actor and those that wait on it. A request to any of them would
+  // wait on itself. (On one node the local waits-for graph, EnterWait, sees the same.)
+  WaitPath wait_path;
+  if (system.remote_router()) {
+    wait_path = std::make_shared<const WaitLink>(WaitLink{from.id(), from.wait_path()});
+    std::vector<const std::string*> waiting;  // from the newest: this actor, ...
+    for (const WaitLink* link = wait_path.get(); link; link = link->next.get()) {
+      if (link->actor != to) {
+        waiting.push_back(&link->actor);
+        continue;
+      }
+      std::string cycle = "request cycle: " + from.id() + " -> " + to;  // as EnterWait says it
+      for (auto it = waiting.rbegin(); it != waiting.rend(); ++it) cycle += " -> " + **it;
+      return refuse(Status::Error(cycle));
+    }
   }
   auto slot = system.Reserve(to, message.size());
   if (!slot.ok()) return refuse(slot.status());

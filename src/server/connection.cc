@@ -411,14 +411,9 @@ void Connection::RunOne() {
   // Commands that only hand work to the actor system run here, on the network thread;
   // those that may take a while (loading a component, copying a long chain) run on the
   // handler threads, so that no connection waits for another's.
-  using K = CommandKind;
-  static const std::set<K> kQuick = {K::kSendActorMessage, K::kRequestActorMessage, K::kGetActorStatus,
-                                     K::kGetActorState,    K::kSendOnChannel,       K::kOpenChannel,
-                                     K::kCloseChannel,     K::kUnsubscribeFromActor, K::kGetServerInfo, K::kSetBytesEncoding,
-                                     K::kWatchActors};
   // An actor on another node of a cluster is a network round trip away: not quick.
   bool remote = server_.cluster() && !command.id.empty() && !server_.system().FindActor(command.id);
-  if (kQuick.count(command.kind) && !remote) return RunCommand(server_, shared_from_this(), std::move(command));
+  if (RunsOnNetworkThread(command.kind) && !remote) return RunCommand(server_, shared_from_this(), std::move(command));
   asio::post(handlers_, [self = shared_from_this(), command = std::move(command)]() mutable {
     RunCommand(self->server_, self, std::move(command));
   });

@@ -1,6 +1,7 @@
 #include "server/handlers.h"
 
 #include <atomic>
+#include <map>
 
 #include <asio.hpp>
 #include <toml++/toml.h>
@@ -191,209 +192,278 @@ json StartActorHere(Server& server, const Command& c) {
   return Response("ActorStarted", {{"id", *id}});
 }
 
-void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, Command c) {
+namespace {
+
+// The handlers, one per command (or group of commands answered alike). Each ends by
+// calling connection->Finish(), at once or later.
+void Authenticate(Server& server, const std::shared_ptr<Connection>& connection, Command& c) {
+  auto finish = [&](json response) { connection->Finish(std::move(response)); };
+  return finish(Response("Authenticated", json::object()));
+}
+
+void SetBytesEncoding(Server& server, const std::shared_ptr<Connection>& connection, Command& c) {
+  auto finish = [&](json response) { connection->Finish(std::move(response)); };
+  connection->SetBytesBase64(c.bytes_base64);
+  return finish(Response("BytesEncoding", {{"encoding", c.bytes_base64 ? "base64" : "array"}}));
+}
+
+void GetServerInfo(Server& server, const std::shared_ptr<Connection>& connection, Command& c) {
+  ActorSystem& system = server.system();
+  auto finish = [&](json response) { connection->Finish(std::move(response)); };
+  ServerStats stats = server.Stats();
+  size_t live = 0, events = 0;
+  for (const ActorInfo& info : system.List(/*with_state=*/false)) {
+    live += info.status == ActorStatus::kRunning || info.status == ActorStatus::kStarting;
+    events += info.events;
+  }
+  return finish(Response("ServerInfo", {{"version", stats.version},
+                                        {"listen", stats.listen},
+                                        {"http", stats.http.empty() ? json(nullptr) : json(stats.http)},
+                                        {"events", events},
+                                        {"data_dir", stats.data_dir.string()},
+                                        {"started_ms", stats.started_ms},
+                                        {"uptime_ms", NowMs() - stats.started_ms},
+                                        {"actors", live},
+                                        {"connections", stats.connections},
+                                        {"revived", stats.revived},
+                                        {"revive_errors", stats.revive_errors},
+                                        {"cluster", server.cluster() ? ClusterJson(*server.cluster()) : json(nullptr)}}));
+}
+
+void StartActor(Server& server, const std::shared_ptr<Connection>& connection, Command& c) {
+  ActorSystem& system = server.system();
+  auto finish = [&](json response) { connection->Finish(std::move(response)); };
+  // On another node of the cluster: it reads the manifest (an inline one travels
+  // whole; a path must mean the same file there).
+  if (!c.node.empty() && (!server.cluster() || c.node != server.cluster()->name())) {
+    if (!server.cluster()) return finish(Error(error_kind::kActorError, "node `" + c.node + "`: this server is not in a cluster"));
+    if (c.subscribe || c.parent)
+      return finish(Error(error_kind::kInvalidCommand, "subscribe and parent are for actors of this node; connect to node `" +
+                                                           c.node + "` for them"));
+    auto response = server.cluster()->StartOn(c.node, CommandToJson(c));
+    if (!response.ok()) return finish(Error(error_kind::kActorError, response.error()));
+    return finish(std::move(*response));
+  }
+  auto manifest = ManifestFrom(c.manifest, server.options().data_dir);
+  if (!manifest.ok()) return finish(Error(error_kind::kActorError, manifest.error()));
+  auto id = system.Spawn(std::move(*manifest), c.data);
+  if (!id.ok()) return finish(Error(error_kind::kActorError, id.error()));
+  json response = Response("ActorStarted", {{"id", *id}});
+  if (c.subscribe || c.parent) {
+    Status s = connection->Subscribe(*id, c.subscribe, c.parent, c.subscribe ? std::optional<uint64_t>(0) : std::nullopt,
+                                     response, "ActorStarted");
+    if (s.ok()) return connection->Finish(std::nullopt);
+  }
+  return finish(std::move(response));
+}
+
+void StopOrTerminate(Server& server, const std::shared_ptr<Connection>& connection, Command& c) {
   ActorSystem& system = server.system();
   auto finish = [&](json response) { connection->Finish(std::move(response)); };
   const auto stop_wait = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  bool terminate = c.kind == K::kTerminateActor;
+  Status s = terminate ? system.Terminate(c.id) : system.Stop(c.id);
+  if (!s.ok()) return finish(ActorError(s));
+  std::string id = c.id;
+  return WaitUntil(server, connection, system.FindActor(id), [&system, id] { return Finished(system, id); }, stop_wait,
+                   [id, terminate](bool done) {
+                     if (!done)
+                       return Error(error_kind::kActorError, "actor " + id + " did not stop within 10 s" +
+                                                                 (terminate ? "" : "; TerminateActor ends it now"));
+                     return Response(terminate ? "ActorTerminated" : "ActorStopped", {{"id", id}});
+                   });
+}
+
+void RestartActor(Server& server, const std::shared_ptr<Connection>& connection, Command& c) {
+  ActorSystem& system = server.system();
+  auto finish = [&](json response) { connection->Finish(std::move(response)); };
+  const auto stop_wait = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  auto before = system.Info(c.id);
+  if (!before.ok()) return finish(ActorError(before.status()));
+  if (Status s = system.Restart(c.id); !s.ok()) return finish(ActorError(s));
+  std::string id = c.id;
+  uint32_t restarts = before->restarts;
+  auto restarted = [&system, id, restarts] {
+    auto info = system.Info(id);
+    return info.ok() && info->restarts > restarts && info->status != ActorStatus::kRestarting;
+  };
+  return WaitUntil(server, connection, system.FindActor(id), restarted, stop_wait, [&system, id](bool done) {
+    if (!done) return Error(error_kind::kActorError, "actor " + id + " did not restart within 10 s");
+    auto info = system.Info(id);
+    return Response("ActorRestarted", {{"id", id}, {"status", std::string(ActorStatusName(info->status))},
+                                       {"restarts", info->restarts}});
+  });
+}
+
+void ListActors(Server& server, const std::shared_ptr<Connection>& connection, Command& c) {
+  ActorSystem& system = server.system();
+  auto finish = [&](json response) { connection->Finish(std::move(response)); };
+  if (server.cluster()) return finish(Response("ActorList", {{"actors", ListCluster(server)}}));
+  json actors = json::array();
+  for (const ActorInfo& info : system.List(/*with_state=*/false)) actors.push_back(ActorSummaryJson(info));
+  return finish(Response("ActorList", {{"actors", std::move(actors)}}));
+}
+
+void AskQuery(Server& server, const std::shared_ptr<Connection>& connection, Command& c) {
+  auto finish = [&](json response) { connection->Finish(std::move(response)); };
+  return finish(QueryActor(server, c, connection->bytes_base64()));
+}
+
+void SubscribeToActor(Server& server, const std::shared_ptr<Connection>& connection, Command& c) {
+  auto finish = [&](json response) { connection->Finish(std::move(response)); };
+  json response = Response("Subscribed", {{"id", c.id}});
+  Status s = connection->Subscribe(c.id, true, false, c.from, response, "Subscribed");
+  if (!s.ok()) return finish(ActorError(s));
+  return connection->Finish(std::nullopt);
+}
+
+void WatchActors(Server& server, const std::shared_ptr<Connection>& connection, Command& c) {
+  auto finish = [&](json response) { connection->Finish(std::move(response)); };
+  server.StartWatching(connection);
+  return finish(Response("Watching", json::object()));
+}
+
+void UnsubscribeFromActor(Server& server, const std::shared_ptr<Connection>& connection, Command& c) {
+  auto finish = [&](json response) { connection->Finish(std::move(response)); };
+  Status s = connection->Unsubscribe(c.id, c.subscription_id);
+  if (!s.ok()) return finish(Error(error_kind::kSubscriptionNotFound, s.message()));
+  return finish(Response("Unsubscribed", {{"id", c.id}, {"subscription_id", c.subscription_id}}));
+}
+
+void SendActorMessage(Server& server, const std::shared_ptr<Connection>& connection, Command& c) {
+  ActorSystem& system = server.system();
+  auto finish = [&](json response) { connection->Finish(std::move(response)); };
+  if (!c.durable) {
+    Status s = system.Send(c.id, c.data.value_or(Bytes()));
+    if (!s.ok()) return finish(ActorError(s));
+    return finish(Response("SentMessage", {{"id", c.id}}));
+  }
+  // Durable: answered once the message is written in the actor's chain, so that an
+  // acknowledged message survives the server being killed.
+  std::string id = c.id;
+  Status s = system.Send(id, c.data.value_or(Bytes()), [connection, id](Status recorded) {
+    if (!recorded.ok())
+      return connection->Finish(Error(error_kind::kActorError, "actor " + id + ": " + recorded.message()));
+    connection->Finish(Response("SentMessage", {{"id", id}, {"durable", true}}));
+  });
+  if (!s.ok()) return finish(ActorError(s));
+  return;
+}
+
+void RequestActorMessage(Server& server, const std::shared_ptr<Connection>& connection, Command& c) {
+  ActorSystem& system = server.system();
+  std::optional<std::chrono::milliseconds> timeout;
+  if (c.timeout_ms) timeout = std::chrono::milliseconds(*c.timeout_ms);
+  std::string id = c.id;
+  std::string request =
+      system.RequestAsync(id, c.data.value_or(Bytes()), timeout, [connection, id](RequestResult r) {
+        if (!r.ok)
+          return connection->Finish(Error(r.error.rfind("no actor with id", 0) == 0 ? error_kind::kActorNotFound
+                                                                                  : error_kind::kRequestFailed,
+                                          r.error));
+        connection->Finish(Response("RequestedMessage", {{"id", id}, {"message", connection->BytesJson(r.response)}}));
+      });
+  // Ended if the client goes away first (an id already answered is ignored).
+  if (!request.empty()) connection->SetPendingRequest(request);
+  return;
+}
+
+void OpenChannel(Server& server, const std::shared_ptr<Connection>& connection, Command& c) {
+  ActorSystem& system = server.system();
+  std::string endpoint = server.channels().NewParticipant(connection);
+  std::string target = c.id;
+  system.OpenChannelFrom(endpoint, target, c.data.value_or(Bytes()),
+                         [&server, connection, endpoint, target](RequestResult r) {
+                           if (!r.ok) {
+                             server.channels().Drop(endpoint);
+                             return connection->Finish(Error(error_kind::kChannelError, r.error));
+                           }
+                           std::string channel_id = ToString(r.response);
+                           server.channels().Opened(channel_id, endpoint, connection);
+                           connection->AdoptChannel(channel_id, endpoint);
+                           connection->Finish(Response("ChannelOpened", {{"channel_id", channel_id}, {"actor_id", target}}));
+                         });
+  return;
+}
+
+void SendOnChannel(Server& server, const std::shared_ptr<Connection>& connection, Command& c) {
+  ActorSystem& system = server.system();
+  auto finish = [&](json response) { connection->Finish(std::move(response)); };
+  auto endpoint = server.channels().ParticipantOf(c.id);
+  if (!endpoint) return finish(Error(error_kind::kChannelError, "no open channel " + c.id + " of a client"));
+  Status s = system.SendOnChannelFrom(endpoint->endpoint_id, c.id, c.data.value_or(Bytes()));
+  if (!s.ok()) return finish(Error(error_kind::kChannelError, s.message()));
+  return finish(Response("MessageSent", {{"channel_id", c.id}}));
+}
+
+void CloseChannel(Server& server, const std::shared_ptr<Connection>& connection, Command& c) {
+  ActorSystem& system = server.system();
+  auto finish = [&](json response) { connection->Finish(std::move(response)); };
+  auto endpoint = server.channels().ParticipantOf(c.id);
+  if (!endpoint) return finish(Error(error_kind::kChannelError, "no open channel " + c.id + " of a client"));
+  Status s = system.CloseChannelFrom(endpoint->endpoint_id, c.id);
+  if (!s.ok()) return finish(Error(error_kind::kChannelError, s.message()));
+  server.channels().Closed(c.id);
+  // Closed by another client: the one that opened it is told, as if the actor had.
+  if (auto owner = endpoint->owner.lock(); owner && owner != connection)
+    owner->Send(Response("ChannelClosed", {{"channel_id", c.id}, {"by", "another client"}}));
+  return finish(Response("ChannelClosed", {{"channel_id", c.id}, {"by", "client"}}));
+}
+
+// Every command's handler, and whether it runs on the network thread: those that only
+// look at memory or hand their work to the actor system, and answer at once or later
+// from a callback. The others (they read files, compile, wait) run on the handler threads.
+struct CommandHandler {
+  void (*run)(Server&, const std::shared_ptr<Connection>&, Command&);
+  bool quick;
+};
+
+const std::map<CommandKind, CommandHandler>& CommandHandlers() {
+  static const std::map<CommandKind, CommandHandler> handlers = {
+      {K::kAuthenticate, {Authenticate, false}},
+      {K::kSetBytesEncoding, {SetBytesEncoding, true}},
+      {K::kGetServerInfo, {GetServerInfo, true}},
+      {K::kStartActor, {StartActor, false}},
+      {K::kStopActor, {StopOrTerminate, false}},
+      {K::kTerminateActor, {StopOrTerminate, false}},
+      {K::kRestartActor, {RestartActor, false}},
+      {K::kListActors, {ListActors, false}},
+      {K::kGetActorStatus, {AskQuery, true}},
+      {K::kGetActorState, {AskQuery, true}},
+      {K::kGetActorManifest, {AskQuery, false}},
+      {K::kGetActorEvents, {AskQuery, false}},
+      {K::kInspectActor, {AskQuery, false}},
+      {K::kSubscribeToActor, {SubscribeToActor, false}},
+      {K::kWatchActors, {WatchActors, true}},
+      {K::kVerifyActor, {AskQuery, false}},
+      {K::kReplayActor, {AskQuery, false}},
+      {K::kFindEvent, {AskQuery, false}},
+      {K::kUnsubscribeFromActor, {UnsubscribeFromActor, true}},
+      {K::kSendActorMessage, {SendActorMessage, true}},
+      {K::kRequestActorMessage, {RequestActorMessage, true}},
+      {K::kOpenChannel, {OpenChannel, true}},
+      {K::kSendOnChannel, {SendOnChannel, true}},
+      {K::kCloseChannel, {CloseChannel, true}},
+  };
+  return handlers;
+}
+
+}  // namespace
+
+bool RunsOnNetworkThread(CommandKind kind) {
+  auto it = CommandHandlers().find(kind);
+  return it != CommandHandlers().end() && it->second.quick;
+}
+
+void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, Command c) {
   // An actor another node of the cluster runs: that node answers. (Messages, requests and
   // channels need nothing here: the actor system routes them.)
-  if (auto* cluster = server.cluster(); cluster && AnsweredByItsNode(c.kind) && !system.FindActor(c.id))
-    return finish(AskItsNode(*cluster, *connection, c));
-
-  switch (c.kind) {
-    case K::kAuthenticate: return finish(Response("Authenticated", json::object()));
-    case K::kSetBytesEncoding:
-      connection->SetBytesBase64(c.bytes_base64);
-      return finish(Response("BytesEncoding", {{"encoding", c.bytes_base64 ? "base64" : "array"}}));
-
-    case K::kGetServerInfo: {
-      ServerStats stats = server.Stats();
-      size_t live = 0, events = 0;
-      for (const ActorInfo& info : system.List(/*with_state=*/false)) {
-        live += info.status == ActorStatus::kRunning || info.status == ActorStatus::kStarting;
-        events += info.events;
-      }
-      return finish(Response("ServerInfo", {{"version", stats.version},
-                                            {"listen", stats.listen},
-                                            {"http", stats.http.empty() ? json(nullptr) : json(stats.http)},
-                                            {"events", events},
-                                            {"data_dir", stats.data_dir.string()},
-                                            {"started_ms", stats.started_ms},
-                                            {"uptime_ms", NowMs() - stats.started_ms},
-                                            {"actors", live},
-                                            {"connections", stats.connections},
-                                            {"revived", stats.revived},
-                                            {"revive_errors", stats.revive_errors},
-                                            {"cluster", server.cluster() ? ClusterJson(*server.cluster()) : json(nullptr)}}));
-    }
-
-    case K::kStartActor: {
-      // On another node of the cluster: it reads the manifest (an inline one travels
-      // whole; a path must mean the same file there).
-      if (!c.node.empty() && (!server.cluster() || c.node != server.cluster()->name())) {
-        if (!server.cluster()) return finish(Error(error_kind::kActorError, "node `" + c.node + "`: this server is not in a cluster"));
-        if (c.subscribe || c.parent)
-          return finish(Error(error_kind::kInvalidCommand, "subscribe and parent are for actors of this node; connect to node `" +
-                                                               c.node + "` for them"));
-        auto response = server.cluster()->StartOn(c.node, CommandToJson(c));
-        if (!response.ok()) return finish(Error(error_kind::kActorError, response.error()));
-        return finish(std::move(*response));
-      }
-      auto manifest = ManifestFrom(c.manifest, server.options().data_dir);
-      if (!manifest.ok()) return finish(Error(error_kind::kActorError, manifest.error()));
-      auto id = system.Spawn(std::move(*manifest), c.data);
-      if (!id.ok()) return finish(Error(error_kind::kActorError, id.error()));
-      json response = Response("ActorStarted", {{"id", *id}});
-      if (c.subscribe || c.parent) {
-        Status s = connection->Subscribe(*id, c.subscribe, c.parent, c.subscribe ? std::optional<uint64_t>(0) : std::nullopt,
-                                         response, "ActorStarted");
-        if (s.ok()) return connection->Finish(std::nullopt);
-      }
-      return finish(std::move(response));
-    }
-
-    case K::kStopActor:
-    case K::kTerminateActor: {
-      bool terminate = c.kind == K::kTerminateActor;
-      Status s = terminate ? system.Terminate(c.id) : system.Stop(c.id);
-      if (!s.ok()) return finish(ActorError(s));
-      std::string id = c.id;
-      return WaitUntil(server, connection, system.FindActor(id), [&system, id] { return Finished(system, id); }, stop_wait,
-                       [id, terminate](bool done) {
-                         if (!done)
-                           return Error(error_kind::kActorError, "actor " + id + " did not stop within 10 s" +
-                                                                     (terminate ? "" : "; TerminateActor ends it now"));
-                         return Response(terminate ? "ActorTerminated" : "ActorStopped", {{"id", id}});
-                       });
-    }
-
-    case K::kRestartActor: {
-      auto before = system.Info(c.id);
-      if (!before.ok()) return finish(ActorError(before.status()));
-      if (Status s = system.Restart(c.id); !s.ok()) return finish(ActorError(s));
-      std::string id = c.id;
-      uint32_t restarts = before->restarts;
-      auto restarted = [&system, id, restarts] {
-        auto info = system.Info(id);
-        return info.ok() && info->restarts > restarts && info->status != ActorStatus::kRestarting;
-      };
-      return WaitUntil(server, connection, system.FindActor(id), restarted, stop_wait, [&system, id](bool done) {
-        if (!done) return Error(error_kind::kActorError, "actor " + id + " did not restart within 10 s");
-        auto info = system.Info(id);
-        return Response("ActorRestarted", {{"id", id}, {"status", std::string(ActorStatusName(info->status))},
-                                           {"restarts", info->restarts}});
-      });
-    }
-
-    case K::kListActors: {
-      if (server.cluster()) return finish(Response("ActorList", {{"actors", ListCluster(server)}}));
-      json actors = json::array();
-      for (const ActorInfo& info : system.List(/*with_state=*/false)) actors.push_back(ActorSummaryJson(info));
-      return finish(Response("ActorList", {{"actors", std::move(actors)}}));
-    }
-
-    case K::kGetActorStatus:
-    case K::kGetActorState:
-    case K::kGetActorManifest:
-    case K::kGetActorEvents:
-    case K::kInspectActor:
-      return finish(QueryActor(server, c, connection->bytes_base64()));
-
-    case K::kSubscribeToActor: {
-      json response = Response("Subscribed", {{"id", c.id}});
-      Status s = connection->Subscribe(c.id, true, false, c.from, response, "Subscribed");
-      if (!s.ok()) return finish(ActorError(s));
-      return connection->Finish(std::nullopt);
-    }
-
-    case K::kWatchActors:
-      server.StartWatching(connection);
-      return finish(Response("Watching", json::object()));
-
-    case K::kVerifyActor:
-    case K::kReplayActor:
-    case K::kFindEvent:
-      return finish(QueryActor(server, c, connection->bytes_base64()));
-
-    case K::kUnsubscribeFromActor: {
-      Status s = connection->Unsubscribe(c.id, c.subscription_id);
-      if (!s.ok()) return finish(Error(error_kind::kSubscriptionNotFound, s.message()));
-      return finish(Response("Unsubscribed", {{"id", c.id}, {"subscription_id", c.subscription_id}}));
-    }
-
-    case K::kSendActorMessage: {
-      if (!c.durable) {
-        Status s = system.Send(c.id, c.data.value_or(Bytes()));
-        if (!s.ok()) return finish(ActorError(s));
-        return finish(Response("SentMessage", {{"id", c.id}}));
-      }
-      // Durable: answered once the message is written in the actor's chain, so that an
-      // acknowledged message survives the server being killed.
-      std::string id = c.id;
-      Status s = system.Send(id, c.data.value_or(Bytes()), [connection, id](Status recorded) {
-        if (!recorded.ok())
-          return connection->Finish(Error(error_kind::kActorError, "actor " + id + ": " + recorded.message()));
-        connection->Finish(Response("SentMessage", {{"id", id}, {"durable", true}}));
-      });
-      if (!s.ok()) return finish(ActorError(s));
-      return;
-    }
-
-    case K::kRequestActorMessage: {
-      std::optional<std::chrono::milliseconds> timeout;
-      if (c.timeout_ms) timeout = std::chrono::milliseconds(*c.timeout_ms);
-      std::string id = c.id;
-      std::string request =
-          system.RequestAsync(id, c.data.value_or(Bytes()), timeout, [connection, id](RequestResult r) {
-            if (!r.ok)
-              return connection->Finish(Error(r.error.rfind("no actor with id", 0) == 0 ? error_kind::kActorNotFound
-                                                                                      : error_kind::kRequestFailed,
-                                              r.error));
-            connection->Finish(Response("RequestedMessage", {{"id", id}, {"message", connection->BytesJson(r.response)}}));
-          });
-      // Ended if the client goes away first (an id already answered is ignored).
-      if (!request.empty()) connection->SetPendingRequest(request);
-      return;
-    }
-
-    case K::kOpenChannel: {
-      std::string endpoint = server.channels().NewParticipant(connection);
-      std::string target = c.id;
-      system.OpenChannelFrom(endpoint, target, c.data.value_or(Bytes()),
-                             [&server, connection, endpoint, target](RequestResult r) {
-                               if (!r.ok) {
-                                 server.channels().Drop(endpoint);
-                                 return connection->Finish(Error(error_kind::kChannelError, r.error));
-                               }
-                               std::string channel_id = ToString(r.response);
-                               server.channels().Opened(channel_id, endpoint, connection);
-                               connection->AdoptChannel(channel_id, endpoint);
-                               connection->Finish(Response("ChannelOpened", {{"channel_id", channel_id}, {"actor_id", target}}));
-                             });
-      return;
-    }
-
-    case K::kSendOnChannel: {
-      auto endpoint = server.channels().ParticipantOf(c.id);
-      if (!endpoint) return finish(Error(error_kind::kChannelError, "no open channel " + c.id + " of a client"));
-      Status s = system.SendOnChannelFrom(endpoint->endpoint_id, c.id, c.data.value_or(Bytes()));
-      if (!s.ok()) return finish(Error(error_kind::kChannelError, s.message()));
-      return finish(Response("MessageSent", {{"channel_id", c.id}}));
-    }
-
-    case K::kCloseChannel: {
-      auto endpoint = server.channels().ParticipantOf(c.id);
-      if (!endpoint) return finish(Error(error_kind::kChannelError, "no open channel " + c.id + " of a client"));
-      Status s = system.CloseChannelFrom(endpoint->endpoint_id, c.id);
-      if (!s.ok()) return finish(Error(error_kind::kChannelError, s.message()));
-      server.channels().Closed(c.id);
-      // Closed by another client: the one that opened it is told, as if the actor had.
-      if (auto owner = endpoint->owner.lock(); owner && owner != connection)
-        owner->Send(Response("ChannelClosed", {{"channel_id", c.id}, {"by", "another client"}}));
-      return finish(Response("ChannelClosed", {{"channel_id", c.id}, {"by", "client"}}));
-    }
-  }
-  finish(Error(error_kind::kUnknownCommand, "command " + c.name + " is not implemented"));
+  if (auto* cluster = server.cluster(); cluster && AnsweredByItsNode(c.kind) && !server.system().FindActor(c.id))
+    return connection->Finish(AskItsNode(*cluster, *connection, c));
+  auto it = CommandHandlers().find(c.kind);
+  if (it == CommandHandlers().end())
+    return connection->Finish(Error(error_kind::kUnknownCommand, "command " + c.name + " is not implemented"));
+  it->second.run(server, connection, c);
 }
 
 }  // namespace theater::server

@@ -1,6 +1,7 @@
-// The commands of the management protocol, run against the server's actor system. Each
-// ends by calling connection->Finish() with its response, at once or later (a request
-// waits for the actor's answer, a stop for the actor to finish) without holding a thread.
+// The commands of the management protocol, run against the server's actor system: one
+// table of handlers (handlers.cc). Each ends by calling connection->Finish() with its
+// response, at once or later (a request waits for the actor's answer, a stop for the
+// actor to finish) without holding a thread.
 #pragma once
 
 #include <memory>
@@ -13,6 +14,8 @@ class Server;
 class Connection;
 
 void RunCommand(Server& server, const std::shared_ptr<Connection>& connection, Command command);
+// True for the commands that run on the network thread (see handlers.cc).
+bool RunsOnNetworkThread(CommandKind kind);
 // StartActor on this server, with no connection to subscribe (another node's client).
 json StartActorHere(Server& server, const Command& c);
 
