@@ -4,9 +4,10 @@
 //   - the same on one node (the actors side by side), and
 //   - a bare NATS request/reply between two clients of the same nats-server, which is the
 //     floor for anything that crosses nodes.
-// 1. Request round trip, actor to actor: an echo actor asks another ("request ID echo x").
+// 1. Request round trip, actor to actor: the blaster actor asks another n times in one turn
+//    ("ask ID N"), on the same node or on the other.
 // 2. Request round trip from outside (ActorSystem::Request) to an actor.
-// 3. One-way sends per second from outside into an actor (a retry when its mailbox is full).
+// 3. One-way sends per second, actor to actor ("blast ID N 64"), until all have arrived.
 //
 //   theater_cluster_bench [--quick]
 #include <signal.h>
@@ -19,7 +20,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,6 +52,8 @@ uint16_t FreePort() {
   return ntohs(a.sin_port);
 }
 
+pid_t nats_pid = -1;  // killed at exit too, when a measurement fails (bench::Fail exits)
+
 struct Nats {
   pid_t pid = -1;
   std::string url;
@@ -61,15 +66,21 @@ struct Nats {
     argv.push_back(nullptr);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
     if (::posix_spawnp(&pid, "nats-server", &actions, nullptr, argv.data(), environ) != 0)
       bench::Fail("cannot start nats-server (Debian's nats-server package)");
     posix_spawn_file_actions_destroy(&actions);
+    nats_pid = pid;
+    std::atexit([] {
+      if (nats_pid > 0) ::kill(nats_pid, SIGTERM);
+    });
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
   }
   ~Nats() {
     ::kill(pid, SIGTERM);
     ::waitpid(pid, nullptr, 0);
+    nats_pid = -1;
   }
 };
 
@@ -89,29 +100,23 @@ std::pair<double, double> Time(size_t n, F f) {
 
 std::string Text(const RequestResult& r) { return r.ok ? ToString(r.response) : "ERROR " + r.error; }
 
-// One-way sends into `to` for `seconds`: sends accepted per second.
-double SendRate(ActorSystem& system, const std::string& to, double seconds) {
-  Bytes message = ToBytes("set x");  // the state stays small: every turn costs the same
-  uint64_t sent = 0;
-  auto end = Clock::now() + std::chrono::duration<double>(seconds);
-  auto t0 = Clock::now();
-  while (Clock::now() < end) {
-    Status s = system.Send(to, message);
-    if (s.ok()) ++sent;
-    else if (s.message().find("full") == std::string::npos) bench::Fail("send: " + s.message());
-    else std::this_thread::sleep_for(std::chrono::microseconds(200));
-  }
-  double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
-  system.WaitIdle(std::chrono::seconds(30));
-  return sent / elapsed;
+std::string StartBlaster(bench::RunningServer& server) {
+  auto client = server.Connect();
+  std::string manifest = std::string("name = \"blaster\"\nversion = \"1\"\ncomponent = \"") + THEATER_BLASTER +
+                         "\"\n[[handler]]\ntype = \"runtime\"\n[[handler]]\ntype = \"message-server\"\n";
+  auto r = client->Call(server::json{{"StartActor", {{"manifest", manifest}}}});
+  if (!r.ok() || !r->contains("ActorStarted")) bench::Fail("StartActor: " + (r.ok() ? r->dump() : r.error()));
+  server->system().WaitIdle(std::chrono::seconds(10));
+  return (*r)["ActorStarted"]["id"].get<std::string>();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
-  size_t n = quick ? 300 : 3000;
-  double seconds = quick ? 1 : 3;
+  // A blast is one turn of the sending actor: it must end within its call timeout (10 s).
+  size_t n = quick ? 300 : 2000;
+  size_t blast = quick ? 1000 : 5000;
   Nats nats;
   auto node = [&](const char* name) {
     return std::make_unique<bench::RunningServer>(1, [&](server::ServerOptions& o) {
@@ -122,21 +127,19 @@ int main(int argc, char** argv) {
   };
   auto a = node("a");
   auto b = node("b");
-  auto ids_a = a->StartEchoActors(2, THEATER_MESSENGER);
-  auto ids_b = b->StartEchoActors(1, THEATER_MESSENGER);
-  std::string m1 = ids_a[0], local = ids_a[1], remote = ids_b[0];
+  std::string sender = StartBlaster(*a), local = StartBlaster(*a), remote = StartBlaster(*b);
   ActorSystem& sys = (*a)->system();
   std::this_thread::sleep_for(std::chrono::milliseconds(600));  // membership settles
 
   auto ask = [&](const std::string& id, const std::string& text) {
-    std::string r = Text(sys.Request(id, ToBytes(text)).get());
-    if (r.rfind("ERROR", 0) == 0 || r.find("err:") != std::string::npos) bench::Fail(id + ": " + r);
+    std::string r = Text(sys.Request(id, ToBytes(text), std::chrono::seconds(120)).get());
+    if (r.rfind("ERROR", 0) == 0) bench::Fail(id + ": " + r);
+    return r;
   };
-  // Warm up both paths.
-  for (int i = 0; i < 50; ++i) {
-    ask(m1, "request " + local + " echo x");
-    ask(m1, "request " + remote + " echo x");
-  }
+  auto count = [&](const std::string& id) { return std::stoull(ask(id, "count")); };
+  for (int i = 0; i < 50; ++i) ask(remote, "warm");
+  ask(sender, "ask " + local + " 50");
+  ask(sender, "ask " + remote + " 50");
 
   // Bare NATS request/reply between two clients of the same server.
   auto responder = cluster::NatsClient::Connect({nats.url, kToken, "bench-responder", nullptr});
@@ -146,30 +149,49 @@ int main(int argc, char** argv) {
   auto sub = r->Subscribe("bench.echo", [r](cluster::NatsMessage m) { (void)r->Publish(m.reply, m.data); });
   if (!sub.ok()) bench::Fail(sub.error());
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  Bytes ping = ToBytes("request x echo x");
+  Bytes ping = ToBytes("ask 0123456789abcdef 1");
   for (int i = 0; i < 50; ++i) (void)(*requester)->Request("bench.echo", ping, std::chrono::seconds(2));
-
   auto [nats_med, nats_p99] = Time(n, [&] {
     auto reply = (*requester)->Request("bench.echo", ping, std::chrono::seconds(2));
     if (reply.error != cluster::NatsClient::RequestError::kNone) bench::Fail("bare NATS: " + reply.why);
   });
-  auto [aa_med, aa_p99] = Time(n, [&] { ask(m1, "request " + local + " echo x"); });
-  auto [ab_med, ab_p99] = Time(n, [&] { ask(m1, "request " + remote + " echo x"); });
-  auto [oa_med, oa_p99] = Time(n, [&] { ask(local, "echo x"); });
-  auto [ob_med, ob_p99] = Time(n, [&] { ask(remote, "echo x"); });
-  double local_rate = SendRate(sys, local, seconds);
-  double remote_rate = SendRate(sys, remote, seconds);
+
+  // Actor to actor: one request at a time, n of them, timed inside the asking actor's turn.
+  auto per_request = [&](const std::string& to) {
+    auto t0 = Clock::now();
+    std::string answer = ask(sender, "ask " + to + " " + std::to_string(n));
+    if (answer != "asked " + std::to_string(n)) bench::Fail("ask: " + answer);
+    return bench::Micros(Clock::now() - t0) / n;
+  };
+  double aa = per_request(local), ab = per_request(remote);
+  auto [oa_med, oa_p99] = Time(n, [&] { ask(local, "echo"); });
+  auto [ob_med, ob_p99] = Time(n, [&] { ask(remote, "echo"); });
+
+  // One-way sends, actor to actor: `blast` messages of 64 bytes, until all have arrived.
+  auto send_rate = [&](const std::string& to) {
+    uint64_t before = count(to);
+    auto t0 = Clock::now();
+    std::string answer = ask(sender, "blast " + to + " " + std::to_string(blast) + " 64");
+    uint64_t sent = std::stoull(answer.substr(answer.find(' ') + 1));
+    while (count(to) < before + sent) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    return std::pair<double, uint64_t>(sent / seconds, sent);
+  };
+  auto [local_rate, local_sent] = send_rate(local);
+  auto [remote_rate, remote_sent] = send_rate(remote);
 
   std::printf("theater_cluster_bench: 2 nodes over nats-server on loopback, %zu round trips each\n", n);
-  std::printf("%-44s %10s %10s %12s\n", "", "median µs", "p99 µs", "ratio");
-  std::printf("%-44s %10.1f %10.1f %12s\n", "bare NATS request/reply (baseline)", nats_med, nats_p99, "1.00x");
-  std::printf("%-44s %10.1f %10.1f %11.2fx\n", "actor -> actor, one node", aa_med, aa_p99, aa_med / nats_med);
-  std::printf("%-44s %10.1f %10.1f %11.2fx\n", "actor -> actor, across nodes", ab_med, ab_p99, ab_med / nats_med);
-  std::printf("%-44s %10.1f %10.1f %11.2fx\n", "outside -> actor, one node", oa_med, oa_p99, oa_med / nats_med);
-  std::printf("%-44s %10.1f %10.1f %11.2fx\n", "outside -> actor, across nodes", ob_med, ob_p99, ob_med / nats_med);
-  std::printf("cross-node request costs %.2fx the one-node request (actor to actor), %.2fx (from outside)\n",
-              ab_med / aa_med, ob_med / oa_med);
-  std::printf("one-way sends/s into an actor: one node %.0f, across nodes %.0f (%.2fx)\n", local_rate, remote_rate,
+  std::printf("%-46s %10s %10s %9s\n", "", "median µs", "p99 µs", "ratio");
+  std::printf("%-46s %10.1f %10.1f %8s\n", "bare NATS request/reply (baseline)", nats_med, nats_p99, "1.00x");
+  std::printf("%-46s %10.1f %10s %8.2fx\n", "actor -> actor request, one node (mean)", aa, "-", aa / nats_med);
+  std::printf("%-46s %10.1f %10s %8.2fx\n", "actor -> actor request, across nodes (mean)", ab, "-", ab / nats_med);
+  std::printf("%-46s %10.1f %10.1f %8.2fx\n", "outside -> actor request, one node", oa_med, oa_p99, oa_med / nats_med);
+  std::printf("%-46s %10.1f %10.1f %8.2fx\n", "outside -> actor request, across nodes", ob_med, ob_p99, ob_med / nats_med);
+  std::printf("a cross-node request costs %.2fx a one-node request (actor to actor), %.2fx (from outside)\n", ab / aa,
+              ob_med / oa_med);
+  std::printf("one-way sends/s, actor to actor (64 B, until all arrived): one node %.0f (%llu sent), across nodes "
+              "%.0f (%llu sent): %.2fx\n",
+              local_rate, (unsigned long long)local_sent, remote_rate, (unsigned long long)remote_sent,
               remote_rate / local_rate);
   return 0;
 }
