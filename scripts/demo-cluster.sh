@@ -46,6 +46,10 @@ sed 's/^version = .*/&\nnode = "b"                   # this worker runs on node 
   >"$work/worker.toml"
 sup="$("$theater" start "$work/supervisor.toml" --json | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')"
 echo; echo "\$ theater start supervisor.toml        # on node a; worker.toml says node = \"b\""; echo "started   $sup"
+for _ in $(seq 50); do  # its init spawns the two workers on node b
+  [[ "$("$theater" list | grep -c ' worker ')" -ge 2 ]] && break
+  sleep 0.1
+done
 show list                                   # the workers run on node b
 show request "$sup" 'job 2'
 show request "$sup" 'job 3' || true         # a worker crashes on node b and is restarted there
