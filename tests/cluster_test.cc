@@ -307,6 +307,15 @@ TEST_F(ClusterTest, NodesReconnectAfterNatsRestarts) {
   ASSERT_TRUE(WaitNode(*ca, "b", true));
   std::string m1 = StartMessenger(*ca), m2 = StartMessenger(*cb);
   EXPECT_EQ(Ask(*ca, m1, "request " + m2 + " echo before"), "ok: before");
+  // A request that times out here is not waited for by the cluster any longer.
+  json timed_out = Call(*ca, {{"RequestActorMessage", {{"id", m2}, {"data", "park"}, {"timeout_ms", 300}}}});
+  EXPECT_TRUE(timed_out.contains("Error")) << timed_out.dump();
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  json info;
+  while (std::chrono::steady_clock::now() < until &&
+         (info = Expect(*ca, {{"GetServerInfo", json::object()}}, "ServerInfo"))["cluster"]["waiting"] != 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(info["cluster"]["waiting"], 0) << info.dump();
   nats_->Stop();
   // While NATS is away: a clear error, and neither node judges the other lost.
   EXPECT_NE(Ask(*ca, m1, "request " + m2 + " echo during").find("err: "), std::string::npos);

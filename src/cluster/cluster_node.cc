@@ -565,6 +565,18 @@ void ClusterNode::Tick() {
     }
   }
   for (const auto& name : lost) NodeLost(name);
+  // Requests this node sent that ended here first (a timeout, a caller gone): their
+  // answers will not be waited for.
+  std::vector<std::string> sent;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, p] : pending_) sent.push_back(id);
+  }
+  for (const auto& id : sent)
+    if (!system_.requests().Has(id)) {
+      std::lock_guard lock(mu_);
+      pending_.erase(id);
+    }
 }
 
 void ClusterNode::NodeLost(const std::string& node) {
@@ -737,6 +749,11 @@ std::vector<NodeInfo> ClusterNode::Nodes() {
   std::lock_guard lock(mu_);
   for (const auto& [name, peer] : peers_) nodes.push_back({name, peer.alive, peer.last_seen_ms, peer.actors});
   return nodes;
+}
+
+size_t ClusterNode::waiting() {
+  std::lock_guard lock(mu_);
+  return pending_.size() + acks_.size();
 }
 
 // --- Questions to other nodes ---------------------------------------------------------------

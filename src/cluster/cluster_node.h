@@ -96,6 +96,8 @@ class ClusterNode : public RemoteRouter, public std::enable_shared_from_this<Clu
   const std::string& name() const { return options_.node; }
   const std::string& url() const { return options_.url; }
   uint64_t refused() const { return refused_.load(); }  // messages dropped: not sealed by the cluster
+  // Requests, channel opens and durable sends waiting for another node's answer.
+  size_t waiting();
 
  private:
   class Slot;

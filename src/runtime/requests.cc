@@ -36,6 +36,11 @@ void RequestTable::Add(const std::string& id, const std::string& from, const std
   if (earliest) cv_.notify_all();
 }
 
+bool RequestTable::Has(const std::string& id) {
+  std::lock_guard lock(mu_);
+  return entries_.count(id) > 0;
+}
+
 std::chrono::milliseconds RequestTable::TimeoutOf(const std::string& id) {
   std::lock_guard lock(mu_);
   auto it = timeouts_.find(id);

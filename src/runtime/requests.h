@@ -53,6 +53,8 @@ class RequestTable {
   bool IsHeldBy(const std::string& id, const std::string& to);
   // The requests `to` has parked.
   std::vector<std::string> ParkedAt(const std::string& to);
+  // True while the request has not ended.
+  bool Has(const std::string& id);
   // The timeout a request was added with (0: none, or it has ended).
   std::chrono::milliseconds TimeoutOf(const std::string& id);
   // Ends every request to `actor` with `why`, and forgets the ones from it.
