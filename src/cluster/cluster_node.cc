@@ -15,17 +15,9 @@ int64_t WallMs() {
       .count();
 }
 
-// Actor ids are UUIDs; anything else is no actor, and never reaches a NATS subject (where
-// a '.', '*' or '>' would mean something else).
-bool IsActorId(const std::string& id) {
-  if (id.size() != 36) return false;
-  for (size_t i = 0; i < id.size(); ++i) {
-    char c = id[i];
-    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
+// Actor ids are UUIDs (common/uuid.h); anything else is no actor, and never reaches a NATS
+// subject (where a '.', '*' or '>' would mean something else).
+bool IsActorId(const std::string& id) { return IsUuid(id); }
 
 json BytesWire(const Bytes& b) { return json::binary_t(std::vector<uint8_t>(b.begin(), b.end())); }
 Bytes WireBytes(const json& j) {
@@ -771,8 +763,11 @@ Result<json> ClusterNode::AskActor(const std::string& actor_id, const json& comm
 }
 
 std::vector<json> ClusterNode::ListAll() {
-  size_t alive = 1;
-  for (const NodeInfo& n : Nodes()) alive += n.alive && n.name != options_.node;
+  size_t alive = 1;  // this node, and the others heard from (no count of actors needed)
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [name, peer] : peers_) alive += peer.alive;
+  }
   std::vector<json> lists;
   if (!nats_) return lists;
   std::string subject = Subject("list");
