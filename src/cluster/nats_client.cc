@@ -1,5 +1,6 @@
 #include "cluster/nats_client.h"
 
+#include <condition_variable>
 #include <mutex>
 
 #include <nats/nats.h>
@@ -29,32 +30,46 @@ Bytes DataOf(natsMsg* msg) {
 
 }  // namespace
 
-// What the library's callbacks reach: it lives as long as the client.
+// What the connection's callbacks reach. libnats calls them on its own thread, and the
+// last of them (disconnected, then closed) may come after natsConnection_Close returns:
+// the destructor waits for `closed` before it frees this.
 struct NatsClient::Callbacks {
   std::function<void(bool)> on_connection;
   std::mutex mu;
-  // Handlers of subscriptions, kept until the connection is destroyed: a callback may be
-  // under way while its subscription is being removed.
-  std::vector<std::unique_ptr<std::function<void(NatsMessage)>>> handlers;
+  std::condition_variable cv;
+  bool closed = false;
 };
 
 namespace {
 
 void OnDisconnected(natsConnection*, void* closure) {
-  auto* c = static_cast<std::function<void(bool)>*>(closure);
-  if (*c) (*c)(false);
+  auto* c = static_cast<NatsClient::Callbacks*>(closure);
+  if (c->on_connection) c->on_connection(false);
 }
 void OnReconnected(natsConnection*, void* closure) {
-  auto* c = static_cast<std::function<void(bool)>*>(closure);
-  if (*c) (*c)(true);
+  auto* c = static_cast<NatsClient::Callbacks*>(closure);
+  if (c->on_connection) c->on_connection(true);
 }
+void OnClosed(natsConnection*, void* closure) {
+  auto* c = static_cast<NatsClient::Callbacks*>(closure);
+  std::lock_guard lock(c->mu);
+  c->closed = true;
+  c->cv.notify_all();
+}
+
+// A subscription's handler. The library frees nothing of ours: the handler is deleted by
+// OnHandlerComplete, which libnats calls once the subscription is closed and its last
+// message handled (a message may be under way while the subscription is removed).
+using Handler = std::function<void(NatsMessage)>;
 
 void OnMessage(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
   MessageOwner owner{msg};
-  auto* handler = static_cast<std::function<void(NatsMessage)>*>(closure);
+  auto* handler = static_cast<Handler*>(closure);
   const char* reply = natsMsg_GetReply(msg);
   (*handler)(NatsMessage{natsMsg_GetSubject(msg), reply ? reply : "", DataOf(msg)});
 }
+
+void OnHandlerComplete(void* closure) { delete static_cast<Handler*>(closure); }
 
 }  // namespace
 
@@ -81,7 +96,8 @@ Result<std::unique_ptr<NatsClient>> NatsClient::Connect(NatsOptions options) {
   // One delivery thread for every subscription (not one each): messages are handled in
   // the order they arrive, and a node with 10,000 actors does not start 10,000 threads.
   natsOptions_UseGlobalMessageDelivery(o.opts, true);
-  void* closure = &client->callbacks_->on_connection;
+  void* closure = client->callbacks_.get();
+  natsOptions_SetClosedCB(o.opts, OnClosed, closure);
   natsOptions_SetDisconnectedCB(o.opts, OnDisconnected, closure);
   natsOptions_SetReconnectedCB(o.opts, OnReconnected, closure);
   natsOptions_SetRetryOnFailedConnect(o.opts, true, OnReconnected, closure);
@@ -93,7 +109,13 @@ Result<std::unique_ptr<NatsClient>> NatsClient::Connect(NatsOptions options) {
 NatsClient::~NatsClient() {
   if (!connection_) return;
   natsConnection_Close(connection_);
+  // The closed callback is the library's last call into callbacks_.
+  std::unique_lock lock(callbacks_->mu);
+  bool closed = callbacks_->cv.wait_for(lock, std::chrono::seconds(10), [&] { return callbacks_->closed; });
+  lock.unlock();
   natsConnection_Destroy(connection_);
+  // Not heard in 10 s: a late callback must find its closure alive, so it is left allocated.
+  if (!closed) (void)callbacks_.release();
 }
 
 bool NatsClient::connected() { return natsConnection_Status(connection_) == NATS_CONN_STATUS_CONNECTED; }
@@ -149,14 +171,16 @@ std::vector<Bytes> NatsClient::Gather(const std::string& subject, const Bytes& d
 
 Result<std::unique_ptr<NatsSubscription>> NatsClient::Subscribe(const std::string& subject,
                                                                 std::function<void(NatsMessage)> handler) {
-  auto* closure = new std::function<void(NatsMessage)>(std::move(handler));
-  {
-    std::lock_guard lock(callbacks_->mu);
-    callbacks_->handlers.emplace_back(closure);
-  }
+  auto* closure = new Handler(std::move(handler));
   std::unique_ptr<NatsSubscription> sub(new NatsSubscription());
   natsStatus s = natsConnection_Subscribe(&sub->subscription_, connection_, subject.c_str(), OnMessage, closure);
-  if (s != NATS_OK) return Failed(("subscribe to " + subject).c_str(), s);
+  if (s != NATS_OK) {
+    delete closure;
+    return Failed(("subscribe to " + subject).c_str(), s);
+  }
+  // Refused only if the subscription is already closed (the connection closing under it):
+  // the handler may still be called once, so it is left allocated then.
+  (void)natsSubscription_SetOnCompleteCB(sub->subscription_, OnHandlerComplete, closure);
   return sub;
 }
 

@@ -66,9 +66,10 @@ class NatsClient {
   // The largest message the server takes (its max_payload), or 0 while not connected.
   size_t max_payload();
 
+  struct Callbacks;  // what libnats's callbacks reach (defined in nats_client.cc)
+
  private:
   NatsClient() = default;
-  struct Callbacks;
   __natsConnection* connection_ = nullptr;
   std::unique_ptr<Callbacks> callbacks_;
 };
