@@ -11,27 +11,20 @@
 //
 //   theater_cluster_bench [--quick]
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "bench_util.h"
 #include "cluster/nats_client.h"
+#include "nats_server.h"
 #include "server_util.h"
-
-extern char** environ;
 
 using namespace theater;
 using Clock = std::chrono::steady_clock;
@@ -40,48 +33,20 @@ namespace {
 
 constexpr const char* kToken = "bench-cluster-token";
 
-uint16_t FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 pid_t nats_pid = -1;  // killed at exit too, when a measurement fails (bench::Fail exits)
 
+// The cluster's nats-server, on a free loopback port.
 struct Nats {
-  pid_t pid = -1;
+  testing::NatsServer server;
   std::string url;
-  Nats() {
-    uint16_t port = FreePort();
-    url = "nats://127.0.0.1:" + std::to_string(port);
-    std::vector<std::string> args = {"nats-server", "-a", "127.0.0.1", "-p", std::to_string(port), "--auth", kToken};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-    if (::posix_spawnp(&pid, "nats-server", &actions, nullptr, argv.data(), environ) != 0)
-      bench::Fail("cannot start nats-server (Debian's nats-server package)");
-    posix_spawn_file_actions_destroy(&actions);
-    nats_pid = pid;
+  Nats() : server(testing::FreePort(), kToken), url(server.url()) {
+    if (!server.running()) bench::Fail("cannot start nats-server (Debian's nats-server package)");
+    nats_pid = server.pid();
     std::atexit([] {
-      if (nats_pid > 0) ::kill(nats_pid, SIGTERM);
+      if (nats_pid > 0) ::kill(nats_pid, SIGKILL);
     });
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
   }
-  ~Nats() {
-    ::kill(pid, SIGTERM);
-    ::waitpid(pid, nullptr, 0);
-    nats_pid = -1;
-  }
+  ~Nats() { nats_pid = -1; }
 };
 
 // Median and 99th percentile of `n` timed calls of `f`, in µs.

@@ -28,7 +28,12 @@ command -v ninja >/dev/null && generator=(-G Ninja)
 if [[ ! -f "$dir/CMakeCache.txt" ]]; then
   CC=clang-22 CXX=clang++-22 cmake -S "$here/fuzz" -B "$dir" "${generator[@]}" >/dev/null
 fi
-cmake --build "$dir" --target "${target}_fuzz" >/dev/null
+# Quiet when it builds; when it does not, the compiler's errors are what the test shows.
+if ! cmake --build "$dir" --target "${target}_fuzz" >"$dir/build-$target.log" 2>&1; then
+  echo "scripts/fuzz.sh: building ${target}_fuzz failed:" >&2
+  tail -n 40 "$dir/build-$target.log" >&2
+  exit 1
+fi
 
 args=(-max_len="$max_len" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048
   -artifact_prefix="$dir/" -print_final_stats=1)

@@ -6,14 +6,12 @@
 // partition (a NATS server of a routed pair stopped).
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <atomic>
 #include <regex>
 
 #include "cluster/nats_client.h"
 #include "cluster/sealed_message.h"
+#include "nats_server.h"
 #include "process_util.h"
 #include "server_test_util.h"
 
@@ -21,70 +19,6 @@ namespace theater::testing {
 namespace {
 
 constexpr const char* kToken = "cluster-test-token";
-
-uint16_t FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-bool Accepts(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
-}
-
-// nats-server on loopback with the cluster's token; optionally one of a routed pair.
-class NatsServer {
- public:
-  NatsServer(uint16_t port, const std::filesystem::path& log, uint16_t cluster_port = 0, uint16_t route_port = 0)
-      : port_(port), cluster_port_(cluster_port), route_port_(route_port), log_(log) {
-    Start();
-  }
-  ~NatsServer() { Stop(); }
-
-  void Start() {
-    std::vector<std::string> args = {"nats-server", "-a", "127.0.0.1", "-p", std::to_string(port_), "--auth", kToken};
-    if (cluster_port_)
-      args.insert(args.end(), {"--cluster", "nats://127.0.0.1:" + std::to_string(cluster_port_), "--routes",
-                               "nats://127.0.0.1:" + std::to_string(route_port_), "--no_advertise"});
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    // Not the test's stdout: a nats-server outliving a crashed test would hold ctest's pipe open.
-    posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
-    if (::posix_spawnp(&pid_, "nats-server", &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&actions);
-    for (int i = 0; i < 200 && pid_ > 0 && !Accepts(port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  void Stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-  bool running() const { return pid_ > 0 && Accepts(port_); }
-  std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  uint16_t port_, cluster_port_, route_port_;
-  std::filesystem::path log_;
-  pid_t pid_ = -1;
-};
 
 class ClusterTest : public ServerTest {
  protected:
@@ -110,22 +44,30 @@ class ClusterTest : public ServerTest {
     for (const auto& n : info["cluster"]["nodes"]) nodes[n["name"]] = n["alive"];
     return nodes;
   }
+  // Calls `probe` every 50 ms until `done` holds for what it returned, or `timeout` passes;
+  // returns what it returned last.
+  template <typename Probe, typename Done>
+  static auto Eventually(Probe probe, Done done, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto value = probe();
+    while (!done(value) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      value = probe();
+    }
+    return value;
+  }
   // Waits until `client`'s node sees `node` as `alive`.
   bool WaitNode(server::Client& client, const std::string& node, bool alive,
                 std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto nodes = Nodes(client);
-      if (nodes.count(node) && nodes[node] == alive) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
+    auto seen = [&](std::map<std::string, bool>& nodes) { return nodes.count(node) && nodes[node] == alive; };
+    auto nodes = Eventually([&] { return Nodes(client); }, seen, timeout);
+    return seen(nodes);
   }
   std::string Transcript(server::Client& client, const std::string& id) { return Ask(client, id, "transcript"); }
 
   void SetUp() override {
     nats_port_ = FreePort();
-    nats_ = std::make_unique<NatsServer>(nats_port_, dir_.path() / "nats.log");
+    nats_ = std::make_unique<NatsServer>(nats_port_, kToken, dir_.path() / "nats.log");
     ASSERT_TRUE(nats_->running()) << "nats-server did not start (is Debian's nats-server installed?)";
   }
 
@@ -156,9 +98,8 @@ TEST_F(ClusterTest, MessagesRequestsAndChannelsCrossNodes) {
   EXPECT_EQ(Ask(*cb, m2, "chan-send " + channel + " from-b"), "ok");
   EXPECT_EQ(Ask(*cb, m2, "close " + channel), "ok");
   // The close reaches node a as a message: soon after, a has no such channel either.
-  std::string late;
-  for (int i = 0; i < 100 && (late = Ask(*ca, m1, "chan-send " + channel + " late")) == "ok"; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::string late = Eventually([&] { return Ask(*ca, m1, "chan-send " + channel + " late"); },
+                                [](const std::string& r) { return r != "ok"; });
   EXPECT_NE(late.find("err: no open channel"), std::string::npos) << late;
   std::string t1 = Transcript(*ca, m1), t2 = Transcript(*ca, m2);
   EXPECT_NE(t2.find("from-a"), std::string::npos) << t2;
@@ -339,11 +280,8 @@ TEST_F(ClusterTest, NodesReconnectAfterNatsRestarts) {
   // A request that times out here is not waited for by the cluster any longer.
   json timed_out = Call(*ca, {{"RequestActorMessage", {{"id", m2}, {"data", "park"}, {"timeout_ms", 300}}}});
   EXPECT_TRUE(timed_out.contains("Error")) << timed_out.dump();
-  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  json info;
-  while (std::chrono::steady_clock::now() < until &&
-         (info = Expect(*ca, {{"GetServerInfo", json::object()}}, "ServerInfo"))["cluster"]["waiting"] != 0)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  json info = Eventually([&] { return Expect(*ca, {{"GetServerInfo", json::object()}}, "ServerInfo"); },
+                         [](const json& i) { return i["cluster"]["waiting"] == 0; });
   EXPECT_EQ(info["cluster"]["waiting"], 0) << info.dump();
   nats_->Stop();
   // While NATS is away: a clear error, and neither node judges the other lost.
@@ -352,10 +290,8 @@ TEST_F(ClusterTest, NodesReconnectAfterNatsRestarts) {
   EXPECT_TRUE(Nodes(*ca)["b"]);
   nats_->Start();
   ASSERT_TRUE(nats_->running());
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-  std::string after;
-  while (std::chrono::steady_clock::now() < deadline && (after = Ask(*ca, m1, "request " + m2 + " echo after")) != "ok: after")
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::string after = Eventually([&] { return Ask(*ca, m1, "request " + m2 + " echo after"); },
+                                 [](const std::string& r) { return r == "ok: after"; }, std::chrono::seconds(15));
   EXPECT_EQ(after, "ok: after");
   std::this_thread::sleep_for(std::chrono::milliseconds(2000));
   EXPECT_TRUE(Nodes(*ca)["b"]);
@@ -367,8 +303,8 @@ TEST_F(ClusterTest, PartitionedNodeIsLostThenComesBack) {
   // second cuts b off: a sees it lost; b, which cannot reach NATS, judges nobody.
   uint16_t p2 = FreePort(), r1 = FreePort(), r2 = FreePort();
   nats_.reset();
-  NatsServer n1(nats_port_, dir_.path() / "nats1.log", r1, r2);
-  NatsServer n2(p2, dir_.path() / "nats2.log", r2, r1);
+  NatsServer n1(nats_port_, kToken, dir_.path() / "nats1.log", r1, r2);
+  NatsServer n2(p2, kToken, dir_.path() / "nats2.log", r2, r1);
   ASSERT_TRUE(n1.running() && n2.running());
   auto a = StartNode("a", n1.url());
   auto b = StartNode("b", n2.url());
@@ -382,10 +318,8 @@ TEST_F(ClusterTest, PartitionedNodeIsLostThenComesBack) {
   EXPECT_TRUE(Nodes(*cb)["a"]) << "a node cut off from NATS judged another lost";
   n2.Start();
   EXPECT_TRUE(WaitNode(*ca, "b", true));
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  std::string after;
-  while (std::chrono::steady_clock::now() < deadline && (after = Ask(*ca, m1, "request " + m2 + " echo healed")) != "ok: healed")
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::string after = Eventually([&] { return Ask(*ca, m1, "request " + m2 + " echo healed"); },
+                                 [](const std::string& r) { return r == "ok: healed"; });
   EXPECT_EQ(after, "ok: healed");
 }
 
@@ -422,32 +356,22 @@ TEST_F(ClusterTest, SupervisorOnOneNodeWithChildrenOnAnother) {
 
   // It fails on b: the boss on a hears it, and its policy restarts it on b.
   Ask(*cb, child, "fail");
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  json status;
-  while (std::chrono::steady_clock::now() < deadline) {
-    status = Expect(*cb, {{"GetActorStatus", {{"id", child}}}}, "ActorStatus");
-    if (status["restarts"] == 1 && status["status"] == "running") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  auto status_of = [&](const std::string& id) { return Expect(*cb, {{"GetActorStatus", {{"id", id}}}}, "ActorStatus"); };
+  json status = Eventually([&] { return status_of(child); },
+                           [](const json& s) { return s["restarts"] == 1 && s["status"] == "running"; });
   EXPECT_EQ(status["restarts"], 1) << status.dump();
   EXPECT_NE(Ask(*ca, boss, "transcript").find("error " + child), std::string::npos);
 
   // The boss stops it: it stops on b, and leaves the boss's children.
   EXPECT_EQ(Ask(*ca, boss, "stop " + child), "ok");
-  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline &&
-         Expect(*cb, {{"GetActorStatus", {{"id", child}}}}, "ActorStatus")["status"] != "stopped")
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_EQ(Expect(*cb, {{"GetActorStatus", {{"id", child}}}}, "ActorStatus")["status"], "stopped");
+  EXPECT_EQ(Eventually([&] { return status_of(child); }, [](const json& s) { return s["status"] == "stopped"; })["status"],
+            "stopped");
 
   // Another child on b, then b dies: the boss hears node-lost within the node timeout.
   std::string second = Ask(*ca, boss, "spawn child.toml").substr(4);
   b->process().Kill();
-  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  std::string transcript;
-  while (std::chrono::steady_clock::now() < deadline &&
-         (transcript = Ask(*ca, boss, "transcript")).find("error " + second) == std::string::npos)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::string transcript = Eventually([&] { return Ask(*ca, boss, "transcript"); },
+                                      [&](const std::string& t) { return t.find("error " + second) != std::string::npos; });
   EXPECT_NE(transcript.find("error " + second), std::string::npos) << transcript;
   EXPECT_NE(transcript.find("node-lost"), std::string::npos) << transcript;
   EXPECT_EQ(Ask(*ca, boss, "children"), "");

@@ -25,19 +25,19 @@ Bytes WireBytes(const json& j) {
   return Bytes(b.begin(), b.end());
 }
 
+// A refusal as it travels, with its code: an actor gone from its node is NotFound there
+// (ActorNotFound to a client), as it would be here.
+json Refusal(const Status& s) { return {{"err", s.message()}, {"code", static_cast<int>(s.code())}}; }
+Status RefusalStatus(const json& body) {
+  int code = body.value("code", static_cast<int>(StatusCode::kError));
+  bool known = code == static_cast<int>(StatusCode::kLimitExceeded) || code == static_cast<int>(StatusCode::kNotFound);
+  return Status::Error(body.value("err", "refused"), known ? static_cast<StatusCode>(code) : StatusCode::kError);
+}
+
 // Room in a NATS message for everything but the payload (ids, the wait path, the seal).
 constexpr size_t kEnvelopeOverhead = 16 << 10;
 
 }  // namespace
-
-Status CheckNodeName(const std::string& name) {
-  if (name.empty() || name.size() > 64)
-    return Status::Error("node name `" + name + "`: give 1 to 64 characters");
-  for (char c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_')
-      return Status::Error("node name `" + name + "`: only letters, digits, '-' and '_' (it is part of NATS subjects)");
-  return Status::Ok();
-}
 
 // A place held on another node, for one message.
 class ClusterNode::Slot : public RemoteSlot {
@@ -245,7 +245,7 @@ NatsClient::Reply ClusterNode::RequestWithRetry(const std::string& subject, json
 }
 
 Result<std::unique_ptr<RemoteSlot>> ClusterNode::Reserve(const std::string& to, size_t message_bytes) {
-  if (!IsActorId(to)) return Status::Error("no actor with id " + to);
+  if (!IsActorId(to)) return NoSuchActor(to);
   if (!nats_ || stopping_.load()) return Status::Error("actor " + to + ": this node has left the cluster");
   if (size_t max = nats_->max_payload(); max && message_bytes + kEnvelopeOverhead > max)
     return Status::Error("message of " + std::to_string(message_bytes) + " bytes is larger than the cluster's NATS server takes (" +
@@ -254,7 +254,7 @@ Result<std::unique_ptr<RemoteSlot>> ClusterNode::Reserve(const std::string& to, 
   auto reply = RequestWithRetry(subject, {{"t", "reserve"}, {"to", to}, {"n", message_bytes}}, options_.remote_timeout);
   switch (reply.error) {
     case NatsClient::RequestError::kNone: break;
-    case NatsClient::RequestError::kNoResponders: return Status::Error("no actor with id " + to);
+    case NatsClient::RequestError::kNoResponders: return NoSuchActor(to);
     case NatsClient::RequestError::kTimeout:
       return Status::Error("actor " + to + ": its node did not answer within " +
                            std::to_string(options_.remote_timeout.count()) + " ms");
@@ -262,7 +262,7 @@ Result<std::unique_ptr<RemoteSlot>> ClusterNode::Reserve(const std::string& to, 
   }
   auto body = seal_.Open(kReplySubject, reply.data);
   if (!body.ok()) return Status::Error("actor " + to + ": a reply not sealed by the cluster: " + body.error());
-  if (body->contains("err")) return Status::Error((*body)["err"].get<std::string>());
+  if (body->contains("err")) return RefusalStatus(*body);
   return std::unique_ptr<RemoteSlot>(
       new Slot(weak_from_this(), body->value("from", ""), body->value("r", ""), to));
 }
@@ -323,7 +323,7 @@ void ClusterNode::OnActorMessage(NatsMessage msg) {
   if (type == "reserve") {
     size_t bytes = body->value("n", size_t{0});
     auto slot = system_.ReserveLocal(to, bytes);
-    if (!slot.ok()) return Respond(msg, {{"err", slot.error()}});
+    if (!slot.ok()) return Respond(msg, Refusal(slot.status()));
     std::string id = NewUuidV4();
     {
       std::lock_guard lock(mu_);
@@ -526,7 +526,7 @@ void ClusterNode::OnList(NatsMessage msg) {
 // A heartbeat; `hello` (a node that has just joined) asks the others for theirs at once,
 // so that membership is known within milliseconds rather than a heartbeat period.
 void ClusterNode::Heartbeat(bool hello) {
-  uint64_t actors = handlers_.count ? handlers_.count() : 0;
+  uint64_t actors = system_.live_actors();
   (void)PublishTo(Subject("hb"), {{"t", "hb"}, {"inc", incarnation_}, {"actors", actors}, {"hello", hello}});
 }
 
@@ -627,6 +627,7 @@ void ClusterNode::NodeLost(const std::string& node) {
     n.child = child;
     n.failed = true;
     n.error_type = "internal";
+    n.node_lost = true;
     n.data = ToBytes(json({{"kind", "node-lost"}, {"function", ""}, {"message", why}}).dump());
     system_.OnRemoteChildFinished(parent, n);
   }
@@ -654,12 +655,9 @@ Result<std::string> ClusterNode::SpawnChild(const std::string& node, const std::
                          std::to_string(sealed.size()) + " bytes, more than the cluster's NATS server takes (" +
                          std::to_string(max) + "; its max_payload)");
   // Its node compiles the component first: that may take a while.
-  auto reply = nats_->Request(subject, sealed, std::chrono::seconds(60));
-  if (reply.error == NatsClient::RequestError::kNoResponders) return Status::Error("node `" + node + "` is not in the cluster");
-  if (reply.error != NatsClient::RequestError::kNone) return Status::Error("node `" + node + "`: " + reply.why);
-  auto answer = seal_.Open(kReplySubject, reply.data);
-  if (!answer.ok()) return Status::Error("node `" + node + "`: a reply not sealed by the cluster");
-  if (answer->contains("err")) return Status::Error((*answer)["err"].get<std::string>());
+  auto answer = AskNode(node, sealed);
+  if (!answer.ok()) return answer.status();
+  if (answer->contains("err")) return RefusalStatus(*answer);
   std::string id = answer->value("id", "");
   std::lock_guard lock(mu_);
   remote_children_[id] = {node, parent};
@@ -726,18 +724,23 @@ Result<std::optional<Bytes>> ClusterNode::StateOf(const std::string& child) {
 Result<json> ClusterNode::StartOn(const std::string& node, const json& command) {
   if (!nats_) return Status::Error("this node has left the cluster");
   std::string subject = Subject("node", node);
-  auto reply = nats_->Request(subject, seal_.Seal(subject, {{"t", "start"}, {"command", command}, {"from", options_.node}}),
-                              std::chrono::seconds(60));
-  if (reply.error == NatsClient::RequestError::kNoResponders) return Status::Error("node `" + node + "` is not in the cluster");
-  if (reply.error != NatsClient::RequestError::kNone) return Status::Error("node `" + node + "`: " + reply.why);
-  auto body = seal_.Open(kReplySubject, reply.data);
-  if (!body.ok()) return Status::Error("node `" + node + "`: a reply not sealed by the cluster");
+  auto body = AskNode(node, seal_.Seal(subject, {{"t", "start"}, {"command", command}, {"from", options_.node}}));
+  if (!body.ok()) return body.status();
   return body->value("response", json::object());
+}
+
+Result<json> ClusterNode::AskNode(const std::string& node, const Bytes& sealed) {
+  auto reply = nats_->Request(Subject("node", node), sealed, std::chrono::seconds(60));
+  if (reply.error == NatsClient::RequestError::kNoResponders) return Status::NotFound("node `" + node + "` is not in the cluster");
+  if (reply.error != NatsClient::RequestError::kNone) return Status::Error("node `" + node + "`: " + reply.why);
+  auto answer = seal_.Open(kReplySubject, reply.data);
+  if (!answer.ok()) return Status::Error("node `" + node + "`: a reply not sealed by the cluster");
+  return std::move(*answer);
 }
 
 std::vector<NodeInfo> ClusterNode::Nodes() {
   std::vector<NodeInfo> nodes;
-  nodes.push_back({options_.node, true, WallMs(), handlers_.count ? handlers_.count() : 0});
+  nodes.push_back({options_.node, true, WallMs(), system_.live_actors()});
   std::lock_guard lock(mu_);
   for (const auto& [name, peer] : peers_) nodes.push_back({name, peer.alive, peer.last_seen_ms, peer.actors});
   return nodes;
@@ -751,11 +754,11 @@ size_t ClusterNode::waiting() {
 // --- Questions to other nodes ---------------------------------------------------------------
 
 Result<json> ClusterNode::AskActor(const std::string& actor_id, const json& command, std::chrono::milliseconds timeout) {
-  if (!IsActorId(actor_id)) return Status::Error("no actor with id " + actor_id);
+  if (!IsActorId(actor_id)) return NoSuchActor(actor_id);
   if (!nats_) return Status::Error("actor " + actor_id + ": this node has left the cluster");
   std::string subject = Subject("actor", actor_id);
   auto reply = RequestWithRetry(subject, {{"t", "query"}, {"command", command}}, timeout);
-  if (reply.error == NatsClient::RequestError::kNoResponders) return Status::Error("no actor with id " + actor_id);
+  if (reply.error == NatsClient::RequestError::kNoResponders) return NoSuchActor(actor_id);
   if (reply.error != NatsClient::RequestError::kNone) return Status::Error("actor " + actor_id + ": its node: " + reply.why);
   auto body = seal_.Open(kReplySubject, reply.data);
   if (!body.ok()) return Status::Error("actor " + actor_id + ": a reply not sealed by the cluster: " + body.error());

@@ -44,9 +44,6 @@ struct ClusterOptions {
   std::function<void(const std::string&)> log;
 };
 
-// Checks a node name (it is a NATS subject token): the error names the rule.
-Status CheckNodeName(const std::string& name);
-
 struct NodeInfo {
   std::string name;
   bool alive = false;
@@ -63,8 +60,6 @@ class ClusterNode : public RemoteRouter, public std::enable_shared_from_this<Clu
     std::function<json(const std::string& actor_id, const json& command)> query;
     // This node's actors, as ListActors summaries.
     std::function<json()> list;
-    // This node's live actors (for heartbeats).
-    std::function<uint64_t()> count;
     // Starts a top-level actor here for another node's client (StartActor with a node).
     std::function<json(const json& command)> start;
   };
@@ -126,6 +121,9 @@ class ClusterNode : public RemoteRouter, public std::enable_shared_from_this<Clu
   NatsClient::Reply RequestWithRetry(const std::string& subject, json body, std::chrono::milliseconds timeout);
   void Heartbeat(bool hello);
   void Respond(const NatsMessage& msg, json body);
+  // Sends `sealed` to node `node` and waits (up to 60 s: a spawn compiles first) for its
+  // answer, opened; the error names the node.
+  Result<json> AskNode(const std::string& node, const Bytes& sealed);
   // Opens a message: its body, or nothing (it is counted and, now and then, logged).
   std::optional<json> Open(const NatsMessage& msg, const std::string& sealed_for);
   void OnActorMessage(NatsMessage msg);

@@ -15,6 +15,7 @@ enum class StatusCode {
   kOk,
   kError,          // anything not singled out below
   kLimitExceeded,  // a configured limit (bytes, counts) would be exceeded
+  kNotFound,       // what was named (an actor, a node, a file) does not exist
 };
 
 class Status {
@@ -25,6 +26,7 @@ class Status {
     return Status(std::move(message), code == StatusCode::kOk ? StatusCode::kError : code);
   }
   static Status LimitExceeded(std::string message) { return Error(std::move(message), StatusCode::kLimitExceeded); }
+  static Status NotFound(std::string message) { return Error(std::move(message), StatusCode::kNotFound); }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

@@ -13,7 +13,7 @@
 
 #include "host/filesystem_command.h"
 #include "host/filesystem_paths.h"
-#include "runtime/actor_system.h"
+#include "runtime/host_services.h"
 #include "runtime/host_binding.h"
 
 namespace theater::host {
@@ -62,7 +62,7 @@ Out Fail(ActorContext& actor, const PathError& e) { return e.denied ? Refuse(act
 // Where private directories go: the system's data directory, or (a system without one,
 // as in tests) a temporary directory of this process.
 std::filesystem::path DataDir(ActorContext& actor) {
-  if (actor.has_system() && !actor.system().options().data_dir.empty()) return actor.system().options().data_dir;
+  if (actor.has_system() && !actor.services().data_dir().empty()) return actor.services().data_dir();
   static const std::filesystem::path fallback = [] {
     std::error_code ec;
     std::string pattern = (std::filesystem::temp_directory_path(ec) / "theater-data-XXXXXX").string();

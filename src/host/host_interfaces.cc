@@ -11,23 +11,31 @@
 #include "host/store_interface.h"
 #include "host/supervisor_interface.h"
 #include "host/timing_interface.h"
+#include "manifest/handler_catalog.h"
 
 namespace theater::host {
 
+const std::vector<HostInterface>& HostInterfaces() {
+  static const std::vector<HostInterface> kInterfaces = {
+      {"runtime", DefineRuntimeInterface},
+      {"message-server", DefineMessageServerInterface},
+      {"supervisor", DefineSupervisorInterface},
+      {"store", DefineStoreInterface},
+      {"timing", DefineTimingInterface},
+      {"random", DefineRandomInterface},
+      {"environment", DefineEnvironmentInterface},
+      {"filesystem", DefineFilesystemInterface},
+      {"http-client", DefineHttpClientInterface},
+      {"http-framework", DefineHttpFrameworkInterface},
+      {"process", DefineProcessInterface},
+  };
+  return kInterfaces;
+}
+
 Status DefineAllInterfaces(Engine& engine) {
-  for (const char* types : {"theater:simple/types", "theater:simple/http-types", "theater:simple/websocket-types"})
-    THEATER_RETURN_IF_ERROR(engine.DefineTypesOnlyInterface(types));
-  THEATER_RETURN_IF_ERROR(DefineRuntimeInterface(engine));
-  THEATER_RETURN_IF_ERROR(DefineMessageServerInterface(engine));
-  THEATER_RETURN_IF_ERROR(DefineSupervisorInterface(engine));
-  THEATER_RETURN_IF_ERROR(DefineTimingInterface(engine));
-  THEATER_RETURN_IF_ERROR(DefineEnvironmentInterface(engine));
-  THEATER_RETURN_IF_ERROR(DefineFilesystemInterface(engine));
-  THEATER_RETURN_IF_ERROR(DefineHttpFrameworkInterface(engine));
-  THEATER_RETURN_IF_ERROR(DefineStoreInterface(engine));
-  THEATER_RETURN_IF_ERROR(DefineHttpClientInterface(engine));
-  THEATER_RETURN_IF_ERROR(DefineProcessInterface(engine));
-  return DefineRandomInterface(engine);
+  for (const auto& types : TypesOnlyInterfaces()) THEATER_RETURN_IF_ERROR(engine.DefineTypesOnlyInterface(types));
+  for (const auto& i : HostInterfaces()) THEATER_RETURN_IF_ERROR(i.define(engine));
+  return Status::Ok();
 }
 
 }  // namespace theater::host

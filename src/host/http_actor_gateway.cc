@@ -1,6 +1,7 @@
 #include "host/http_actor_gateway.h"
 
-#include "runtime/actor_system.h"
+#include "runtime/export_call.h"
+#include "runtime/host_services.h"
 #include "runtime/export_call.h"
 
 namespace theater::host::http {
@@ -117,7 +118,7 @@ void ActorExportGateway::Call(const std::string& function, const std::string& si
     if (!results.ok()) return done(RefusalFor(results.error(), true));
     done(std::move(*results));
   };
-  if (Status s = system_->CallExport(actor_id_, call); !s.ok()) done(RefusalFor(s.message(), false));
+  if (Status s = services_->CallExport(actor_id_, call); !s.ok()) done(RefusalFor(s.message(), false));
 }
 
 void ActorExportGateway::HandleRequest(uint64_t handler, Request request, std::function<void(Answer<Response>)> done) {

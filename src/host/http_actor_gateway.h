@@ -1,6 +1,6 @@
 // How an http-framework server reaches its actor: each request, middleware step and
 // WebSocket event becomes a call of one of the actor's theater:simple/http-handlers
-// exports, queued in its mailbox (ActorSystem::CallExport). The runtime records it as a
+// exports, queued in its mailbox (HostServices::CallExport). The runtime records it as a
 // wasm/call event with the parameters (the request as the actor saw it) and a wasm/result
 // with the answer, so a replay needs no server. Also: the conversions between the
 // server's plain structs and component values.
@@ -12,7 +12,7 @@
 #include "host/http_server.h"
 
 namespace theater {
-class ActorSystem;
+class HostServices;
 }
 
 namespace theater::host::http {
@@ -35,7 +35,7 @@ Refusal RefusalFor(const std::string& why, bool delivered);
 
 class ActorExportGateway : public ActorGateway {
  public:
-  ActorExportGateway(ActorSystem* system, std::string actor_id) : system_(system), actor_id_(std::move(actor_id)) {}
+  ActorExportGateway(HostServices* services, std::string actor_id) : services_(services), actor_id_(std::move(actor_id)) {}
 
   void HandleRequest(uint64_t handler, Request request, std::function<void(Answer<Response>)> done) override;
   void HandleMiddleware(uint64_t handler, Request request, std::function<void(Answer<MiddlewareVerdict>)> done) override;
@@ -50,7 +50,7 @@ class ActorExportGateway : public ActorGateway {
   void Call(const std::string& function, const std::string& signature, ValueList params,
             std::function<void(Answer<ValueList>)> done);
 
-  ActorSystem* system_;
+  HostServices* services_;
   std::string actor_id_;
 };
 

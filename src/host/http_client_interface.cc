@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "host/libcurl.h"
-#include "runtime/actor_system.h"
+#include "runtime/host_services.h"
 #include "runtime/host_binding.h"
 
 namespace theater::host {

@@ -7,7 +7,7 @@
 
 #include "host/http_actor_gateway.h"
 #include "host/http_server.h"
-#include "runtime/actor_system.h"
+#include "runtime/host_services.h"
 #include "runtime/host_binding.h"
 
 namespace theater::host {
@@ -130,7 +130,7 @@ Out CreateServer(ActorContext& actor, Args& args) {
   if (st.servers.size() >= settings.max_servers)
     return Deny(actor, "this actor already has " + std::to_string(st.servers.size()) + " servers (max_servers = " +
                            std::to_string(settings.max_servers) + ")");
-  if (!st.gateway) st.gateway = std::make_shared<ActorExportGateway>(&actor.system(), actor.id());
+  if (!st.gateway) st.gateway = std::make_shared<ActorExportGateway>(&actor.services(), actor.id());
   auto server = std::make_unique<HttpServer>(st.next_server, host, port.value_or(0), settings.limits, st.gateway,
                                              st.connection_ids);
   if (tls) {

@@ -11,7 +11,7 @@
 #include "host/process_env.h"
 #include "host/process_spawn.h"
 #include "host/process_table.h"
-#include "runtime/actor_system.h"
+#include "runtime/host_services.h"
 #include "runtime/host_binding.h"
 
 namespace theater::host {
@@ -147,7 +147,7 @@ Result<std::optional<Value>> Spawn(ActorContext& actor, Args& args) {
     return refuse("already running max_processes (" + std::to_string(max_processes) + ") processes", true);
   table.ForgetOldExited();
   uint64_t id = table.next_id;
-  auto process = Process::Start(id, std::move(spec), &actor.system(), actor.id());
+  auto process = Process::Start(id, std::move(spec), &actor.services(), actor.id());
   if (!process.ok()) return refuse(process.error());
   ++table.next_id;
   table.processes.emplace(id, std::move(*process));

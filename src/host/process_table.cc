@@ -13,7 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/actor_context.h"
-#include "runtime/actor_system.h"
+#include "runtime/export_call.h"
+#include "runtime/host_services.h"
 #include "runtime/export_call.h"
 
 namespace theater::host {
@@ -83,7 +84,7 @@ struct Fd {
 
 }  // namespace
 
-Result<std::unique_ptr<Process>> Process::Start(uint64_t id, ProcessSpec spec, ActorSystem* system, std::string actor_id) {
+Result<std::unique_ptr<Process>> Process::Start(uint64_t id, ProcessSpec spec, HostServices* services, std::string actor_id) {
   int in[2], out[2], err[2];
   if (pipe2(in, O_CLOEXEC) != 0) return Status::Error(std::string("pipe: ") + strerror(errno));
   Fd in_r{in[0]}, in_w{in[1]};
@@ -104,7 +105,7 @@ Result<std::unique_ptr<Process>> Process::Start(uint64_t id, ProcessSpec spec, A
   auto started = ChildProcess::Start(child);
   if (!started.ok()) return started.status();
 
-  auto process = std::unique_ptr<Process>(new Process(id, std::move(spec), system, std::move(actor_id)));
+  auto process = std::unique_ptr<Process>(new Process(id, std::move(spec), services, std::move(actor_id)));
   process->child_ = std::move(*started);
   process->start_ms_ = NowMs();
   fcntl(in_w.fd, F_SETFL, O_NONBLOCK);
@@ -186,7 +187,7 @@ void Process::Deliver(const char* function, Bytes data) {
   *in_flight_ += size;
   call->done = [in_flight = in_flight_, size](Result<ValueList>) { *in_flight -= size; };
   // Not exported, or no room in the mailbox: the output is dropped.
-  if (!system_->CallExport(actor_id_, call).ok()) *in_flight_ -= size;
+  if (!services_->CallExport(actor_id_, call).ok()) *in_flight_ -= size;
 }
 
 void Process::Run() {
@@ -242,7 +243,7 @@ void Process::Run() {
   call->function = "handle-exit";
   call->signature = kExitSignature;
   call->params = {Value::U64(id_), Value::S32(code_.load())};
-  (void)system_->CallExport(actor_id_, call);  // no handler: nobody to tell
+  (void)services_->CallExport(actor_id_, call);  // no handler: nobody to tell
 }
 
 }  // namespace theater::host

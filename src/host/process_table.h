@@ -22,7 +22,7 @@
 #include "host/process_spawn.h"
 
 namespace theater {
-class ActorSystem;
+class HostServices;
 }
 
 namespace theater::host {
@@ -45,7 +45,7 @@ struct ProcessSpec {
 class Process {
  public:
   // Starts the program; its output goes to `actor_id`'s process-handlers as process `id`.
-  static Result<std::unique_ptr<Process>> Start(uint64_t id, ProcessSpec spec, ActorSystem* system, std::string actor_id);
+  static Result<std::unique_ptr<Process>> Start(uint64_t id, ProcessSpec spec, HostServices* services, std::string actor_id);
   ~Process();
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
@@ -58,15 +58,15 @@ class Process {
   uint64_t start_ms() const { return start_ms_; }
 
  private:
-  Process(uint64_t id, ProcessSpec spec, ActorSystem* system, std::string actor_id)
-      : id_(id), spec_(std::move(spec)), system_(system), actor_id_(std::move(actor_id)) {}
+  Process(uint64_t id, ProcessSpec spec, HostServices* services, std::string actor_id)
+      : id_(id), spec_(std::move(spec)), services_(services), actor_id_(std::move(actor_id)) {}
   void Run();
   void Deliver(const char* function, Bytes data);
   void Kill();
 
   uint64_t id_;
   ProcessSpec spec_;
-  ActorSystem* system_;
+  HostServices* services_;
   std::string actor_id_;
   std::mutex child_mu_;  // Signal (a worker) and the I/O thread both act on the child
   std::unique_ptr<ChildProcess> child_;

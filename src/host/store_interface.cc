@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include "runtime/actor_system.h"
+#include "runtime/host_services.h"
+#include "storage/content_store.h"
 #include "runtime/host_binding.h"
 
 namespace theater::host {
@@ -67,7 +68,7 @@ std::optional<Value> Answer(const Status& s) { return s.ok() ? Ok() : Err(s.mess
 }  // namespace
 
 Result<ContentStore*> OpenGrantedStore(ActorContext& a, const std::string& store_id) {
-  auto store = a.system().content_store();
+  auto store = a.services().content_store();
   if (!store.ok()) return store.status();
   auto owner = (*store)->Owner(store_id);
   if (!owner.ok()) return owner.status();
@@ -85,7 +86,7 @@ Status DefineStoreInterface(Engine& engine) {
   const std::string ref(kRefType);
   THEATER_RETURN_IF_ERROR(DefineActorFunction(engine, kStore, "new", "func() -> result<string, string>",
                                               [](ActorContext& a, Args&) -> Out {
-                                                auto store = a.system().content_store();
+                                                auto store = a.services().content_store();
                                                 if (!store.ok()) return Err(store.error());
                                                 const nlohmann::json* settings = a.permissions().Settings("store");
                                                 uint64_t max = settings ? settings->value("max_stores", kDefaultMaxStores)

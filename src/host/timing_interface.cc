@@ -1,6 +1,7 @@
 #include "host/timing_interface.h"
 
-#include "runtime/actor_system.h"
+#include "runtime/host_services.h"
+#include "runtime/timer_queue.h"
 #include "runtime/host_binding.h"
 
 namespace theater::host {
@@ -29,7 +30,7 @@ Result<HostReturn> SleepFor(ActorContext& actor, const char* function, uint64_t 
   actor.Record(type, {{"args", args}});
   actor.ReleaseEffects();  // the actor waits now: what it has done so far goes out
   actor.Await(call);
-  actor.system().timers().After(std::chrono::milliseconds(ms),
+  actor.services().timers().After(std::chrono::milliseconds(ms),
                                 [call] { call->Complete(Value::Ok(), {{"ok", nullptr}}, std::nullopt); });
   return HostReturn::Later(call->op());
 }

@@ -13,61 +13,10 @@
 #include <toml++/toml.h>
 
 #include "common/files.h"
+#include "manifest/handler_catalog.h"
 
 namespace theater {
 namespace {
-
-// The settings each handler type accepts, with the TOML type each must have.
-enum class SettingType { kString, kBool, kInteger, kFloat, kStringArray };
-
-// Settings that take one of a few words.
-const std::map<std::string, std::vector<std::string>>& SettingChoices() {
-  static const std::map<std::string, std::vector<std::string>> kChoices = {
-      {"strategy", {"one-for-one", "one-for-all", "rest-for-one"}},
-      {"restart_state", {"init", "last-good"}},
-  };
-  return kChoices;
-}
-
-const std::map<std::string, std::map<std::string, SettingType>>& HandlerSettings() {
-  static const std::map<std::string, std::map<std::string, SettingType>> kSettings = {
-      {"runtime", {}},
-      {"message-server", {}},
-      {"supervisor",
-       {{"strategy", SettingType::kString}, {"max_restarts", SettingType::kInteger},
-        {"restart_window_ms", SettingType::kInteger}, {"backoff_initial_ms", SettingType::kInteger},
-        {"backoff_max_ms", SettingType::kInteger}, {"backoff_factor", SettingType::kFloat},
-        {"restart_state", SettingType::kString}, {"max_children", SettingType::kInteger}}},
-      {"store", {{"max_total_size", SettingType::kInteger}, {"stores", SettingType::kStringArray},
-                 {"max_stores", SettingType::kInteger}}},
-      {"timing",
-       {{"max_sleep_duration", SettingType::kInteger}, {"min_sleep_duration", SettingType::kInteger}}},
-      {"random",
-       {{"seed", SettingType::kInteger}, {"max_bytes", SettingType::kInteger}, {"max_int", SettingType::kInteger}}},
-      {"environment",
-       {{"allowed_vars", SettingType::kStringArray}, {"denied_vars", SettingType::kStringArray},
-        {"allowed_prefixes", SettingType::kStringArray}, {"allow_list_all", SettingType::kBool}}},
-      {"filesystem",
-       {{"path", SettingType::kString}, {"new_dir", SettingType::kBool},
-        {"allowed_commands", SettingType::kStringArray}, {"max_file_bytes", SettingType::kInteger},
-        {"command_timeout_ms", SettingType::kInteger}, {"max_output_bytes", SettingType::kInteger}}},
-      {"http-client",
-       {{"allowed_hosts", SettingType::kStringArray}, {"allowed_methods", SettingType::kStringArray},
-        {"max_response_bytes", SettingType::kInteger}, {"timeout_ms", SettingType::kInteger},
-        {"max_redirects", SettingType::kInteger}}},
-      {"http-framework",
-       {{"max_request_bytes", SettingType::kInteger}, {"max_connections", SettingType::kInteger},
-        {"max_servers", SettingType::kInteger}, {"header_timeout_ms", SettingType::kInteger},
-        {"request_timeout_ms", SettingType::kInteger}, {"bind_any_host", SettingType::kBool},
-        {"tls_dir", SettingType::kString}}},
-      {"wasi", {{"allowed_vars", SettingType::kStringArray}}},
-      {"process",
-       {{"max_processes", SettingType::kInteger}, {"max_output_buffer", SettingType::kInteger},
-        {"allowed_programs", SettingType::kStringArray}, {"allowed_paths", SettingType::kStringArray},
-        {"allowed_env", SettingType::kStringArray}}},
-  };
-  return kSettings;
-}
 
 const char* TypeName(SettingType t) {
   switch (t) {
@@ -100,17 +49,15 @@ std::string Join(const std::vector<std::string>& items) {
   return out;
 }
 
-Result<nlohmann::json> ConvertSetting(const toml::node& node, SettingType type, const Errors& err,
+Result<nlohmann::json> ConvertSetting(const toml::node& node, const SettingSpec& spec, const Errors& err,
                                       const std::string& field) {
+  SettingType type = spec.type;
   switch (type) {
     case SettingType::kString:
       if (auto v = node.value<std::string>(); v && node.is_string()) {
-        std::string key = field.substr(field.rfind('.') + 1);
-        if (auto choices = SettingChoices().find(key); choices != SettingChoices().end()) {
-          const auto& allowed = choices->second;
-          if (std::find(allowed.begin(), allowed.end(), *v) == allowed.end())
-            return err.At(&node, field, "must be one of " + Join(allowed) + ", not `" + *v + "`");
-        }
+        const auto& allowed = spec.choices;
+        if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), *v) == allowed.end())
+          return err.At(&node, field, "must be one of " + Join(allowed) + ", not `" + *v + "`");
         return nlohmann::json(*v);
       }
       break;
@@ -151,22 +98,21 @@ Status ParseHandler(const toml::table& table, size_t index, const Errors& err, H
   if (!type_node) return err.At(&table, prefix + ".type", "is missing (every [[handler]] needs a type)");
   if (!type_node->is_string()) return err.At(type_node, prefix + ".type", "must be a string");
   out.type = *type_node->value<std::string>();
-  auto known = HandlerSettings().find(out.type);
-  if (known == HandlerSettings().end())
+  const HandlerSpec* known = FindHandlerSpec(out.type);
+  if (!known)
     return err.At(type_node, prefix + ".type",
                   "unknown handler type `" + out.type + "` (known: " + Join(KnownHandlerTypes()) + ")");
   for (const auto& [key, node] : table) {
     std::string k(key.str());
     if (k == "type") continue;
-    auto setting = known->second.find(k);
-    if (setting == known->second.end()) {
-      std::vector<std::string> allowed;
-      for (const auto& [name, _] : known->second) allowed.push_back(name);
+    const SettingSpec* setting = known->Setting(k);
+    if (!setting) {
+      std::vector<std::string> allowed = known->SettingNames();
       return err.At(&node, prefix + "." + k,
                     "unknown setting for handler `" + out.type + "`" +
                         (allowed.empty() ? " (it takes none)" : " (allowed: " + Join(allowed) + ")"));
     }
-    auto value = ConvertSetting(node, setting->second, err, prefix + "." + k);
+    auto value = ConvertSetting(node, *setting, err, prefix + "." + k);
     if (!value.ok()) return value.status();
     out.settings[k] = std::move(*value);
   }
@@ -209,7 +155,8 @@ Status ParsePermissionPolicies(const toml::table& table, const Errors& err, std:
   for (const auto& [key, node] : table) {
     std::string handler(key.str());
     std::string field = "permission_policy." + handler;
-    if (!HandlerSettings().count(handler))
+    const HandlerSpec* spec = FindHandlerSpec(handler);
+    if (!spec)
       return err.At(&node, field, "unknown handler type `" + handler + "` (known: " + Join(KnownHandlerTypes()) + ")");
     const toml::table* t = node.as_table();
     if (!t) return err.At(&node, field, "must be a table with a `type`");
@@ -223,10 +170,10 @@ Status ParsePermissionPolicies(const toml::table& table, const Errors& err, std:
       return err.At(type, field + ".type", "must be inherit, disallow or restrict, not `" + policy.type + "`");
     for (const auto& [k, v] : *t) {
       if (k.str() == "type") continue;
-      auto setting = HandlerSettings().at(handler).find(std::string(k.str()));
-      if (setting == HandlerSettings().at(handler).end())
+      const SettingSpec* setting = spec->Setting(k.str());
+      if (!setting)
         return err.At(&v, field + "." + std::string(k.str()), "unknown setting for handler `" + handler + "`");
-      auto value = ConvertSetting(v, setting->second, err, field + "." + std::string(k.str()));
+      auto value = ConvertSetting(v, *setting, err, field + "." + std::string(k.str()));
       if (!value.ok()) return value.status();
       policy.settings[std::string(k.str())] = std::move(*value);
     }
@@ -247,10 +194,20 @@ Result<std::string> RequiredString(const toml::table& root, const char* key, con
 }  // namespace
 
 const std::vector<std::string>& KnownHandlerTypes() {
-  static const std::vector<std::string> kTypes = {
-      "runtime", "message-server", "supervisor", "store", "timing", "random",
-      "environment", "filesystem", "http-client", "http-framework", "process", "wasi"};
+  static const std::vector<std::string> kTypes = [] {
+    std::vector<std::string> types;
+    for (const auto& spec : HandlerCatalog()) types.push_back(spec.type);
+    return types;
+  }();
   return kTypes;
+}
+
+Status CheckNodeName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return Status::Error("node name `" + name + "`: give 1 to 64 characters");
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_')
+      return Status::Error("node name `" + name + "`: only letters, digits, '-' and '_' (it is part of NATS subjects)");
+  return Status::Ok();
 }
 
 bool Manifest::Grants(std::string_view type) const { return Handler(type) != nullptr; }
@@ -347,9 +304,7 @@ Result<Manifest> ParseManifest(std::string_view text, const std::filesystem::pat
   if (const toml::node* n = root.get("node")) {
     if (!n->is_string()) return err.At(n, "node", "must be a string (a node's name in the cluster)");
     m.node = *n->value<std::string>();
-    bool valid = !m.node.empty() && m.node.size() <= 64;
-    for (char c : m.node) valid &= std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
-    if (!valid) return err.At(n, "node", "give 1 to 64 letters, digits, '-' or '_'");
+    if (Status valid = CheckNodeName(m.node); !valid.ok()) return err.At(n, "node", valid.message());
   }
   if (const toml::node* s = root.get("save_chain")) {
     if (!s->is_boolean()) return err.At(s, "save_chain", "must be true or false");

@@ -75,6 +75,10 @@ struct Manifest {
 // The handler types of the contract, in its order.
 const std::vector<std::string>& KnownHandlerTypes();
 
+// Checks a cluster node's name (a manifest's `node`, `theater server --node`): it is part of
+// NATS subjects, so 1 to 64 letters, digits, '-' and '_'. The error names the rule.
+Status CheckNodeName(const std::string& name);
+
 // How a manifest's files (itself, its component, its init_state) are opened. The
 // operator's manifests may name any regular file this process can read (OperatorFiles);
 // a manifest that an actor hands to supervisor.spawn may name only files its parent can

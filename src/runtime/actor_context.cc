@@ -5,8 +5,11 @@
 #include <set>
 
 #include "chain/snapshot_file.h"
+#include "runtime/actor_system.h"
 
 namespace theater {
+
+HostServices& ActorContext::services() { return *system_; }
 
 uint64_t NowMs() {
   using namespace std::chrono;

@@ -26,6 +26,7 @@
 namespace theater {
 
 class ActorSystem;
+class HostServices;
 
 // An async host call that the actor's turn waits for. Whoever ends it calls Complete();
 // the runtime then records "<event_type>/done" with the result before the actor resumes.
@@ -64,6 +65,8 @@ class ActorContext {
         log_sink_(std::move(log_sink)) {}
 
   ActorSystem& system() { return *system_; }
+  // What host interfaces use of the system (runtime/host_services.h).
+  HostServices& services();
   bool has_system() const { return system_ != nullptr; }
   const std::string& id() const { return id_; }
   const Manifest& manifest() const { return manifest_; }

@@ -62,11 +62,11 @@ Result<std::unique_ptr<ActorSystem>> ActorSystem::Create(std::shared_ptr<Engine>
   }
   system->requests_ = std::make_unique<RequestTable>();
   system->timers_ = std::make_unique<TimerQueue>();
-  system->max_actors_ = system->options_.max_actors ? system->options_.max_actors : DefaultMaxActors();
-  system->operator_reserve_ = system->options_.operator_reserve
-                                  ? system->options_.operator_reserve
-                                  : std::max<size_t>(16, system->max_actors_ / 32);
-  system->operator_reserve_ = std::min(system->operator_reserve_, system->max_actors_ / 2);
+  size_t max_actors = system->options_.max_actors ? system->options_.max_actors : DefaultMaxActors();
+  size_t operator_reserve =
+      system->options_.operator_reserve ? system->options_.operator_reserve : std::max<size_t>(16, max_actors / 32);
+  system->slots_ = std::make_unique<ActorSlots>(max_actors, std::min(operator_reserve, max_actors / 2),
+                                                system->options_.max_tree_actors);
   size_t workers = system->options_.workers ? system->options_.workers : std::thread::hardware_concurrency();
   Engine* preempted = system->engine_.get();
   system->scheduler_ = std::make_unique<Scheduler>(
@@ -133,8 +133,7 @@ Result<std::string> ActorSystem::SpawnChild(const std::string& parent_id, Manife
     if (!router_) return Status::Error(manifest.file.string() + ": node `" + manifest.node + "`: this server is not in a cluster");
     auto id = router_->SpawnChild(manifest.node, parent_id, manifest, *permissions, std::move(initial_state), call_init);
     if (!id.ok()) return id.status();
-    std::lock_guard lock(tree_mu_);
-    children_[parent_id].push_back(*id);
+    tree_.AddChild(parent_id, *id);
     return *id;
   }
   return SpawnActor(std::move(manifest), std::move(*permissions), parent_id, std::move(initial_state), call_init);
@@ -150,7 +149,7 @@ Result<std::string> ActorSystem::SpawnForRemoteParent(const std::string& parent,
 
 Result<Permissions> ActorSystem::ChildPermissions(const std::string& parent_id, const Manifest& manifest) {
   auto parent = Find(parent_id);
-  if (!parent) return Status::Error("no actor with id " + parent_id);
+  if (!parent) return NoSuchActor(parent_id);
   if (!parent->permissions().Settings("supervisor"))
     return Status::Error("actor " + parent_id + " has no supervisor handler");
   auto permissions = Permissions::ForChild(parent->permissions(), parent->manifest().permission_policies, manifest);
@@ -197,10 +196,10 @@ Result<std::string> ActorSystem::SpawnActor(Manifest manifest, Permissions permi
   if (!parent.empty()) {
     auto p = Find(parent);
     // A parent on another node: the child is a tree of its own on this node.
-    if (!p && !router_) return Status::Error("no actor with id " + parent);
+    if (!p && !router_) return NoSuchActor(parent);
     if (p) root = p->tree_root();
   }
-  THEATER_RETURN_IF_ERROR(TakeSlot(root, !parent.empty()));
+  THEATER_RETURN_IF_ERROR(slots_->Take(root, !parent.empty()));
   std::shared_ptr<ChainStore::Sink> sink;
   // A revived actor's chain file goes on (its Merkle tree and checkpoints too).
   if (chain_store_ && manifest.save_chain) sink = chain_store_->Open(id, /*append=*/revival.has_value());
@@ -210,20 +209,19 @@ Result<std::string> ActorSystem::SpawnActor(Manifest manifest, Permissions permi
                                        *component, std::move(sink), options_.log_sink);
   if (revival) {
     if (Status s = actor->RestoreChain(std::move(revival->events)); !s.ok()) {
-      ReleaseSlot(root);
+      slots_->Release(root);
       return Status::Error("the chain of actor " + id + " cannot go on: " + s.message());
     }
   }
   {
     std::unique_lock lock(registry_mu_);
     if (!actors_.try_emplace(id, actor).second) {
-      ReleaseSlot(root);
+      slots_->Release(root);
       return Status::Error("actor " + id + " already exists");
     }
   }
   if (!parent.empty()) {
-    std::lock_guard lock(tree_mu_);
-    children_[parent].push_back(id);
+    tree_.AddChild(parent, id);
   }
   // Announced before it runs: a failure to start is heard of after its start.
   if (revival) {
@@ -236,56 +234,23 @@ Result<std::string> ActorSystem::SpawnActor(Manifest manifest, Permissions permi
   return id;
 }
 
-Status ActorSystem::TakeSlot(const std::string& root, bool spawned_by_actor, bool restart) {
-  std::lock_guard lock(slots_mu_);
-  size_t& in_tree = tree_actors_[root];
-  if (!restart) {
-    size_t limit = spawned_by_actor ? max_actors_ - operator_reserve_ : max_actors_;
-    if (live_actors_ >= limit) {
-      if (in_tree == 0) tree_actors_.erase(root);
-      if (spawned_by_actor)
-        return Status::LimitExceeded("too many actors: " + std::to_string(live_actors_) + " are running, and the last " +
-                                     std::to_string(operator_reserve_) + " of " + std::to_string(max_actors_) +
-                                     " places are kept for actors started from outside");
-      return Status::LimitExceeded("too many actors: " + std::to_string(max_actors_) +
-                                   " are running (the limit follows vm.max_map_count; raise it with "
-                                   "`sysctl -w vm.max_map_count=262144` for more)");
-    }
-    if (options_.max_tree_actors && in_tree >= options_.max_tree_actors) {
-      return Status::LimitExceeded("too many actors in this supervision tree: top-level actor " + root + " and its "
-                                   "descendants are " + std::to_string(in_tree) + " (max_tree_actors " +
-                                   std::to_string(options_.max_tree_actors) + ")");
-    }
-  }
-  ++live_actors_;
-  ++in_tree;
-  return Status::Ok();
-}
-
-void ActorSystem::ReleaseSlot(const std::string& root) {
-  std::lock_guard lock(slots_mu_);
-  --live_actors_;
-  auto it = tree_actors_.find(root);
-  if (it != tree_actors_.end() && --it->second == 0) tree_actors_.erase(it);
-}
-
 Status ActorSystem::Stop(const std::string& id) {
   auto actor = Find(id);
-  if (!actor) return Status::Error("no actor with id " + id);
+  if (!actor) return NoSuchActor(id);
   StopTree(actor, StopOrigin::kOutside);
   return Status::Ok();
 }
 
 Status ActorSystem::Terminate(const std::string& id) {
   auto actor = Find(id);
-  if (!actor) return Status::Error("no actor with id " + id);
+  if (!actor) return NoSuchActor(id);
   TerminateTree(actor, StopOrigin::kOutside);
   return Status::Ok();
 }
 
 Result<ActorInfo> ActorSystem::Info(const std::string& id) {
   auto actor = Find(id);
-  if (!actor) return Status::Error("no actor with id " + id);
+  if (!actor) return NoSuchActor(id);
   return actor->Info();
 }
 
@@ -303,31 +268,35 @@ std::vector<ActorInfo> ActorSystem::List(bool with_state) {
 
 Result<std::vector<ChainEvent>> ActorSystem::Events(const std::string& id) {
   auto actor = Find(id);
-  if (!actor) return Status::Error("no actor with id " + id);
+  if (!actor) return NoSuchActor(id);
   return actor->Events();
 }
 
 Result<std::shared_ptr<const SnapshotSource>> ActorSystem::Snapshots(const std::string& id) {
   auto actor = Find(id);
-  if (!actor) return Status::Error("no actor with id " + id);
+  if (!actor) return NoSuchActor(id);
   return actor->Snapshots();
 }
 
 Result<MailboxSlot> ActorSystem::Reserve(const std::string& to, size_t message_bytes) {
-  if (router_ && message_bytes <= options_.max_message_bytes && !Find(to)) {
+  auto actor = Find(to);
+  if (!actor && router_ && message_bytes <= options_.max_message_bytes) {
     auto remote = router_->Reserve(to, message_bytes);
     if (!remote.ok()) return remote.status();
     return MailboxSlot(std::move(*remote));
   }
-  return ReserveLocal(to, message_bytes);
+  return ReserveIn(std::move(actor), to, message_bytes);
 }
 
 Result<MailboxSlot> ActorSystem::ReserveLocal(const std::string& to, size_t message_bytes) {
+  return ReserveIn(Find(to), to, message_bytes);
+}
+
+Result<MailboxSlot> ActorSystem::ReserveIn(std::shared_ptr<Actor> actor, const std::string& to, size_t message_bytes) {
   if (message_bytes > options_.max_message_bytes)
     return Status::Error("message of " + std::to_string(message_bytes) + " bytes is larger than the limit of " +
                          std::to_string(options_.max_message_bytes) + " bytes");
-  auto actor = Find(to);
-  if (!actor) return Status::Error("no actor with id " + to);
+  if (!actor) return NoSuchActor(to);
   if (!actor->Exports(contract::kMessageClient))
     return Status::Error("actor " + to + " does not take messages (it exports no " +
                          std::string(contract::kMessageClient) + ")");
@@ -369,25 +338,9 @@ void ActorSystem::CancelRequest(const std::string& request_id, const std::string
   requests_->Complete(request_id, RequestResult::Error(why));
 }
 
-Status ActorSystem::EnterWait(const std::string& from, const std::string& to) {
-  std::lock_guard lock(wait_mu_);
-  std::string path = from + " -> " + to;
-  std::string current = to;
-  for (size_t steps = 0; steps <= waiting_on_.size(); ++steps) {
-    if (current == from) return Status::Error("request cycle: " + path);
-    auto next = waiting_on_.find(current);
-    if (next == waiting_on_.end()) break;
-    current = next->second;
-    path += " -> " + current;
-  }
-  waiting_on_[from] = to;
-  return Status::Ok();
-}
+Status ActorSystem::EnterWait(const std::string& from, const std::string& to) { return waits_.Enter(from, to); }
 
-void ActorSystem::LeaveWait(const std::string& from) {
-  std::lock_guard lock(wait_mu_);
-  waiting_on_.erase(from);
-}
+void ActorSystem::LeaveWait(const std::string& from) { waits_.Leave(from); }
 
 void ActorSystem::AnswerChannelOpen(const std::string& channel_id, const std::string& target, bool accepted,
                                     const std::optional<Bytes>& message, std::optional<Cause> cause) {

@@ -24,13 +24,18 @@
 #include "engine/engine.h"
 #include "manifest/manifest.h"
 #include "runtime/actor.h"
+#include "runtime/actor_slots.h"
 #include "runtime/channels.h"
 #include "runtime/outside.h"
 #include "runtime/requests.h"
 #include "runtime/restart_policy.h"
+#include "runtime/host_services.h"
+#include "runtime/observer_table.h"
 #include "runtime/router.h"
 #include "runtime/scheduler.h"
+#include "runtime/supervision_tree.h"
 #include "runtime/timer_queue.h"
+#include "runtime/wait_graph.h"
 #include "storage/chain_store.h"
 #include "storage/content_store.h"
 
@@ -107,7 +112,10 @@ class MailboxSlot {
   std::unique_ptr<RemoteSlot> remote_;  // an actor on another node
 };
 
-class ActorSystem {
+// The error for an actor id that no actor has (here or, in a cluster, on any node).
+inline Status NoSuchActor(const std::string& id) { return Status::NotFound("no actor with id " + id); }
+
+class ActorSystem : public HostServices {
  public:
   static Result<std::unique_ptr<ActorSystem>> Create(std::shared_ptr<Engine> engine, SystemOptions options);
   ~ActorSystem();  // Shutdown()
@@ -135,6 +143,8 @@ class ActorSystem {
   Result<ActorInfo> Info(const std::string& id);
   // Every actor's Info, without its state unless `with_state`.
   std::vector<ActorInfo> List(bool with_state = true);
+  // How many actors are starting or running (a counter: no list is built).
+  size_t live_actors() { return slots_->live(); }
   Result<std::vector<ChainEvent>> Events(const std::string& id);
   // The states its chain names (the snapshot file beside its chain file, or memory).
   Result<std::shared_ptr<const SnapshotSource>> Snapshots(const std::string& id);
@@ -167,10 +177,8 @@ class ActorSystem {
   // and the actor can no longer answer it. Nothing if it has ended already.
   void CancelRequest(const std::string& request_id, const std::string& why);
 
-  // Calls one of an actor's handler exports for a host interface (see ExportCall): an
-  // error when the actor is not there, does not export the interface, or has no room in
-  // its mailbox; otherwise `call->done` will be called exactly once.
-  Status CallExport(const std::string& to, std::shared_ptr<ExportCall> call);
+  // HostServices: calls one of an actor's handler exports for a host interface.
+  Status CallExport(const std::string& to, std::shared_ptr<ExportCall> call) override;
 
   // --- Outside participants and observers (runtime/outside.cc) ----------------------------
   // Registers a channel participant outside the system; returns its id.
@@ -192,9 +200,7 @@ class ActorSystem {
   Result<uint64_t> Observe(const std::string& actor_id, EventObserver observer);
   void StopObserving(uint64_t token);
   // Called by actors with each event they record.
-  void PublishEvent(const std::string& actor_id, const ChainEvent& event) {
-    if (observer_count_.load(std::memory_order_relaxed) > 0) PublishToObservers(actor_id, event);
-  }
+  void PublishEvent(const std::string& actor_id, const ChainEvent& event) { observers_.Publish(actor_id, event); }
   // `participant_id` (an actor that finished, an endpoint that goes) leaves its channels:
   // they close, and the other participants are told.
   void LeaveChannels(const std::string& participant_id);
@@ -229,11 +235,12 @@ class ActorSystem {
   RequestTable& requests() { return *requests_; }
   ChannelTable& channels() { return channels_; }
   ChainStore& chain_store() { return *chain_store_; }
-  TimerQueue& timers() { return *timers_; }
+  TimerQueue& timers() override { return *timers_; }
+  const std::filesystem::path& data_dir() const override { return options_.data_dir; }
   // The content store (the store handler, store:// references): <data_dir>/store.db, or a
   // temporary directory of the system's own (removed with it) when data_dir is empty.
   // Opened on first use; an error when the file cannot be opened.
-  Result<ContentStore*> content_store();
+  Result<ContentStore*> content_store() override;
   // Checks size, target and room, and holds a place in the target's mailbox.
   Result<MailboxSlot> Reserve(const std::string& to, size_t message_bytes);
   // Records that `from` waits on `to`; an error if that closes a cycle of waiting actors.
@@ -248,7 +255,7 @@ class ActorSystem {
   // Called by an actor once it has finished: cleans up after it and lets its supervisor
   // (and the restart policy) act.
   void OnActorFinished(const std::shared_ptr<Actor>& actor, const FinishInfo& info);
-  size_t max_actors() const { return max_actors_; }
+  size_t max_actors() const { return slots_->max_actors(); }
 
   // --- Supervision (runtime/supervision.cc) ----------------------------------------------
   std::vector<std::string> ChildrenOf(const std::string& parent);  // in the order started
@@ -260,6 +267,8 @@ class ActorSystem {
   std::shared_ptr<Actor> FindActor(const std::string& id) { return Find(id); }
 
  private:
+  // A place in `actor`'s mailbox (`actor` is Find(to), or null).
+  Result<MailboxSlot> ReserveIn(std::shared_ptr<Actor> actor, const std::string& to, size_t message_bytes);
   ActorSystem(std::shared_ptr<Engine> engine, SystemOptions options);
   std::shared_ptr<Actor> Find(const std::string& id);
   // What a revived actor brings back of its earlier run (see Revive).
@@ -289,7 +298,7 @@ class ActorSystem {
   };
   void StopTree(const std::shared_ptr<Actor>& actor, StopOrigin origin);
   void TerminateTree(const std::shared_ptr<Actor>& actor, StopOrigin origin);
-  void RemoveChild(const std::string& parent, const std::string& child);
+  void RemoveChild(const std::string& parent, const std::string& child) { tree_.RemoveChild(parent, child); }
   void ApplyRestartPolicy(const std::shared_ptr<Actor>& parent, const std::shared_ptr<Actor>& child,
                           const Failure& failure);
   // Counts a restart against the parent's policy; false (and the parent fails) when it
@@ -316,37 +325,24 @@ class ActorSystem {
   std::shared_mutex registry_mu_;
   std::unordered_map<std::string, std::shared_ptr<Actor>> actors_;
 
-  std::mutex wait_mu_;
-  std::unordered_map<std::string, std::string> waiting_on_;  // requester -> the actor it waits on
+  WaitGraph waits_;
 
-  std::mutex tree_mu_;  // guards the three below
-  std::unordered_map<std::string, std::vector<std::string>> children_;  // parent -> children, in order
-  std::unordered_map<std::string, std::deque<TimerQueue::Clock::time_point>> restarts_;  // parent -> recent restarts
-  std::vector<std::shared_ptr<RestartPlan>> plans_;
+  SupervisionTree tree_;
+  std::mutex plans_mu_;
+  std::vector<std::shared_ptr<RestartPlan>> plans_;  // guarded by plans_mu_
   std::unique_ptr<TimerQueue> timers_;
 
   // Outside participants and observers (runtime/outside.cc).
-  void PublishToObservers(const std::string& actor_id, const ChainEvent& event);
-  std::mutex outside_mu_;  // guards the three below
+  ObserverTable observers_;
+  std::mutex outside_mu_;  // guards endpoints_
   std::unordered_map<std::string, std::shared_ptr<OutsideEndpoint>> endpoints_;
-  std::unordered_multimap<std::string, std::pair<uint64_t, EventObserver>> observers_;  // actor id -> observers
-  uint64_t next_observer_ = 1;
-  std::atomic<size_t> observer_count_{0};
 
   std::mutex content_store_mu_;
   std::unique_ptr<ContentStore> content_store_;
   std::filesystem::path temp_data_dir_;  // made for content_store_ when data_dir is empty
 
   // Live actors (see SystemOptions::max_actors, operator_reserve, max_tree_actors).
-  // TakeSlot counts an actor of tree `root` in, or says why not; a restart (`restart`)
-  // takes back the place it had. ReleaseSlot counts it out.
-  Status TakeSlot(const std::string& root, bool spawned_by_actor, bool restart = false);
-  void ReleaseSlot(const std::string& root);
-  size_t max_actors_ = 0;
-  size_t operator_reserve_ = 0;
-  std::mutex slots_mu_;
-  size_t live_actors_ = 0;                                 // guarded by slots_mu_
-  std::unordered_map<std::string, size_t> tree_actors_;   // tree root -> live actors; guarded by slots_mu_
+  std::unique_ptr<ActorSlots> slots_;
   std::atomic<bool> shutting_down_{false};  // no more spawns or restarts
   std::atomic<bool> shut_down_{false};      // no more scheduling
   std::unique_ptr<Scheduler> scheduler_;  // last: its workers stop first

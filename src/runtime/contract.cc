@@ -1,6 +1,6 @@
 #include "runtime/contract.h"
 
-#include <map>
+#include "manifest/handler_catalog.h"
 
 namespace theater::contract {
 
@@ -12,31 +12,19 @@ static std::string_view Unversioned(std::string_view interface) {
 
 bool IsTypesOnly(std::string_view interface) {
   interface = Unversioned(interface);
-  return interface == "theater:simple/types" || interface == "theater:simple/http-types" ||
-         interface == "theater:simple/websocket-types";
+  for (const auto& types : TypesOnlyInterfaces())
+    if (interface == types) return true;
+  return false;
 }
 
 std::optional<std::string> HandlerForInterface(std::string_view interface) {
-  static const std::map<std::string, std::string, std::less<>> kHandlers = {
-      {"theater:simple/runtime", "runtime"},
-      {"theater:simple/message-server-host", "message-server"},
-      {"theater:simple/supervisor", "supervisor"},
-      {"theater:simple/store", "store"},
-      {"theater:simple/timing", "timing"},
-      {"theater:simple/random", "random"},
-      {"theater:simple/environment", "environment"},
-      {"theater:simple/filesystem", "filesystem"},
-      {"theater:simple/http-client", "http-client"},
-      {"theater:simple/http-framework", "http-framework"},
-      {"theater:simple/process", "process"},
-  };
   if (IsTypesOnly(interface)) return std::string();
   // WASI 0.2 (any 0.2.x): wasmtime-wasi's, with Theater's hooks (engine/wasi.h). Not
   // wasi:http: the network is the http-client handler's.
   if (interface.rfind("wasi:", 0) == 0 && interface.rfind("wasi:http/", 0) != 0) return std::string("wasi");
-  auto it = kHandlers.find(Unversioned(interface));
-  if (it == kHandlers.end()) return std::nullopt;
-  return it->second;
+  for (const auto& spec : HandlerCatalog())
+    if (!spec.interface.empty() && spec.interface == Unversioned(interface)) return spec.type;
+  return std::nullopt;
 }
 
 }  // namespace theater::contract

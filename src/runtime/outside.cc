@@ -44,7 +44,7 @@ Result<MailboxSlot> ActorSystem::ReserveParticipant(const std::string& participa
 
 Status ActorSystem::CallExport(const std::string& to, std::shared_ptr<ExportCall> call) {
   auto actor = Find(to);
-  if (!actor) return Status::Error("no actor with id " + to);
+  if (!actor) return NoSuchActor(to);
   if (!actor->Exports(call->interface))
     return Status::Error("actor " + to + " does not export " + call->interface);
   Envelope envelope{Envelope::Kind::kExport, {}, "", std::nullopt};
@@ -102,39 +102,17 @@ Status ActorSystem::CloseChannelFrom(const std::string& endpoint_id, const std::
 
 Status ActorSystem::Restart(const std::string& id) {
   auto actor = Find(id);
-  if (!actor) return Status::Error("no actor with id " + id);
+  if (!actor) return NoSuchActor(id);
   if (shutting_down_) return Status::Error("the actor system is shutting down");
   RestartNow(actor, "restarted from outside");
   return Status::Ok();
 }
 
 Result<uint64_t> ActorSystem::Observe(const std::string& actor_id, EventObserver observer) {
-  if (!Find(actor_id)) return Status::Error("no actor with id " + actor_id);
-  std::lock_guard lock(outside_mu_);
-  uint64_t token = next_observer_++;
-  observers_.emplace(actor_id, std::make_pair(token, std::move(observer)));
-  observer_count_.store(observers_.size());
-  return token;
+  if (!Find(actor_id)) return NoSuchActor(actor_id);
+  return observers_.Add(actor_id, std::move(observer));
 }
 
-void ActorSystem::StopObserving(uint64_t token) {
-  std::lock_guard lock(outside_mu_);
-  for (auto it = observers_.begin(); it != observers_.end(); ++it) {
-    if (it->second.first != token) continue;
-    observers_.erase(it);
-    break;
-  }
-  observer_count_.store(observers_.size());
-}
-
-void ActorSystem::PublishToObservers(const std::string& actor_id, const ChainEvent& event) {
-  std::vector<EventObserver> observers;
-  {
-    std::lock_guard lock(outside_mu_);
-    auto [begin, end] = observers_.equal_range(actor_id);
-    for (auto it = begin; it != end; ++it) observers.push_back(it->second.second);
-  }
-  for (const auto& observe : observers) observe(actor_id, event);
-}
+void ActorSystem::StopObserving(uint64_t token) { observers_.Remove(token); }
 
 }  // namespace theater

@@ -37,6 +37,10 @@ struct ChildNotice {
   bool has_payload = false;      // kChildExit: with exit data
   bool external_stop = false;    // kChildExternalStop: an operator stopped it
   bool parent_stopping = false;  // it went with its stopping parent: nothing to tell
+  // Its node is lost (set by this node's cluster, never read from the wire): nothing can
+  // restart it there, so no policy applies. Not told by the failure's text, which the
+  // child's own error message could imitate.
+  bool node_lost = false;
 };
 
 // What a parent can do to its child on another node.

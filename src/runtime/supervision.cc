@@ -26,11 +26,7 @@ Bytes FailureData(const Failure& f) {
 
 }  // namespace
 
-std::vector<std::string> ActorSystem::ChildrenOf(const std::string& parent) {
-  std::lock_guard lock(tree_mu_);
-  auto it = children_.find(parent);
-  return it == children_.end() ? std::vector<std::string>() : it->second;
-}
+std::vector<std::string> ActorSystem::ChildrenOf(const std::string& parent) { return tree_.ChildrenOf(parent); }
 
 bool ActorSystem::HasLiveChildren(const std::string& parent) {
   for (const auto& id : ChildrenOf(parent))
@@ -38,18 +34,7 @@ bool ActorSystem::HasLiveChildren(const std::string& parent) {
   return false;
 }
 
-bool ActorSystem::IsChildOf(const std::string& child, const std::string& parent) {
-  auto children = ChildrenOf(parent);
-  return std::find(children.begin(), children.end(), child) != children.end();
-}
-
-void ActorSystem::RemoveChild(const std::string& parent, const std::string& child) {
-  std::lock_guard lock(tree_mu_);
-  auto it = children_.find(parent);
-  if (it == children_.end()) return;
-  it->second.erase(std::remove(it->second.begin(), it->second.end(), child), it->second.end());
-  if (it->second.empty()) children_.erase(it);
-}
+bool ActorSystem::IsChildOf(const std::string& child, const std::string& parent) { return tree_.IsChildOf(child, parent); }
 
 void ActorSystem::StopTree(const std::shared_ptr<Actor>& actor, StopOrigin origin) {
   // Children are asked first; the actor itself waits for them before it finishes. (A
@@ -108,11 +93,10 @@ void ActorSystem::OnRemoteChildFinished(const std::string& parent_id, const Chil
     }
     // A node that is gone cannot restart it: the supervisor decides (it may spawn again
     // elsewhere). Otherwise its policy applies, one-for-one.
-    bool node_lost = ToString(n.data).find("\"node-lost\"") != std::string::npos;
     const nlohmann::json* settings = parent->permissions().Settings("supervisor");
     RestartPolicy policy = settings ? RestartPolicy::FromSettings(*settings) : RestartPolicy();
     std::chrono::milliseconds backoff{0};
-    if (node_lost || shutting_down_) {
+    if (n.node_lost || shutting_down_) {
       RemoveChild(parent_id, n.child);
     } else if (AllowRestart(parent, n.child, "child " + n.child + " failed on another node", policy, backoff)) {
       auto restart = [this, parent_id, child = n.child] {
@@ -161,7 +145,7 @@ void ActorSystem::RestartNow(const std::shared_ptr<Actor>& actor, const std::str
 
 void ActorSystem::OnActorFinished(const std::shared_ptr<Actor>& actor, const FinishInfo& info) {
   const std::string& id = actor->id();
-  ReleaseSlot(actor->tree_root());
+  slots_->Release(actor->tree_root());
   // The children of a stopping supervisor stop with kParentStopping; in a shutdown they
   // were running all the same, and a restarted server brings them back.
   StopOrigin origin = shutting_down_ && info.origin == StopOrigin::kParentStopping ? StopOrigin::kShutdown : info.origin;
@@ -176,11 +160,7 @@ void ActorSystem::OnActorFinished(const std::shared_ptr<Actor>& actor, const Fin
     if (auto child = Find(child_id); child && !child->finished()) TerminateTree(child, StopOrigin::kParentStopping);
     else if (!child && router_) router_->Control(id, child_id, ChildControl::kTerminate);
   }
-  {
-    std::lock_guard lock(tree_mu_);
-    children_.erase(id);
-    restarts_.erase(id);
-  }
+  tree_.Forget(id);
 
   if (AdvancePlans(id)) return;  // stopped to be restarted
   auto parent = actor->parent().empty() ? nullptr : Find(actor->parent());
@@ -263,15 +243,7 @@ void ActorSystem::ApplyRestartPolicy(const std::shared_ptr<Actor>& parent, const
 
 bool ActorSystem::AllowRestart(const std::shared_ptr<Actor>& parent, const std::string& child, const std::string& why,
                                const RestartPolicy& policy, std::chrono::milliseconds& backoff) {
-  auto now = TimerQueue::Clock::now();
-  size_t earlier;
-  {
-    std::lock_guard lock(tree_mu_);
-    auto& recent = restarts_[parent->id()];
-    while (!recent.empty() && now - recent.front() > policy.window) recent.pop_front();
-    earlier = recent.size();
-    if (earlier < policy.max_restarts) recent.push_back(now);
-  }
+  size_t earlier = tree_.CountRestart(parent->id(), policy);
   if (earlier < policy.max_restarts) {
     backoff = policy.Backoff(earlier);
     return true;
@@ -290,7 +262,7 @@ void ActorSystem::Plan(std::shared_ptr<RestartPlan> plan) {
   for (const auto& a : plan->actors) a->MarkRestarting();
   bool ready;
   {
-    std::lock_guard lock(tree_mu_);
+    std::lock_guard lock(plans_mu_);
     plans_.push_back(plan);
     ready = plan->finishing.empty();
   }
@@ -301,7 +273,7 @@ bool ActorSystem::AdvancePlans(const std::string& finished_id) {
   std::shared_ptr<RestartPlan> ready;
   bool member = false;
   {
-    std::lock_guard lock(tree_mu_);
+    std::lock_guard lock(plans_mu_);
     for (const auto& plan : plans_) {
       if (plan->finishing.erase(finished_id)) {
         member = true;
@@ -325,7 +297,7 @@ void ActorSystem::RunPlanWhenDue(const std::shared_ptr<RestartPlan>& plan) {
 
 void ActorSystem::RunPlan(const std::shared_ptr<RestartPlan>& plan) {
   {
-    std::lock_guard lock(tree_mu_);
+    std::lock_guard lock(plans_mu_);
     plans_.erase(std::remove(plans_.begin(), plans_.end(), plan), plans_.end());
   }
   auto parent = Find(plan->parent);
@@ -340,7 +312,7 @@ void ActorSystem::RunPlan(const std::shared_ptr<RestartPlan>& plan) {
       RemoveChild(plan->parent, actor->id());
       continue;
     }
-    TakeSlot(actor->tree_root(), !actor->parent().empty(), /*restart=*/true);
+    (void)slots_->Take(actor->tree_root(), !actor->parent().empty(), /*restart=*/true);
     NotifyLifecycle(LifecycleEvent::Kind::kRestarted, *actor, StopOrigin::kRestart, plan->why);
     actor->Restart(engine_, plan->last_good_state, plan->why);
   }

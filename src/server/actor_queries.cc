@@ -9,17 +9,16 @@
 #include "server/views.h"
 
 namespace theater::server {
-namespace {
-
-using K = CommandKind;
 
 json Error(const char* kind, const std::string& message) { return ErrorResponse({kind, message}); }
 
-// "no actor with id ..." is ActorNotFound; anything else the actor system refuses is ActorError.
 json ActorError(const Status& s) {
-  bool missing = s.message().rfind("no actor with id", 0) == 0;
-  return Error(missing ? error_kind::kActorNotFound : error_kind::kActorError, s.message());
+  return Error(s.code() == StatusCode::kNotFound ? error_kind::kActorNotFound : error_kind::kActorError, s.message());
 }
+
+namespace {
+
+using K = CommandKind;
 
 json OptionalBytes(bool base64, const std::optional<Bytes>& b) { return b ? BytesToJson(*b, base64) : json(nullptr); }
 
@@ -184,37 +183,46 @@ json QueryActor(Server& server, const Command& c, bool base64) {
   return Error(error_kind::kUnknownCommand, "command " + c.name + " is not a query about an actor");
 }
 
-json ControlActorAndWait(Server& server, const Command& c) {
-  ActorSystem& system = server.system();
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  auto wait = [&](auto done) {
-    while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    return done();
-  };
+Result<ActorControl> StartActorControl(ActorSystem& system, const Command& c) {
+  std::string id = c.id;
   if (c.kind == K::kRestartActor) {
-    auto before = system.Info(c.id);
-    if (!before.ok()) return ActorError(before.status());
-    if (Status s = system.Restart(c.id); !s.ok()) return ActorError(s);
-    bool done = wait([&] {
-      auto info = system.Info(c.id);
-      return info.ok() && info->restarts > before->restarts && info->status != ActorStatus::kRestarting;
-    });
-    if (!done) return Error(error_kind::kActorError, "actor " + c.id + " did not restart within 10 s");
-    auto info = system.Info(c.id);
-    return Response("ActorRestarted", {{"id", c.id}, {"status", std::string(ActorStatusName(info->status))},
-                                       {"restarts", info->restarts}});
+    auto before = system.Info(id);
+    if (!before.ok()) return before.status();
+    THEATER_RETURN_IF_ERROR(system.Restart(id));
+    uint32_t restarts = before->restarts;
+    return ActorControl{[&system, id, restarts] {
+                          auto info = system.Info(id);
+                          return info.ok() && info->restarts > restarts && info->status != ActorStatus::kRestarting;
+                        },
+                        [&system, id](bool done) {
+                          if (!done) return Error(error_kind::kActorError, "actor " + id + " did not restart within 10 s");
+                          auto info = system.Info(id);
+                          return Response("ActorRestarted", {{"id", id},
+                                                             {"status", std::string(ActorStatusName(info->status))},
+                                                             {"restarts", info->restarts}});
+                        }};
   }
   bool terminate = c.kind == K::kTerminateActor;
-  Status s = terminate ? system.Terminate(c.id) : system.Stop(c.id);
-  if (!s.ok()) return ActorError(s);
-  bool done = wait([&] {
-    auto actor = system.FindActor(c.id);
-    return !actor || actor->finished();
-  });
-  if (!done)
-    return Error(error_kind::kActorError,
-                 "actor " + c.id + " did not stop within 10 s" + (terminate ? "" : "; TerminateActor ends it now"));
-  return Response(terminate ? "ActorTerminated" : "ActorStopped", {{"id", c.id}});
+  THEATER_RETURN_IF_ERROR(terminate ? system.Terminate(id) : system.Stop(id));
+  return ActorControl{[&system, id] {
+                        auto actor = system.FindActor(id);
+                        return !actor || actor->finished();
+                      },
+                      [id, terminate](bool done) {
+                        if (!done)
+                          return Error(error_kind::kActorError, "actor " + id + " did not stop within 10 s" +
+                                                                    (terminate ? "" : "; TerminateActor ends it now"));
+                        return Response(terminate ? "ActorTerminated" : "ActorStopped", {{"id", id}});
+                      }};
+}
+
+json ControlActorAndWait(Server& server, const Command& c) {
+  auto control = StartActorControl(server.system(), c);
+  if (!control.ok()) return ActorError(control.status());
+  auto deadline = std::chrono::steady_clock::now() + kControlWait;
+  while (!control->done() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  return control->answer(control->done());
 }
 
 }  // namespace theater::server

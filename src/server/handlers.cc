@@ -25,13 +25,6 @@ namespace {
 
 using K = CommandKind;
 
-json Error(const char* kind, const std::string& message) { return ErrorResponse({kind, message}); }
-
-// "no actor with id ..." is ActorNotFound; anything else the actor system refuses is ActorError.
-json ActorError(const Status& s) {
-  bool missing = s.message().rfind("no actor with id", 0) == 0;
-  return Error(missing ? error_kind::kActorNotFound : error_kind::kActorError, s.message());
-}
 
 
 
@@ -152,12 +145,7 @@ json ListCluster(Server& server) {
   auto lists = server.cluster()->ListAll();
   bool self_answered = false;
   for (const json& list : lists) self_answered |= list.value("node", "") == server.cluster()->name();
-  if (!self_answered) lists.push_back({{"node", server.cluster()->name()}, {"actors", [&] {
-                                         json mine = json::array();
-                                         for (const ActorInfo& info : server.system().List(false))
-                                           mine.push_back(ActorSummaryJson(info));
-                                         return mine;
-                                       }()}});
+  if (!self_answered) lists.push_back({{"node", server.cluster()->name()}, {"actors", ActorSummariesJson(server.system())}});
   std::sort(lists.begin(), lists.end(), [](const json& a, const json& b) { return a.value("node", "") < b.value("node", ""); });
   for (json& list : lists) {
     std::string node = list.value("node", "");
@@ -176,11 +164,6 @@ json ClusterJson(cluster::ClusterNode& cluster) {
     nodes.push_back({{"name", n.name}, {"alive", n.alive}, {"last_seen_ms", n.last_seen_ms}, {"actors", n.actors}});
   return {{"node", cluster.name()}, {"nats", cluster.url()}, {"nodes", std::move(nodes)}, {"refused", cluster.refused()},
           {"waiting", cluster.waiting()}};
-}
-
-bool Finished(ActorSystem& system, const std::string& id) {
-  auto actor = system.FindActor(id);
-  return !actor || actor->finished();
 }
 
 }  // namespace
@@ -258,51 +241,17 @@ void StartActor(Server& server, const std::shared_ptr<Connection>& connection, C
   return finish(std::move(response));
 }
 
-void StopOrTerminate(Server& server, const std::shared_ptr<Connection>& connection, Command& c) {
-  ActorSystem& system = server.system();
-  auto finish = [&](json response) { connection->Finish(std::move(response)); };
-  const auto stop_wait = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  bool terminate = c.kind == K::kTerminateActor;
-  Status s = terminate ? system.Terminate(c.id) : system.Stop(c.id);
-  if (!s.ok()) return finish(ActorError(s));
-  std::string id = c.id;
-  return WaitUntil(server, connection, system.FindActor(id), [&system, id] { return Finished(system, id); }, stop_wait,
-                   [id, terminate](bool done) {
-                     if (!done)
-                       return Error(error_kind::kActorError, "actor " + id + " did not stop within 10 s" +
-                                                                 (terminate ? "" : "; TerminateActor ends it now"));
-                     return Response(terminate ? "ActorTerminated" : "ActorStopped", {{"id", id}});
-                   });
-}
-
-void RestartActor(Server& server, const std::shared_ptr<Connection>& connection, Command& c) {
-  ActorSystem& system = server.system();
-  auto finish = [&](json response) { connection->Finish(std::move(response)); };
-  const auto stop_wait = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  auto before = system.Info(c.id);
-  if (!before.ok()) return finish(ActorError(before.status()));
-  if (Status s = system.Restart(c.id); !s.ok()) return finish(ActorError(s));
-  std::string id = c.id;
-  uint32_t restarts = before->restarts;
-  auto restarted = [&system, id, restarts] {
-    auto info = system.Info(id);
-    return info.ok() && info->restarts > restarts && info->status != ActorStatus::kRestarting;
-  };
-  return WaitUntil(server, connection, system.FindActor(id), restarted, stop_wait, [&system, id](bool done) {
-    if (!done) return Error(error_kind::kActorError, "actor " + id + " did not restart within 10 s");
-    auto info = system.Info(id);
-    return Response("ActorRestarted", {{"id", id}, {"status", std::string(ActorStatusName(info->status))},
-                                       {"restarts", info->restarts}});
-  });
+// Stop, terminate and restart: answered when done, without holding a worker meanwhile.
+void ControlActor(Server& server, const std::shared_ptr<Connection>& connection, Command& c) {
+  auto control = StartActorControl(server.system(), c);
+  if (!control.ok()) return connection->Finish(ActorError(control.status()));
+  WaitUntil(server, connection, server.system().FindActor(c.id), std::move(control->done),
+            std::chrono::steady_clock::now() + kControlWait, std::move(control->answer));
 }
 
 void ListActors(Server& server, const std::shared_ptr<Connection>& connection, Command& c) {
-  ActorSystem& system = server.system();
-  auto finish = [&](json response) { connection->Finish(std::move(response)); };
-  if (server.cluster()) return finish(Response("ActorList", {{"actors", ListCluster(server)}}));
-  json actors = json::array();
-  for (const ActorInfo& info : system.List(/*with_state=*/false)) actors.push_back(ActorSummaryJson(info));
-  return finish(Response("ActorList", {{"actors", std::move(actors)}}));
+  json actors = server.cluster() ? ListCluster(server) : ActorSummariesJson(server.system());
+  connection->Finish(Response("ActorList", {{"actors", std::move(actors)}}));
 }
 
 void AskQuery(Server& server, const std::shared_ptr<Connection>& connection, Command& c) {
@@ -425,9 +374,9 @@ const std::map<CommandKind, CommandHandler>& CommandHandlers() {
       {K::kSetBytesEncoding, {SetBytesEncoding, true}},
       {K::kGetServerInfo, {GetServerInfo, true}},
       {K::kStartActor, {StartActor, false}},
-      {K::kStopActor, {StopOrTerminate, false}},
-      {K::kTerminateActor, {StopOrTerminate, false}},
-      {K::kRestartActor, {RestartActor, false}},
+      {K::kStopActor, {ControlActor, false}},
+      {K::kTerminateActor, {ControlActor, false}},
+      {K::kRestartActor, {ControlActor, false}},
       {K::kListActors, {ListActors, false}},
       {K::kGetActorStatus, {AskQuery, true}},
       {K::kGetActorState, {AskQuery, true}},

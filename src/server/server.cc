@@ -204,17 +204,7 @@ Status Server::JoinCluster() {
       return ErrorResponse({error_kind::kInvalidCommand, "not a StartActor for node " + cluster_->name()});
     return StartActorHere(*this, c);
   };
-  handlers.list = [this] {
-    json actors = json::array();
-    for (const ActorInfo& info : system_->List(/*with_state=*/false)) actors.push_back(ActorSummaryJson(info));
-    return actors;
-  };
-  handlers.count = [this] {
-    uint64_t live = 0;
-    for (const ActorInfo& info : system_->List(/*with_state=*/false))
-      live += info.status == ActorStatus::kRunning || info.status == ActorStatus::kStarting;
-    return live;
-  };
+  handlers.list = [this] { return ActorSummariesJson(*system_); };
   cluster::ClusterOptions options = options_.cluster;
   if (!options.log) options.log = [this](const std::string& line) { Log(line); };
   auto node = cluster::ClusterNode::Start(std::move(options), *system_, std::move(handlers));

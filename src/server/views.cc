@@ -24,6 +24,12 @@ json FailureJson(const Failure& f) {
   return {{"kind", FailureKindName(f.kind)}, {"function", f.function}, {"message", f.message}, {"backtrace", f.backtrace}};
 }
 
+json ActorSummariesJson(ActorSystem& system) {
+  json actors = json::array();
+  for (const ActorInfo& info : system.List(/*with_state=*/false)) actors.push_back(ActorSummaryJson(info));
+  return actors;
+}
+
 json ActorSummaryJson(const ActorInfo& info) {
   json failure = nullptr;
   if (info.failure)

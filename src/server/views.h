@@ -6,6 +6,7 @@
 #include "chain/chain_image.h"
 #include "chain/event.h"
 #include "runtime/actor.h"
+#include "runtime/actor_system.h"
 #include "server/protocol.h"
 
 namespace theater::server {
@@ -23,6 +24,8 @@ json FailureJson(const Failure& failure);
 // One actor in ListActors and ActorChanged: {"id","name","status","parent","restarts",
 // "events","mailbox","failure": null or {"kind","function","message"} (its last failure)}.
 json ActorSummaryJson(const ActorInfo& info);
+// Every actor of `system`, as ActorSummaryJson.
+json ActorSummariesJson(ActorSystem& system);
 
 // A chain's verification (VerifyActor; `theater chain verify --json` has the same fields).
 json VerificationJson(const ChainVerification& v);
