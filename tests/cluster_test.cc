@@ -63,6 +63,11 @@ class ClusterTest : public ServerTest {
     auto nodes = Eventually([&] { return Nodes(client); }, seen, timeout);
     return seen(nodes);
   }
+  // Waits until `client`'s node says its NATS connection is `up` (or not).
+  bool WaitConnected(server::Client& client, bool up) {
+    auto connected = [&] { return Expect(client, {{"GetServerInfo", json::object()}}, "ServerInfo")["cluster"]["connected"]; };
+    return Eventually(connected, [&](const json& c) { return c == up; }) == up;
+  }
   std::string Transcript(server::Client& client, const std::string& id) { return Ask(client, id, "transcript"); }
 
   void SetUp() override {
@@ -120,6 +125,46 @@ TEST_F(ClusterTest, MessagesRequestsAndChannelsCrossNodes) {
     json verified = Expect(*cc, {{"VerifyActor", {{"id", id}}}}, "ActorVerified");
     EXPECT_TRUE(verified.value("ok", false)) << verified.dump();
   }
+}
+
+// A stream of sends to an actor on another node goes on credits (places reserved in
+// advance, kCredits at a time): every message arrives, in order, and the places not used
+// are given back soon after.
+TEST_F(ClusterTest, SendsOnCreditsArriveInOrderAndUnusedCreditsAreGivenBack) {
+  auto a = StartNode("a", nats_->url());
+  auto b = StartNode("b", nats_->url());
+  auto ca = ClientOf(*a), cb = ClientOf(*b);
+  ASSERT_TRUE(WaitNode(*ca, "b", true));
+  std::string m1 = StartMessenger(*ca), m2 = StartMessenger(*cb);
+  std::string expected;
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_EQ(Ask(*ca, m1, "send " + m2 + " s" + std::to_string(i)), "ok") << i;
+    expected += "send:s" + std::to_string(i) + "\n";
+  }
+  std::string transcript = Eventually([&] { return Transcript(*cb, m2); },
+                                      [&](const std::string& t) { return t.size() >= expected.size(); });
+  EXPECT_EQ(transcript, expected);
+  // While NATS is away, no credit is used (credits are held: the last sends got some): a
+  // send fails at once, as without credits.
+  EXPECT_EQ(Ask(*ca, m1, "send " + m2 + " s40"), "ok");
+  expected += "send:s40\n";
+  EXPECT_EQ(Eventually([&] { return Transcript(*cb, m2); }, [&](const std::string& t) { return t == expected; }),
+            expected);
+  nats_->Stop();
+  ASSERT_TRUE(WaitConnected(*ca, false));
+  EXPECT_NE(Ask(*ca, m1, "send " + m2 + " lost").find("err: "), std::string::npos);
+  nats_->Start();
+  ASSERT_TRUE(WaitConnected(*ca, true) && WaitConnected(*cb, true));
+  auto credits = [&] { return Expect(*ca, {{"GetServerInfo", json::object()}}, "ServerInfo")["cluster"]["credits"]; };
+  EXPECT_EQ(Eventually(credits, [](const json& n) { return n == 0; }, std::chrono::seconds(5)), 0);
+  // A send after the credits went back reserves again (once b's subscriptions are back on
+  // the restarted NATS server).
+  EXPECT_EQ(Eventually([&] { return Ask(*ca, m1, "send " + m2 + " later"); },
+                       [](const std::string& r) { return r == "ok"; }),
+            "ok");
+  EXPECT_EQ(Eventually([&] { return Transcript(*cb, m2); },
+                       [&](const std::string& t) { return t.size() > expected.size(); }),
+            expected + "send:later\n");
 }
 
 TEST_F(ClusterTest, RequestCycleAcrossThreeNodesIsRefused) {
@@ -285,6 +330,7 @@ TEST_F(ClusterTest, NodesReconnectAfterNatsRestarts) {
   EXPECT_EQ(info["cluster"]["waiting"], 0) << info.dump();
   nats_->Stop();
   // While NATS is away: a clear error, and neither node judges the other lost.
+  ASSERT_TRUE(WaitConnected(*ca, false));
   EXPECT_NE(Ask(*ca, m1, "request " + m2 + " echo during").find("err: "), std::string::npos);
   std::this_thread::sleep_for(std::chrono::milliseconds(2000));
   EXPECT_TRUE(Nodes(*ca)["b"]);

@@ -34,6 +34,14 @@ Status RefusalStatus(const json& body) {
   return Status::Error(body.value("err", "refused"), known ? static_cast<StatusCode>(code) : StatusCode::kError);
 }
 
+// Credits: how many places one reserve asks for, and how long an unused one is kept. A
+// stream of sends to one actor then pays one round trip per kCredits messages. Held
+// places count against the target's mailbox as a message would, so it stays bounded;
+// other senders may find it full up to kCreditLife (plus a tick) earlier than they
+// would on one node.
+constexpr size_t kCredits = 16;
+constexpr std::chrono::milliseconds kCreditLife{500};
+
 // Room in a NATS message for everything but the payload (ids, the wait path, the seal).
 constexpr size_t kEnvelopeOverhead = 16 << 10;
 
@@ -250,8 +258,29 @@ Result<std::unique_ptr<RemoteSlot>> ClusterNode::Reserve(const std::string& to, 
   if (size_t max = nats_->max_payload(); max && message_bytes + kEnvelopeOverhead > max)
     return Status::Error("message of " + std::to_string(message_bytes) + " bytes is larger than the cluster's NATS server takes (" +
                          std::to_string(max) + " bytes with " + std::to_string(kEnvelopeOverhead) + " of overhead)");
+  // A place already held (a credit) goes at once: the target checks the size on commit.
+  // Not while NATS is away: the message would wait in libnats's buffer, the sender
+  // believing it sent; the reserve below fails with a clear error instead.
+  std::vector<Credit> stale;
+  std::optional<Credit> credit;
+  if (nats_->connected()) {
+    std::lock_guard lock(mu_);
+    if (auto it = credits_.find(to); it != credits_.end()) {
+      auto& held = it->second;
+      while (!held.empty() && !credit) {
+        Credit c = std::move(held.front());
+        held.pop_front();
+        if (Clock::now() - c.got < kCreditLife) credit = std::move(c);
+        else stale.push_back(std::move(c));
+      }
+      if (held.empty()) credits_.erase(it);
+    }
+  }
+  for (const auto& c : stale) Release(c.node, c.reservation);
+  if (credit) return std::unique_ptr<RemoteSlot>(new Slot(weak_from_this(), credit->node, credit->reservation, to));
   std::string subject = Subject("actor", to);
-  auto reply = RequestWithRetry(subject, {{"t", "reserve"}, {"to", to}, {"n", message_bytes}}, options_.remote_timeout);
+  auto reply = RequestWithRetry(subject, {{"t", "reserve"}, {"to", to}, {"n", message_bytes}, {"k", kCredits}},
+                                options_.remote_timeout);
   switch (reply.error) {
     case NatsClient::RequestError::kNone: break;
     case NatsClient::RequestError::kNoResponders: return NoSuchActor(to);
@@ -263,8 +292,15 @@ Result<std::unique_ptr<RemoteSlot>> ClusterNode::Reserve(const std::string& to, 
   auto body = seal_.Open(kReplySubject, reply.data);
   if (!body.ok()) return Status::Error("actor " + to + ": a reply not sealed by the cluster: " + body.error());
   if (body->contains("err")) return RefusalStatus(*body);
-  return std::unique_ptr<RemoteSlot>(
-      new Slot(weak_from_this(), body->value("from", ""), body->value("r", ""), to));
+  std::string node = body->value("from", "");
+  if (const auto& more = body->value("more", json::array()); more.is_array() && !more.empty()) {
+    auto now = Clock::now();
+    std::lock_guard lock(mu_);
+    auto& held = credits_[to];
+    for (const auto& r : more)
+      if (r.is_string() && held.size() < kCredits) held.push_back(Credit{node, r.get<std::string>(), now});
+  }
+  return std::unique_ptr<RemoteSlot>(new Slot(weak_from_this(), node, body->value("r", ""), to));
 }
 
 void ClusterNode::Commit(const std::string& node, const std::string& reservation, const std::string& to,
@@ -324,12 +360,29 @@ void ClusterNode::OnActorMessage(NatsMessage msg) {
     size_t bytes = body->value("n", size_t{0});
     auto slot = system_.ReserveLocal(to, bytes);
     if (!slot.ok()) return Respond(msg, Refusal(slot.status()));
-    std::string id = NewUuidV4();
+    // The place asked for, and as many more as the sender asks (credits) while the
+    // mailbox has room for them.
+    std::vector<MailboxSlot> slots;
+    slots.push_back(std::move(*slot));
+    size_t wanted = std::min<size_t>(body->value("k", size_t{1}), kCredits);
+    while (slots.size() < wanted) {
+      auto more = system_.ReserveLocal(to, 0);
+      if (!more.ok()) break;
+      slots.push_back(std::move(*more));
+    }
+    std::string origin = body->value("from", "");
+    json ids = json::array();
     {
       std::lock_guard lock(mu_);
-      reservations_[id] = std::make_unique<Reservation>(Reservation{std::move(*slot), body->value("from", ""), Clock::now()});
+      for (auto& s : slots) {
+        std::string id = NewUuidV4();
+        reservations_[id] = std::make_unique<Reservation>(Reservation{std::move(s), origin, Clock::now()});
+        ids.push_back(id);
+      }
     }
-    return Respond(msg, {{"r", id}});
+    json reply = {{"r", ids[0]}};
+    if (ids.size() > 1) reply["more"] = json(ids.begin() + 1, ids.end());
+    return Respond(msg, std::move(reply));
   }
   if (type == "child") {  // to a parent: how its child on another node finished
     ChildNotice n;
@@ -429,8 +482,20 @@ void ClusterNode::OnCommit(const json& body) {
     (void)self->PublishTo(reply_to, std::move(a));
   };
   bool asks = envelope->kind == Envelope::Kind::kRequest || envelope->kind == Envelope::Kind::kChannelOpen;
-  if (!reservation) {  // expired, or this node restarted in between
-    std::string why = "actor " + to + ": the place held for the message expired";
+  // A place that expired (or was held by this node before it restarted) is taken again if
+  // the mailbox has room now. A message that came on a credit was not measured when its
+  // place was reserved: ReserveLocal measures it.
+  std::optional<MailboxSlot> slot;
+  Status refused;
+  if (reservation && envelope->payload.size() <= system_.options().max_message_bytes) {
+    slot.emplace(std::move(reservation->slot));
+  } else {
+    auto fresh = system_.ReserveLocal(to, envelope->payload.size());
+    if (fresh.ok()) slot.emplace(std::move(*fresh));
+    else refused = fresh.status();
+  }
+  if (!slot) {
+    std::string why = refused.message();
     if (asks) answer(RequestResult::Error(why));
     if (body.contains("ack"))
       (void)PublishTo(reply_to, {{"t", "recorded"}, {"ack", body["ack"]}, {"ok", false}, {"err", why}});
@@ -454,7 +519,7 @@ void ClusterNode::OnCommit(const json& body) {
         (void)self->PublishTo(reply_to, {{"t", "recorded"}, {"ack", ack}, {"ok", s.ok()}, {"err", s.message()}});
     });
   }
-  reservation->slot.Commit(std::move(*envelope));
+  slot->Commit(std::move(*envelope));
 }
 
 void ClusterNode::OnAnswer(const json& body) {
@@ -557,6 +622,7 @@ void ClusterNode::Tick() {
     }
   }
   for (const auto& name : lost) NodeLost(name);
+  ReleaseStaleCredits();
   // Requests this node sent that ended here first (a timeout, a caller gone): their
   // answers will not be waited for.
   std::vector<std::string> sent;
@@ -744,6 +810,37 @@ std::vector<NodeInfo> ClusterNode::Nodes() {
   std::lock_guard lock(mu_);
   for (const auto& [name, peer] : peers_) nodes.push_back({name, peer.alive, peer.last_seen_ms, peer.actors});
   return nodes;
+}
+
+void ClusterNode::ReleaseStaleCredits() {
+  std::vector<Credit> stale;
+  {
+    std::lock_guard lock(mu_);
+    auto now = Clock::now();
+    for (auto it = credits_.begin(); it != credits_.end();) {
+      auto& held = it->second;
+      while (!held.empty() && now - held.front().got >= kCreditLife) {
+        auto peer = peers_.find(held.front().node);
+        // A lost node's places went with it.
+        if (peer == peers_.end() || peer->second.alive) stale.push_back(std::move(held.front()));
+        held.pop_front();
+      }
+      it = held.empty() ? credits_.erase(it) : std::next(it);
+    }
+  }
+  for (const auto& c : stale) Release(c.node, c.reservation);
+}
+
+bool ClusterNode::connected() {
+  std::lock_guard lock(mu_);
+  return connected_;
+}
+
+size_t ClusterNode::credits() {
+  std::lock_guard lock(mu_);
+  size_t n = 0;
+  for (const auto& [to, held] : credits_) n += held.size();
+  return n;
 }
 
 size_t ClusterNode::waiting() {

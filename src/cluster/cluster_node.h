@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -93,6 +94,10 @@ class ClusterNode : public RemoteRouter, public std::enable_shared_from_this<Clu
   uint64_t refused() const { return refused_.load(); }  // messages dropped: not sealed by the cluster
   // Requests, channel opens and durable sends waiting for another node's answer.
   size_t waiting();
+  // Places held in other nodes' mailboxes, not used yet (credits).
+  size_t credits();
+  // Whether this node's NATS connection is up (as libnats last said).
+  bool connected();
 
  private:
   class Slot;
@@ -121,6 +126,8 @@ class ClusterNode : public RemoteRouter, public std::enable_shared_from_this<Clu
   NatsClient::Reply RequestWithRetry(const std::string& subject, json body, std::chrono::milliseconds timeout);
   void Heartbeat(bool hello);
   void Respond(const NatsMessage& msg, json body);
+  // Gives back the credits unused for kCreditLife (on each tick).
+  void ReleaseStaleCredits();
   // Sends `sealed` to node `node` and waits (up to 60 s: a spawn compiles first) for its
   // answer, opened; the error names the node.
   Result<json> AskNode(const std::string& node, const Bytes& sealed);
@@ -149,6 +156,14 @@ class ClusterNode : public RemoteRouter, public std::enable_shared_from_this<Clu
   std::vector<std::unique_ptr<NatsSubscription>> subscriptions_;  // guarded by mu_
   std::mutex mu_;
   std::unordered_map<std::string, std::unique_ptr<Reservation>> reservations_;  // id -> held place
+  // Credits: places in an actor's mailbox on another node, reserved in one round trip with
+  // the place a message needed (up to kCredits), for the messages that follow it to the
+  // same actor. Unused, they are given back within about a second.
+  struct Credit {
+    std::string node, reservation;
+    std::chrono::steady_clock::time_point got;
+  };
+  std::unordered_map<std::string, std::deque<Credit>> credits_;  // target actor -> places held there
   std::unordered_map<std::string, Pending> pending_;                            // request id -> where
   std::unordered_map<std::string, std::pair<std::string, std::shared_ptr<RecordedAck>>> acks_;  // id -> node, ack
   std::map<std::string, Peer> peers_;

@@ -10,6 +10,7 @@
 namespace theater {
 
 HostServices& ActorContext::services() { return *system_; }
+MessageRouter& ActorContext::router() { return *system_; }
 
 uint64_t NowMs() {
   using namespace std::chrono;

@@ -27,6 +27,7 @@ namespace theater {
 
 class ActorSystem;
 class HostServices;
+class MessageRouter;
 
 // An async host call that the actor's turn waits for. Whoever ends it calls Complete();
 // the runtime then records "<event_type>/done" with the result before the actor resumes.
@@ -67,6 +68,8 @@ class ActorContext {
   ActorSystem& system() { return *system_; }
   // What host interfaces use of the system (runtime/host_services.h).
   HostServices& services();
+  // How its messages find their way (runtime/message_router.h).
+  MessageRouter& router();
   bool has_system() const { return system_ != nullptr; }
   const std::string& id() const { return id_; }
   const Manifest& manifest() const { return manifest_; }

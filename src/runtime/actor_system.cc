@@ -105,11 +105,7 @@ Result<ContentStore*> ActorSystem::content_store() {
   return content_store_.get();
 }
 
-std::shared_ptr<Actor> ActorSystem::Find(const std::string& id) {
-  std::shared_lock lock(registry_mu_);
-  auto it = actors_.find(id);
-  return it == actors_.end() ? nullptr : it->second;
-}
+std::shared_ptr<Actor> ActorSystem::Find(const std::string& id) { return actors_.Find(id); }
 
 Result<std::string> ActorSystem::Spawn(Manifest manifest, std::optional<Bytes> initial_state) {
   Permissions permissions = Permissions::FromManifest(manifest);
@@ -213,12 +209,9 @@ Result<std::string> ActorSystem::SpawnActor(Manifest manifest, Permissions permi
       return Status::Error("the chain of actor " + id + " cannot go on: " + s.message());
     }
   }
-  {
-    std::unique_lock lock(registry_mu_);
-    if (!actors_.try_emplace(id, actor).second) {
-      slots_->Release(root);
-      return Status::Error("actor " + id + " already exists");
-    }
+  if (!actors_.Add(id, actor)) {
+    slots_->Release(root);
+    return Status::Error("actor " + id + " already exists");
   }
   if (!parent.empty()) {
     tree_.AddChild(parent, id);
@@ -255,11 +248,7 @@ Result<ActorInfo> ActorSystem::Info(const std::string& id) {
 }
 
 std::vector<ActorInfo> ActorSystem::List(bool with_state) {
-  std::vector<std::shared_ptr<Actor>> actors;
-  {
-    std::shared_lock lock(registry_mu_);
-    for (const auto& [id, a] : actors_) actors.push_back(a);
-  }
+  std::vector<std::shared_ptr<Actor>> actors = actors_.All();
   std::vector<ActorInfo> infos;
   infos.reserve(actors.size());
   for (const auto& a : actors) infos.push_back(a->Info(with_state));
@@ -393,11 +382,7 @@ bool ActorSystem::WaitIdle(std::chrono::milliseconds timeout) {
 
 void ActorSystem::Shutdown() {
   if (shutting_down_.exchange(true) || !scheduler_) return;
-  std::vector<std::shared_ptr<Actor>> actors;
-  {
-    std::shared_lock lock(registry_mu_);
-    for (const auto& [id, a] : actors_) actors.push_back(a);
-  }
+  std::vector<std::shared_ptr<Actor>> actors = actors_.All();
   // Supervisors stop their children first.
   for (auto& a : actors)
     if (a->parent().empty()) StopTree(a, StopOrigin::kShutdown);

@@ -30,7 +30,9 @@
 #include "runtime/requests.h"
 #include "runtime/restart_policy.h"
 #include "runtime/host_services.h"
+#include "runtime/message_router.h"
 #include "runtime/observer_table.h"
+#include "runtime/registry.h"
 #include "runtime/router.h"
 #include "runtime/scheduler.h"
 #include "runtime/supervision_tree.h"
@@ -90,32 +92,10 @@ struct SystemOptions {
   std::function<void(const LifecycleEvent&)> on_lifecycle;
 };
 
-// A reserved place in an actor's mailbox (released unless committed), or a delivery to a
-// channel participant outside the system.
-class MailboxSlot {
- public:
-  explicit MailboxSlot(std::shared_ptr<Actor> target) : target_(std::move(target)) {}
-  explicit MailboxSlot(std::shared_ptr<OutsideEndpoint> endpoint) : endpoint_(std::move(endpoint)) {}
-  explicit MailboxSlot(std::unique_ptr<RemoteSlot> remote) : remote_(std::move(remote)) {}
-  MailboxSlot(MailboxSlot&& other) noexcept = default;
-  MailboxSlot& operator=(MailboxSlot&&) = delete;
-  ~MailboxSlot() { if (target_) target_->Unreserve(); }
-  void Commit(Envelope envelope) {
-    if (endpoint_) return std::exchange(endpoint_, nullptr)->Deliver(std::move(envelope));
-    if (remote_) return std::exchange(remote_, nullptr)->Commit(std::move(envelope));
-    std::exchange(target_, nullptr)->Commit(std::move(envelope));
-  }
-
- private:
-  std::shared_ptr<Actor> target_;
-  std::shared_ptr<OutsideEndpoint> endpoint_;
-  std::unique_ptr<RemoteSlot> remote_;  // an actor on another node
-};
-
 // The error for an actor id that no actor has (here or, in a cluster, on any node).
 inline Status NoSuchActor(const std::string& id) { return Status::NotFound("no actor with id " + id); }
 
-class ActorSystem : public HostServices {
+class ActorSystem : public HostServices, public MessageRouter {
  public:
   static Result<std::unique_ptr<ActorSystem>> Create(std::shared_ptr<Engine> engine, SystemOptions options);
   ~ActorSystem();  // Shutdown()
@@ -205,7 +185,7 @@ class ActorSystem : public HostServices {
   // they close, and the other participants are told.
   void LeaveChannels(const std::string& participant_id);
   // Like Reserve, for a channel participant: an actor, or an outside endpoint.
-  Result<MailboxSlot> ReserveParticipant(const std::string& participant, size_t message_bytes);
+  Result<MailboxSlot> ReserveParticipant(const std::string& participant, size_t message_bytes) override;
 
   // Blocks until no actor has work to do right now (or `timeout` passes).
   bool WaitIdle(std::chrono::milliseconds timeout);
@@ -232,8 +212,10 @@ class ActorSystem : public HostServices {
 
   // --- For host interfaces and actors ----------------------------------------------------
   const SystemOptions& options() const { return options_; }
-  RequestTable& requests() { return *requests_; }
-  ChannelTable& channels() { return channels_; }
+  RequestTable& requests() override { return *requests_; }
+  ChannelTable& channels() override { return channels_; }
+  std::chrono::milliseconds request_timeout() const override { return options_.request_timeout; }
+  bool spans_nodes() const override { return router_ != nullptr; }
   ChainStore& chain_store() { return *chain_store_; }
   TimerQueue& timers() override { return *timers_; }
   const std::filesystem::path& data_dir() const override { return options_.data_dir; }
@@ -242,10 +224,10 @@ class ActorSystem : public HostServices {
   // Opened on first use; an error when the file cannot be opened.
   Result<ContentStore*> content_store() override;
   // Checks size, target and room, and holds a place in the target's mailbox.
-  Result<MailboxSlot> Reserve(const std::string& to, size_t message_bytes);
+  Result<MailboxSlot> Reserve(const std::string& to, size_t message_bytes) override;
   // Records that `from` waits on `to`; an error if that closes a cycle of waiting actors.
-  Status EnterWait(const std::string& from, const std::string& to);
-  void LeaveWait(const std::string& from);
+  Status EnterWait(const std::string& from, const std::string& to) override;
+  void LeaveWait(const std::string& from) override;
   // The target's answer to handle-channel-open (or a refusal on its behalf).
   void AnswerChannelOpen(const std::string& channel_id, const std::string& target, bool accepted,
                          const std::optional<Bytes>& message, std::optional<Cause> cause);
@@ -322,8 +304,7 @@ class ActorSystem : public HostServices {
   ChannelTable channels_;
   std::shared_ptr<RemoteRouter> router_;
 
-  std::shared_mutex registry_mu_;
-  std::unordered_map<std::string, std::shared_ptr<Actor>> actors_;
+  ActorRegistry actors_;
 
   WaitGraph waits_;
 
@@ -334,8 +315,7 @@ class ActorSystem : public HostServices {
 
   // Outside participants and observers (runtime/outside.cc).
   ObserverTable observers_;
-  std::mutex outside_mu_;  // guards endpoints_
-  std::unordered_map<std::string, std::shared_ptr<OutsideEndpoint>> endpoints_;
+  Registry<OutsideEndpoint> endpoints_;
 
   std::mutex content_store_mu_;
   std::unique_ptr<ContentStore> content_store_;

@@ -1,7 +1,7 @@
 #include "runtime/messaging.h"
 
 #include "common/uuid.h"
-#include "runtime/actor_system.h"
+#include "runtime/message_router.h"
 #include "runtime/contract.h"
 
 namespace theater::messaging {
@@ -29,7 +29,7 @@ Value Finish(ActorContext& from, const char* function, ordered_json args, const 
 }  // namespace
 
 Value Send(ActorContext& from, const std::string& to, Bytes message) {
-  auto slot = from.system().Reserve(to, message.size());
+  auto slot = from.router().Reserve(to, message.size());
   if (!slot.ok()) return Finish(from, "send", ordered_json{to, BytesToJson(message)}, slot.status());
   // {"args": [to, message], "result": {"ok": null}}, written without a JSON tree.
   EventWriter event;  // a large message by reference
@@ -50,7 +50,7 @@ Value Send(ActorContext& from, const std::string& to, Bytes message) {
 }
 
 HostReturn Request(ActorContext& from, const std::string& to, Bytes message) {
-  ActorSystem& system = from.system();
+  MessageRouter& router = from.router();
   ordered_json args = {to, BytesToJson(message)};
   auto refuse = [&](const Status& why) {
     ordered_json data = {{"args", args}, {"result", {{"err", why.message()}}}};
@@ -60,7 +60,7 @@ HostReturn Request(ActorContext& from, const std::string& to, Bytes message) {
   // In a cluster: this actor and those that wait on it. A request to any of them would
   // wait on itself. (On one node the local waits-for graph, EnterWait, sees the same.)
   WaitPath wait_path;
-  if (system.remote_router()) {
+  if (router.spans_nodes()) {
     wait_path = std::make_shared<const WaitLink>(WaitLink{from.id(), from.wait_path()});
     std::vector<const std::string*> waiting;  // from the newest: this actor, ...
     for (const WaitLink* link = wait_path.get(); link; link = link->next.get()) {
@@ -73,21 +73,21 @@ HostReturn Request(ActorContext& from, const std::string& to, Bytes message) {
       return refuse(Status::Error(cycle));
     }
   }
-  auto slot = system.Reserve(to, message.size());
+  auto slot = router.Reserve(to, message.size());
   if (!slot.ok()) return refuse(slot.status());
-  if (Status cycle = system.EnterWait(from.id(), to); !cycle.ok()) return refuse(cycle);
+  if (Status cycle = router.EnterWait(from.id(), to); !cycle.ok()) return refuse(cycle);
 
   std::string request_id = NewUuidV4();
   auto call = std::make_shared<AwaitedCall>(EventType("request"), ordered_json{{"request_id", request_id}});
   auto event = from.Record(EventType("request"), {{"args", args}, {"request_id", request_id}});
   if (!event.ok()) {
-    system.LeaveWait(from.id());
+    router.LeaveWait(from.id());
     return HostReturn::Now(ErrValue(event.error()));
   }
   std::string requester = from.id();
-  system.requests().Add(request_id, requester, to, system.options().request_timeout,
-                        [call, &system, requester](RequestResult r) {
-                          system.LeaveWait(requester);
+  router.requests().Add(request_id, requester, to, router.request_timeout(),
+                        [call, &router, requester](RequestResult r) {
+                          router.LeaveWait(requester);
                           if (r.ok) {
                             ordered_json recorded = {{"ok", BytesToJson(r.response)}};
                             call->Complete(Value::Ok(Value::BytesValue(std::move(r.response))), recorded, r.cause);
@@ -104,9 +104,9 @@ HostReturn Request(ActorContext& from, const std::string& to, Bytes message) {
 }
 
 HostReturn OpenChannel(ActorContext& from, const std::string& to, Bytes initial_message) {
-  ActorSystem& system = from.system();
+  MessageRouter& router = from.router();
   ordered_json args = {to, BytesToJson(initial_message)};
-  auto slot = system.Reserve(to, initial_message.size());
+  auto slot = router.Reserve(to, initial_message.size());
   if (!slot.ok()) {
     from.Record(EventType("open-channel"), {{"args", args}, {"result", {{"err", slot.error()}}}});
     return HostReturn::Now(ErrValue(slot.error()));
@@ -115,14 +115,14 @@ HostReturn OpenChannel(ActorContext& from, const std::string& to, Bytes initial_
   auto call = std::make_shared<AwaitedCall>(EventType("open-channel"), ordered_json{{"channel_id", channel_id}});
   auto event = from.Record(EventType("open-channel"), {{"args", args}, {"channel_id", channel_id}});
   if (!event.ok()) return HostReturn::Now(ErrValue(event.error()));
-  system.channels().Propose(channel_id, from.id(), to);
+  router.channels().Propose(channel_id, from.id(), to);
   // The open is a request to the target: it ends when the target answers, times out, or stops.
-  system.requests().Add(channel_id, from.id(), to, system.options().request_timeout,
-                        [call, &system, channel_id](RequestResult r) {
+  router.requests().Add(channel_id, from.id(), to, router.request_timeout(),
+                        [call, &router, channel_id](RequestResult r) {
                           if (r.ok) {
                             call->Complete(Value::Ok(Value::String(channel_id)), {{"ok", channel_id}}, r.cause);
                           } else {
-                            system.channels().Remove(channel_id);
+                            router.channels().Remove(channel_id);
                             call->Complete(ErrValue(r.error), {{"err", r.error}}, r.cause);
                           }
                         });
@@ -134,9 +134,9 @@ HostReturn OpenChannel(ActorContext& from, const std::string& to, Bytes initial_
 }
 
 Value SendOnChannel(ActorContext& from, const std::string& channel_id, Bytes message) {
-  ActorSystem& system = from.system();
+  MessageRouter& router = from.router();
   ordered_json args = {channel_id, BytesToJson(message)};
-  auto channel = system.channels().Get(channel_id);
+  auto channel = router.channels().Get(channel_id);
   if (!channel || !channel->open) return Finish(from, "send-on-channel", args, Status::Error("no open channel " + channel_id));
   bool member = false;
   for (const auto& p : channel->participants) member |= p == from.id();
@@ -145,7 +145,7 @@ Value SendOnChannel(ActorContext& from, const std::string& channel_id, Bytes mes
   std::vector<MailboxSlot> slots;
   for (const auto& p : channel->participants) {
     if (p == from.id()) continue;
-    auto slot = system.ReserveParticipant(p, message.size());
+    auto slot = router.ReserveParticipant(p, message.size());
     if (!slot.ok()) return Finish(from, "send-on-channel", args, slot.status());
     slots.push_back(std::move(*slot));
   }
@@ -157,20 +157,20 @@ Value SendOnChannel(ActorContext& from, const std::string& channel_id, Bytes mes
 }
 
 Value CloseChannel(ActorContext& from, const std::string& channel_id) {
-  ActorSystem& system = from.system();
+  MessageRouter& router = from.router();
   ordered_json args = {channel_id};
-  auto channel = system.channels().Get(channel_id);
+  auto channel = router.channels().Get(channel_id);
   bool member = false;
   if (channel)
     for (const auto& p : channel->participants) member |= p == from.id();
   if (!channel || !channel->open || !member)
     return Finish(from, "close-channel", args, Status::Error("no open channel " + channel_id + " of this actor"));
-  system.channels().Remove(channel_id);
+  router.channels().Remove(channel_id);
   auto event = from.Record(EventType("close-channel"), {{"args", args}, {"result", {{"ok", nullptr}}}});
   if (!event.ok()) return ErrValue(event.error());
   for (const auto& p : channel->participants) {
     // A participant that has stopped has nothing left to close.
-    if (auto slot = system.ReserveParticipant(p, 0); slot.ok())
+    if (auto slot = router.ReserveParticipant(p, 0); slot.ok())
       Defer(from, std::move(*slot), Envelope{Envelope::Kind::kChannelClose, {}, channel_id, Cause{from.id(), *event}});
   }
   return OkValue();
@@ -178,7 +178,7 @@ Value CloseChannel(ActorContext& from, const std::string& channel_id) {
 
 Value ListOutstandingRequests(ActorContext& from) {
   ValueList ids;
-  for (auto& id : from.system().requests().ParkedAt(from.id())) ids.push_back(Value::String(id));
+  for (auto& id : from.router().requests().ParkedAt(from.id())) ids.push_back(Value::String(id));
   Value result = Value::List(std::move(ids));
   from.Record(EventType("list-outstanding-requests"), {{"args", ordered_json::array()}, {"result", ValueToJson(result)}});
   return result;
@@ -186,7 +186,7 @@ Value ListOutstandingRequests(ActorContext& from) {
 
 Value RespondToRequest(ActorContext& from, const std::string& request_id, Bytes response) {
   ordered_json args = {request_id, BytesToJson(response)};
-  RequestTable& requests = from.system().requests();
+  RequestTable& requests = from.router().requests();
   if (!requests.IsHeldBy(request_id, from.id()))
     return Finish(from, "respond-to-request", args, Status::Error("no outstanding request " + request_id + " for this actor"));
   auto event = from.Record(EventType("respond-to-request"), {{"args", args}, {"result", {{"ok", nullptr}}}});
@@ -200,7 +200,7 @@ Value RespondToRequest(ActorContext& from, const std::string& request_id, Bytes 
 
 Value CancelRequest(ActorContext& from, const std::string& request_id) {
   ordered_json args = {request_id};
-  RequestTable& requests = from.system().requests();
+  RequestTable& requests = from.router().requests();
   if (!requests.IsHeldBy(request_id, from.id()))
     return Finish(from, "cancel-request", args, Status::Error("no outstanding request " + request_id + " for this actor"));
   auto event = from.Record(EventType("cancel-request"), {{"args", args}, {"result", {{"ok", nullptr}}}});

@@ -8,8 +8,7 @@ namespace theater {
 
 std::string ActorSystem::AddEndpoint(std::shared_ptr<OutsideEndpoint> endpoint) {
   std::string id = std::string(kOutsidePrefix) + NewUuidV4();
-  std::lock_guard lock(outside_mu_);
-  endpoints_[id] = std::move(endpoint);
+  endpoints_.Add(id, std::move(endpoint));
   return id;
 }
 
@@ -27,8 +26,7 @@ void ActorSystem::LeaveChannels(const std::string& participant_id) {
 
 void ActorSystem::RemoveEndpoint(const std::string& endpoint_id) {
   LeaveChannels(endpoint_id);
-  std::lock_guard lock(outside_mu_);
-  endpoints_.erase(endpoint_id);
+  endpoints_.Remove(endpoint_id);
 }
 
 Result<MailboxSlot> ActorSystem::ReserveParticipant(const std::string& participant, size_t message_bytes) {
@@ -36,10 +34,9 @@ Result<MailboxSlot> ActorSystem::ReserveParticipant(const std::string& participa
   if (message_bytes > options_.max_message_bytes)
     return Status::Error("message of " + std::to_string(message_bytes) + " bytes is larger than the limit of " +
                          std::to_string(options_.max_message_bytes) + " bytes");
-  std::lock_guard lock(outside_mu_);
-  auto it = endpoints_.find(participant);
-  if (it == endpoints_.end()) return Status::Error("no participant " + participant);
-  return MailboxSlot(it->second);
+  auto endpoint = endpoints_.Find(participant);
+  if (!endpoint) return Status::Error("no participant " + participant);
+  return MailboxSlot(std::move(endpoint));
 }
 
 Status ActorSystem::CallExport(const std::string& to, std::shared_ptr<ExportCall> call) {
@@ -54,10 +51,7 @@ Status ActorSystem::CallExport(const std::string& to, std::shared_ptr<ExportCall
 
 void ActorSystem::OpenChannelFrom(const std::string& endpoint_id, const std::string& target, Bytes initial_message,
                                   RequestTable::Completion done) {
-  {
-    std::lock_guard lock(outside_mu_);
-    if (!endpoints_.count(endpoint_id)) return done(RequestResult::Error("no participant " + endpoint_id));
-  }
+  if (!endpoints_.Contains(endpoint_id)) return done(RequestResult::Error("no participant " + endpoint_id));
   auto slot = Reserve(target, initial_message.size());
   if (!slot.ok()) return done(RequestResult::Error(slot.error()));
   std::string channel_id = NewUuidV4();

@@ -162,8 +162,9 @@ json ClusterJson(cluster::ClusterNode& cluster) {
   json nodes = json::array();
   for (const cluster::NodeInfo& n : cluster.Nodes())
     nodes.push_back({{"name", n.name}, {"alive", n.alive}, {"last_seen_ms", n.last_seen_ms}, {"actors", n.actors}});
-  return {{"node", cluster.name()}, {"nats", cluster.url()}, {"nodes", std::move(nodes)}, {"refused", cluster.refused()},
-          {"waiting", cluster.waiting()}};
+  return {{"node", cluster.name()}, {"nats", cluster.url()}, {"connected", cluster.connected()},
+          {"nodes", std::move(nodes)}, {"refused", cluster.refused()},
+          {"waiting", cluster.waiting()}, {"credits", cluster.credits()}};
 }
 
 }  // namespace
