@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "loopback.h"
 #include "test_util.h"
 
 namespace theater::testing {
@@ -31,28 +32,6 @@ inline HttpResult Curl(uint16_t port, const std::string& path, const std::string
   out.body = r.out.substr(0, nl);
   out.headers = FileText(headers);
   return out;
-}
-
-// A raw TCP connection to 127.0.0.1:port (-1 if refused), with a receive timeout.
-inline int Connect(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  return fd;
-}
-
-inline bool Listening(uint16_t port) {
-  int fd = Connect(port);
-  if (fd >= 0) ::close(fd);
-  return fd >= 0;
 }
 
 // Sends `request` as it is and reads the answer until the server closes (or 5 s pass).

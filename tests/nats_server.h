@@ -3,10 +3,8 @@
 #pragma once
 
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,33 +15,11 @@
 #include <thread>
 #include <vector>
 
+#include "loopback.h"
+
 extern char** environ;
 
 namespace theater::testing {
-
-// A loopback port nobody listens on (at the time of asking).
-inline uint16_t FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-inline bool PortAccepts(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
-}
 
 class NatsServer {
  public:
@@ -74,7 +50,7 @@ class NatsServer {
     posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
     if (::posix_spawnp(&pid_, "nats-server", &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
     posix_spawn_file_actions_destroy(&actions);
-    for (int i = 0; i < 200 && pid_ > 0 && !PortAccepts(port_); ++i)
+    for (int i = 0; i < 200 && pid_ > 0 && !Listening(port_); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   void Stop() {
@@ -83,7 +59,7 @@ class NatsServer {
     ::waitpid(pid_, nullptr, 0);
     pid_ = -1;
   }
-  bool running() const { return pid_ > 0 && PortAccepts(port_); }
+  bool running() const { return pid_ > 0 && Listening(port_); }
   pid_t pid() const { return pid_; }
   std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
 

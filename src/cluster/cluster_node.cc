@@ -267,11 +267,10 @@ Result<std::unique_ptr<RemoteSlot>> ClusterNode::Reserve(const std::string& to, 
     std::lock_guard lock(mu_);
     if (auto it = credits_.find(to); it != credits_.end()) {
       auto& held = it->second;
-      while (!held.empty() && !credit) {
-        Credit c = std::move(held.front());
+      DropStaleCredits(held, Clock::now(), stale);
+      if (!held.empty()) {
+        credit = std::move(held.front());
         held.pop_front();
-        if (Clock::now() - c.got < kCreditLife) credit = std::move(c);
-        else stale.push_back(std::move(c));
       }
       if (held.empty()) credits_.erase(it);
     }
@@ -812,20 +811,24 @@ std::vector<NodeInfo> ClusterNode::Nodes() {
   return nodes;
 }
 
+void ClusterNode::DropStaleCredits(std::deque<Credit>& held, Clock::time_point now, std::vector<Credit>& to_release) {
+  // Credits are got in order, so the stale ones are at the front.
+  while (!held.empty() && now - held.front().got >= kCreditLife) {
+    auto peer = peers_.find(held.front().node);
+    // A lost node's places went with it.
+    if (peer == peers_.end() || peer->second.alive) to_release.push_back(std::move(held.front()));
+    held.pop_front();
+  }
+}
+
 void ClusterNode::ReleaseStaleCredits() {
   std::vector<Credit> stale;
   {
     std::lock_guard lock(mu_);
     auto now = Clock::now();
     for (auto it = credits_.begin(); it != credits_.end();) {
-      auto& held = it->second;
-      while (!held.empty() && now - held.front().got >= kCreditLife) {
-        auto peer = peers_.find(held.front().node);
-        // A lost node's places went with it.
-        if (peer == peers_.end() || peer->second.alive) stale.push_back(std::move(held.front()));
-        held.pop_front();
-      }
-      it = held.empty() ? credits_.erase(it) : std::next(it);
+      DropStaleCredits(it->second, now, stale);
+      it = it->second.empty() ? credits_.erase(it) : std::next(it);
     }
   }
   for (const auto& c : stale) Release(c.node, c.reservation);

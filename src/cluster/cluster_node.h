@@ -164,6 +164,10 @@ class ClusterNode : public RemoteRouter, public std::enable_shared_from_this<Clu
     std::chrono::steady_clock::time_point got;
   };
   std::unordered_map<std::string, std::deque<Credit>> credits_;  // target actor -> places held there
+  // Moves `held`'s credits older than kCreditLife to `to_release` (those of a lost node
+  // are dropped). Called with mu_ held.
+  void DropStaleCredits(std::deque<Credit>& held, std::chrono::steady_clock::time_point now,
+                        std::vector<Credit>& to_release);
   std::unordered_map<std::string, Pending> pending_;                            // request id -> where
   std::unordered_map<std::string, std::pair<std::string, std::shared_ptr<RecordedAck>>> acks_;  // id -> node, ack
   std::map<std::string, Peer> peers_;

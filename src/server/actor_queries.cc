@@ -195,7 +195,7 @@ Result<ActorControl> StartActorControl(ActorSystem& system, const Command& c) {
                           return info.ok() && info->restarts > restarts && info->status != ActorStatus::kRestarting;
                         },
                         [&system, id](bool done) {
-                          if (!done) return Error(error_kind::kActorError, "actor " + id + " did not restart within 10 s");
+                          if (!done) return Error(error_kind::kActorError, "actor " + id + " did not restart within " + std::to_string(kControlWait.count()) + " s");
                           auto info = system.Info(id);
                           return Response("ActorRestarted", {{"id", id},
                                                              {"status", std::string(ActorStatusName(info->status))},
@@ -210,7 +210,7 @@ Result<ActorControl> StartActorControl(ActorSystem& system, const Command& c) {
                       },
                       [id, terminate](bool done) {
                         if (!done)
-                          return Error(error_kind::kActorError, "actor " + id + " did not stop within 10 s" +
+                          return Error(error_kind::kActorError, "actor " + id + " did not stop within " + std::to_string(kControlWait.count()) + " s" +
                                                                     (terminate ? "" : "; TerminateActor ends it now"));
                         return Response(terminate ? "ActorTerminated" : "ActorStopped", {{"id", id}});
                       }};
